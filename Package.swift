@@ -1,0 +1,49 @@
+// swift-tools-version:5.10
+// mnist-mpi: a data-parallel MLP trainer for MNIST in Swift on MPI (OpenMPI + OpenBLAS).
+import PackageDescription
+
+let package = Package(
+    name: "mnist-mpi",
+    products: [
+        .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (found through pkg-config, never absolute paths)
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Libraries
+        // Only MPI imports CMPI; NeuralNet and MNISTData know nothing of MPI;
+        // only Training joins model, data and communicator.
+        .target(name: "MPI", dependencies: ["CMPI"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "MNISTData", dependencies: ["CZlib"]),
+        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData"]),
+
+        // MARK: - Command-line tool (parsing only)
+        .executableTarget(
+            name: "mnist-mpi",
+            dependencies: [
+                "Training", "MPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests (Swift Testing)
+        .testTarget(name: "MPITests", dependencies: ["MPI"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData"]),
+        // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
+        // makes `swift test` build it first.
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "mnist-mpi"]),
+    ]
+)

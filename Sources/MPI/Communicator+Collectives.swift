@@ -1,0 +1,81 @@
+import CMPI
+
+extension Communicator {
+    /// Combines `buffer` element-wise over all ranks, in place (`MPI_Allreduce` with
+    /// `MPI_IN_PLACE`): afterwards every rank holds the same result.
+    ///
+    /// - Parameters:
+    ///   - buffer: `[n]` values; every rank passes the same `n`.
+    ///   - operation: sum, average, max or min.
+    /// - Throws: `MPIError` if the reduction fails or `n` exceeds `Int32.max`.
+    public func allReduce<T: MPIScalar>(
+        _ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReductionOperation
+    ) throws {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        let count = try mpiCount(buffer.count, call: "MPI_Allreduce")
+        try checkMPI(
+            "MPI_Allreduce",
+            MPI_Allreduce(cmpi_in_place(), base, count, T.mpiDatatype, operation.mpiOp, handle))
+        if operation == .average, size > 1 {
+            for index in buffer.indices { buffer[index] = buffer[index].divided(by: size) }
+        }
+    }
+
+    /// Combines an array element-wise over all ranks, in place. See `allReduce(_:_:)`.
+    ///
+    /// - Parameters:
+    ///   - values: `[n]` values; every rank passes the same `n`.
+    ///   - operation: sum, average, max or min.
+    /// - Throws: `MPIError` if the reduction fails.
+    public func allReduce<T: MPIScalar>(_ values: inout [T], _ operation: ReductionOperation) throws {
+        try values.withUnsafeMutableBufferPointer { try allReduce($0, operation) }
+    }
+
+    /// Copies `buffer` from `root` to every other rank (`MPI_Bcast`).
+    ///
+    /// - Parameters:
+    ///   - buffer: `[n]` values; every rank passes the same `n`.
+    ///   - root: the rank whose values everyone receives.
+    /// - Throws: `MPIError` if the broadcast fails.
+    public func broadcast<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        let count = try mpiCount(buffer.count, call: "MPI_Bcast")
+        try checkMPI("MPI_Bcast", MPI_Bcast(base, count, T.mpiDatatype, Int32(root), handle))
+    }
+
+    /// Copies an array from `root` to every other rank. See `broadcast(_:root:)`.
+    public func broadcast<T: MPIScalar>(_ values: inout [T], root: Int = 0) throws {
+        try values.withUnsafeMutableBufferPointer { try broadcast($0, root: root) }
+    }
+
+    /// Starts a nonblocking in-place sum over all ranks (`MPI_Iallreduce`). The buffer must
+    /// stay alive and untouched until the returned request completes.
+    ///
+    /// - Parameters:
+    ///   - buffer: `[n]` values; every rank passes the same `n`.
+    ///   - operation: sum, max or min (average is not available nonblocking; scale afterwards).
+    /// - Returns: the request to `wait()` on.
+    /// - Throws: `MPIError` if the reduction cannot be started.
+    public func startAllReduce<T: MPIScalar>(
+        _ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReductionOperation
+    ) throws -> Request {
+        guard operation != .average else {
+            throw MPIError(call: "MPI_Iallreduce", usage: "average is not supported nonblocking")
+        }
+        var request: MPI_Request? = cmpi_request_null()
+        guard buffer.count > 0, let base = buffer.baseAddress else { return Request(handle: request) }
+        let count = try mpiCount(buffer.count, call: "MPI_Iallreduce")
+        try checkMPI(
+            "MPI_Iallreduce",
+            MPI_Iallreduce(
+                cmpi_in_place(), base, count, T.mpiDatatype, operation.mpiOp, handle, &request))
+        return Request(handle: request)
+    }
+
+    private func mpiCount(_ count: Int, call: String) throws -> Int32 {
+        guard let narrow = Int32(exactly: count) else {
+            throw MPIError(call: call, usage: "\(count) elements exceed MPI's Int32 count")
+        }
+        return narrow
+    }
+}

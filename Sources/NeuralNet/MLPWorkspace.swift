@@ -1,0 +1,23 @@
+/// Scratch buffers for forward and backward passes of up to `capacity` rows, allocated once so
+/// that the training step allocates nothing.
+public final class MLPWorkspace {
+    /// The largest batch these buffers hold.
+    public let capacity: Int
+    /// One `[capacity, sizes[l + 1]]` buffer per layer: hidden activations, then the logits.
+    let activations: [FloatBuffer]
+    /// Two `[capacity, widestLayer]` buffers for the backward deltas, used in turn.
+    let deltaA: FloatBuffer
+    let deltaB: FloatBuffer
+    /// `[capacity]` all 1, for bias gradients by sgemv.
+    let ones: FloatBuffer
+
+    /// Buffers for `layout` and batches of up to `capacity` rows.
+    public init(layout: MLPLayout, capacity: Int) {
+        precondition(capacity > 0, "workspace capacity must be positive")
+        self.capacity = capacity
+        activations = layout.layers.map { FloatBuffer(count: capacity * $0.outputs) }
+        deltaA = FloatBuffer(count: capacity * layout.widestLayer)
+        deltaB = FloatBuffer(count: capacity * layout.widestLayer)
+        ones = FloatBuffer(count: capacity, repeating: 1)
+    }
+}

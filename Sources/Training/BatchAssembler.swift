@@ -1,0 +1,58 @@
+import MNISTData
+import NeuralNet
+
+/// Turns a rank's shard of byte images into float batches in a per-epoch shuffled order,
+/// into buffers allocated once.
+final class BatchAssembler {
+    let examples: LabeledImages
+    let batchSize: Int
+    /// `[batchSize, pixelsPerImage]` pixels scaled to 0...1.
+    let input: FloatBuffer
+    /// `[batchSize]` class indices.
+    let labels: UnsafeMutablePointer<Int32>
+    /// The shard's example indices in this epoch's order.
+    private var order: [Int32]
+
+    init(examples: LabeledImages, batchSize: Int) {
+        self.examples = examples
+        self.batchSize = batchSize
+        input = FloatBuffer(count: batchSize * examples.pixelsPerImage)
+        labels = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
+        labels.initialize(repeating: 0, count: batchSize)
+        order = (0..<Int32(examples.count)).map { $0 }
+    }
+
+    deinit {
+        labels.deallocate()
+    }
+
+    /// Shuffles the shard for a new epoch (Fisher-Yates), reproducibly from `random`.
+    func shuffle(random: inout RandomSource) {
+        order.withUnsafeMutableBufferPointer { order in
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                let j = Int(random.next() % UInt64(i + 1))
+                order.swapAt(i, j)
+            }
+        }
+    }
+
+    /// Fills `input` and `labels` with the batch `step` of the current order.
+    func assemble(step: Int) {
+        let pixels = examples.pixelsPerImage
+        let scale: Float = 1 / 255
+        examples.pixels.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            examples.labels.withUnsafeBufferPointer { sourceLabels in
+                order.withUnsafeBufferPointer { order in
+                    for row in 0..<batchSize {
+                        let example = Int(order[step * batchSize + row])
+                        let from = base + example * pixels
+                        let to = input.pointer + row * pixels
+                        for p in 0..<pixels { to[p] = Float(from[p]) * scale }
+                        labels[row] = Int32(sourceLabels[example])
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import MPI
+
+/// Checks that the collectives of the current launch give exact results, like
+/// `horovodrun --check-build` for a cluster: values are small integers, which sums of floats
+/// represent exactly whatever the reduction order, so any difference is a real fault.
+public enum CollectiveSelfTest {
+    /// One check's outcome, agreed on by all ranks.
+    public struct Check: Sendable {
+        public let name: String
+        public let passed: Bool
+    }
+
+    /// Runs every check on every rank (all ranks must call it).
+    ///
+    /// - Parameter elementCount: the size of the large allreduce (default: the seed model's
+    ///   269,322 gradients).
+    /// - Returns: the checks, each passed only if it passed on every rank.
+    /// - Throws: `MPIError` if a collective fails.
+    public static func run(on communicator: Communicator, elementCount: Int = 269_322) throws -> [Check] {
+        let rank = communicator.rank
+        let size = communicator.size
+        var local: [(String, Bool)] = []
+
+        // Sum and average of a gradient-sized Float buffer: rank r holds (r + 1) + (i mod 7).
+        var values = (0..<elementCount).map { Float(rank + 1 + $0 % 7) }
+        try communicator.allReduce(&values, .sum)
+        let rankSum = Float(size * (size + 1) / 2)
+        local.append(("allreduce sum of \(elementCount) floats is exact",
+                      values.enumerated().allSatisfy { $0.element == rankSum + Float(size * ($0.offset % 7)) }))
+
+        var averaged = (0..<elementCount).map { Float(2 * rank + $0 % 5) }
+        try communicator.allReduce(&averaged, .average)
+        local.append(("allreduce average of \(elementCount) floats is exact",
+                      averaged.enumerated().allSatisfy { $0.element == Float(size - 1 + $0.offset % 5) }))
+
+        // Max and min of doubles and 64-bit integers.
+        var doubles = [Double(rank), -Double(rank)]
+        try communicator.allReduce(&doubles, .max)
+        local.append(("allreduce max of doubles", doubles == [Double(size - 1), 0]))
+        var integers = [Int64(rank) << 40]
+        try communicator.allReduce(&integers, .min)
+        local.append(("allreduce min of 64-bit integers", integers == [0]))
+
+        // Broadcast from rank 0 overwrites every other rank's values.
+        var broadcast = (0..<1000).map { Float(rank == 0 ? $0 : -1) }
+        try communicator.broadcast(&broadcast, root: 0)
+        local.append(("broadcast from rank 0", broadcast == (0..<1000).map { Float($0) }))
+
+        // Nonblocking allreduce, driven by test() then completed by wait().
+        var pending = [Float](repeating: Float(rank + 1), count: 4096)
+        try pending.withUnsafeMutableBufferPointer { buffer in
+            var request = try communicator.startAllReduce(buffer, .sum)
+            _ = try request.test()
+            try request.wait()
+        }
+        local.append(("nonblocking allreduce sum", pending.allSatisfy { $0 == rankSum }))
+
+        // A check passes only if it passed on every rank.
+        var passed = local.map { Int32($0.1 ? 1 : 0) }
+        try communicator.allReduce(&passed, .min)
+        return zip(local, passed).map { Check(name: $0.0, passed: $1 == 1) }
+    }
+}

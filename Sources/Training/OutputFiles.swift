@@ -1,0 +1,67 @@
+import Foundation
+
+/// The files rank 0 writes: opened (and so checked) before training starts, so that a bad path
+/// fails in the first second rather than after the last epoch.
+final class OutputFiles {
+    private let summaryPath: String?
+    private let metrics: FileHandle?
+    private let metricsPath: String?
+
+    /// Creates (truncates) the summary and metrics files.
+    ///
+    /// - Throws: `TrainingError.cannotWrite` naming the path.
+    init(summaryPath: String?, metricsPath: String?) throws {
+        self.summaryPath = summaryPath
+        self.metricsPath = metricsPath
+        if let summaryPath { try OutputFiles.create(summaryPath) }
+        if let metricsPath {
+            try OutputFiles.create(metricsPath)
+            metrics = FileHandle(forWritingAtPath: metricsPath)
+        } else {
+            metrics = nil
+        }
+    }
+
+    deinit {
+        try? metrics?.close()
+    }
+
+    /// Appends one JSON line to the metrics file.
+    func appendMetrics(_ line: EpochMetrics) throws {
+        guard let metrics, let metricsPath else { return }
+        var data = try OutputFiles.encoder(pretty: false).encode(line)
+        data.append(0x0A)
+        do { try metrics.write(contentsOf: data) } catch {
+            throw TrainingError.cannotWrite(path: metricsPath, reason: error.localizedDescription)
+        }
+    }
+
+    /// Writes the summary file (atomically: a temporary file renamed into place).
+    func writeSummary(_ summary: RunSummary) throws {
+        guard let summaryPath else { return }
+        var data = try OutputFiles.encoder(pretty: true).encode(summary)
+        data.append(0x0A)
+        do { try data.write(to: URL(fileURLWithPath: summaryPath), options: .atomic) } catch {
+            throw TrainingError.cannotWrite(path: summaryPath, reason: error.localizedDescription)
+        }
+    }
+
+    private static func create(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw TrainingError.cannotWrite(path: path, reason: "it is a folder")
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw TrainingError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(descriptor)
+    }
+
+    private static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The root command: `mnist-mpi train` (the default) and `mnist-mpi selftest`.
+struct MnistMpi: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnist-mpi",
+        abstract: "Data-parallel MLP training on MNIST over MPI.",
+        discussion: "Run under mpirun, e.g.: mpirun -np 2 mnist-mpi train --preset seed",
+        subcommands: [Train.self, SelfTest.self],
+        defaultSubcommand: Train.self)
+}

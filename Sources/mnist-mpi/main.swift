@@ -1,0 +1,26 @@
+// mnist-mpi's entry point: parse the command line, then run the chosen command.
+//
+// Parsing happens on every rank before MPI starts; only rank 0 prints parse errors and help,
+// so a bad option prints one line however many ranks were launched.
+import ArgumentParser
+import Foundation
+import Training
+
+/// This process's rank as the launcher announced it (MPI is not initialised yet).
+let launcherRank = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
+    .lazy.compactMap { ProcessInfo.processInfo.environment[$0] }.first.flatMap { Int($0) } ?? 0
+
+do {
+    var command = try MnistMpi.parseAsRoot()
+    try command.run()
+} catch {
+    let code = MnistMpi.exitCode(for: error)
+    if code == .success || error is CleanExit {
+        if launcherRank == 0 { MnistMpi.exit(withError: error) }
+        exit(0)
+    }
+    if launcherRank == 0 {
+        Logger.error("\(MnistMpi.message(for: error)) (see mnist-mpi train --help)")
+    }
+    exit(code.rawValue)
+}
