@@ -41,9 +41,11 @@ let package = Package(
         // MARK: - Tests (Swift Testing)
         .testTarget(name: "MPITests", dependencies: ["MPI"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "mnist-mpi"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "mnist-mpi", "TestSupport"]),
+        // Fixture writers and the mpirun launcher shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )

@@ -1,0 +1,55 @@
+import Testing
+@testable import NeuralNet
+
+/// The backward pass against finite differences of a double-precision reference.
+@Suite struct GradientCheckTests {
+    @Test(arguments: Activation.allCases)
+    func backwardMatchesFiniteDifferences(activation: Activation) {
+        let layout = MLPLayout(sizes: [6, 5, 4, 3])
+        let rows = 4
+        let model = MLP(layout: layout, activation: activation)
+        var random = RandomSource(seed: 7)
+        model.initialize(.normal(standardDeviation: 0.8), random: &random)
+        let input = (0..<(rows * 6)).map { _ in Float(random.nextUnitDouble()) }
+        let labels: [Int32] = [0, 2, 1, 2]
+
+        let workspace = MLPWorkspace(layout: layout, capacity: rows)
+        let loss = input.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                model.lossAndGradients(input: x.baseAddress!, labels: y.baseAddress!, rows: rows, workspace: workspace)
+            }
+        }
+
+        let reference = ReferenceMLP(layout: layout, activation: activation)
+        let parameters = model.parameters.array.map(Double.init)
+        let inputD = input.map(Double.init)
+        let labelsI = labels.map(Int.init)
+        let referenceLoss = reference.loss(parameters: parameters, input: inputD, labels: labelsI, rows: rows)
+        #expect(abs(loss - referenceLoss) < 1e-5 * max(1, abs(referenceLoss)))
+
+        let epsilon = 1e-6
+        var worst = 0.0
+        for index in 0..<layout.parameterCount {
+            var plus = parameters, minus = parameters
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            let numeric = (reference.loss(parameters: plus, input: inputD, labels: labelsI, rows: rows)
+                - reference.loss(parameters: minus, input: inputD, labels: labelsI, rows: rows)) / (2 * epsilon)
+            let analytic = Double(model.gradients[index])
+            worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
+        }
+        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation)")
+    }
+
+    @Test func layoutOffsetsTileTheFlatBuffer() {
+        let layout = MLPLayout(sizes: [784, 256, 256, 10])
+        #expect(layout.parameterCount == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10)
+        #expect(layout.parameterCount == 269_322)
+        var expected = 0
+        for layer in layout.layers {
+            #expect(layer.weightOffset == expected)
+            #expect(layer.biasOffset == expected + layer.inputs * layer.outputs)
+            expected = layer.biasOffset + layer.outputs
+        }
+    }
+}

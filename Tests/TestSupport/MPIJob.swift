@@ -1,0 +1,91 @@
+import Foundation
+
+/// Launches `mpirun -np N mnist-mpi ARGS` as a subprocess with a time limit, for the
+/// multi-rank tests, and captures what it printed.
+public struct MPIJob {
+    /// The outcome of one launch.
+    public struct Outcome {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+        public let seconds: Double
+        /// Whether the time limit ran out and the job was killed (a hang).
+        public let timedOut: Bool
+
+        /// stderr's non-empty lines.
+        public var errorLines: [Substring] { stderr.split(separator: "\n").filter { !$0.isEmpty } }
+    }
+
+    /// The mnist-mpi binary: $MNIST_MPI_BIN (scripts/test.sh sets the release build), else the
+    /// one built beside this test bundle, else .build/debug/mnist-mpi.
+    public static var binary: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["MNIST_MPI_BIN"], !path.isEmpty { return path }
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("mnist-mpi").path
+        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+        return FileManager.default.currentDirectoryPath + "/.build/debug/mnist-mpi"
+    }
+
+    /// The real MNIST folder: $MNIST_TEST_DATA, $MNIST_DIR or data/mnist.
+    public static var mnistDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["MNIST_TEST_DATA"] ?? environment["MNIST_DIR"]
+            ?? FileManager.default.currentDirectoryPath + "/data/mnist"
+    }
+
+    /// Runs the binary on `ranks` ranks (oversubscribed if needed) and waits at most
+    /// `timeout` seconds, killing the whole job after that.
+    public static func run(ranks: Int, _ arguments: [String], timeout: Double = 60) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
+                             "-np", String(ranks), binary] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = environment
+        let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
+        defer {
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        let start = Date()
+        try process.run()
+        var timedOut = false
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout {
+                timedOut = true
+                process.terminate()
+                usleep(500_000)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                break
+            }
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "",
+            seconds: Date().timeIntervalSince(start), timedOut: timedOut)
+    }
+
+    /// A fresh empty temporary folder.
+    public static func temporaryDirectory(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "mnist-mpi-\(name)-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private static func temporaryFile(_ name: String) throws -> URL {
+        let url = URL(fileURLWithPath: NSTemporaryDirectory() + "mnist-mpi-\(name)-" + UUID().uuidString)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return url
+    }
+}

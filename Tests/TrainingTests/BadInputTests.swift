@@ -1,0 +1,116 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Every bad input ends every rank within 10 s with one line on stderr and a non-zero exit.
+@Suite(.serialized) struct BadInputTests {
+    /// A folder with a small valid train and test split, to break one piece at a time.
+    private func dataFolder(trainCount: Int = 400) throws -> IDXFixtures {
+        let fixtures = try IDXFixtures()
+        try fixtures.writeTrainSplit(count: trainCount)
+        try fixtures.writeTestSplit(count: 50)
+        return fixtures
+    }
+
+    private func expectOneLineFailure(
+        ranks: Int = 2, _ arguments: [String], mentioning expected: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let outcome = try MPIJob.run(ranks: ranks, arguments, timeout: 30)
+        #expect(!outcome.timedOut, "hung: \(arguments)", sourceLocation: sourceLocation)
+        #expect(outcome.seconds < 10, "took \(outcome.seconds) s", sourceLocation: sourceLocation)
+        #expect(outcome.status != 0, "exit 0 for \(arguments)", sourceLocation: sourceLocation)
+        #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
+        let line = String(outcome.errorLines.first ?? "")
+        #expect(line.hasPrefix("error: "), "\(line)", sourceLocation: sourceLocation)
+        #expect(line.contains(expected), "\(line) lacks \(expected)", sourceLocation: sourceLocation)
+    }
+
+    @Test func validDataFolderTrains() throws {
+        // The control for the cases below: the same folder, unbroken, trains.
+        let data = try dataFolder()
+        defer { data.remove() }
+        let outcome = try MPIJob.run(ranks: 2, ["train", "--data", data.directory, "--epochs", "1", "--batch-size", "20"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.isEmpty)
+    }
+
+    @Test func missingDataFolder() throws {
+        try expectOneLineFailure(["train", "--data", "/no/such/mnist"], mentioning: "/no/such/mnist")
+    }
+
+    @Test func missingFile() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try FileManager.default.removeItem(atPath: data.path("t10k-labels-idx1-ubyte"))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "t10k-labels-idx1-ubyte")
+    }
+
+    @Test func badMagicNumber() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try data.write("train-labels-idx1-ubyte", IDXFixtures.idx(dimensions: [400], data: [UInt8](repeating: 1, count: 400), magic: 0x0000_0901))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "magic number")
+    }
+
+    @Test func truncatedFile() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try data.write("train-images-idx3-ubyte", Array(IDXFixtures.images(count: 400).dropLast(1000)))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "truncated")
+    }
+
+    @Test func labelCountDiffers() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try data.write("train-labels-idx1-ubyte", IDXFixtures.labels(count: 399))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "399 labels")
+    }
+
+    @Test func labelAboveNine() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        var labels = [UInt8](repeating: 3, count: 400)
+        labels[350] = 10  // in the second rank's shard: rank 1 finds it and reports it
+        try data.write("train-labels-idx1-ubyte", IDXFixtures.idx(dimensions: [400], data: labels))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "label 10 at index 350")
+    }
+
+    @Test func imageSizeDiffersFromFirstLayer() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try data.write("train-images-idx3-ubyte", IDXFixtures.images(count: 400, rows: 10, columns: 10))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "100 pixels per image")
+    }
+
+    @Test func unwritableSummaryPath() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try expectOneLineFailure(["train", "--data", data.directory, "--summary", "/no/such/dir/summary.json"],
+                                 mentioning: "/no/such/dir/summary.json")
+    }
+
+    @Test func batchLargerThanShardAndMoreRanksThanBatches() throws {
+        let data = try dataFolder(trainCount: 200)
+        defer { data.remove() }
+        try expectOneLineFailure(["train", "--data", data.directory, "--batch-size", "150"], mentioning: "--batch-size 150")
+        try expectOneLineFailure(ranks: 3, ["train", "--data", data.directory, "--batch-size", "100"], mentioning: "3 ranks")
+    }
+
+    @Test(arguments: [
+        (["--batch-size", "0"], "--batch-size"),
+        (["--epochs", "0"], "--epochs"),
+        (["--lr", "0"], "--lr"),
+        (["--lr=-0.5"], "--lr"),
+        (["--lr", "nan"], "--lr"),
+        (["--lr", "inf"], "--lr"),
+        (["--hidden", "256,x"], "--hidden"),
+        (["--hidden", "256,,10"], "--hidden"),
+        (["--hidden", "0"], "--hidden"),
+        (["--log-every", "0"], "--log-every"),
+        (["--no-such-flag"], "--no-such-flag"),
+    ])
+    func badOptions(extra: [String], expected: String) throws {
+        try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)
+    }
+}

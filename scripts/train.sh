@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds, fetches MNIST and trains the seed
+# configuration with one rank per core. Extra arguments go to `mnist-mpi train`;
+# `-np N` (or NP=N) chooses the rank count.
+#   scripts/train.sh                      # seed preset, 30 epochs, all cores
+#   scripts/train.sh -np 4 --epochs 3     # 4 ranks (oversubscribed on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+
+NP=${NP:-$(nproc)}
+DATA_DIR=${DATA_DIR:-data/mnist}
+
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -np|--np|-n) [ $# -ge 2 ] || die "$1 needs a rank count"; NP=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+[[ $NP =~ ^[1-9][0-9]*$ ]] || die "-np $NP: the rank count must be a positive integer"
+
+ensure_swift
+ensure_packages "${SYSTEM_PACKAGES[@]}"
+build release
+scripts/fetch-mnist.sh "$DATA_DIR"
+say "training on $NP ranks"
+run_mpi "$NP" .build/release/mnist-mpi train --data "$DATA_DIR" "${args[@]}"
