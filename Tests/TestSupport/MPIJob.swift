@@ -41,7 +41,11 @@ public struct MPIJob {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
                              "-np", String(ranks), binary] + arguments
-        var environment = ProcessInfo.processInfo.environment
+        // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
+        // that would make the child mpirun think it is part of this process's job.
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !["OMPI_", "PMIX_", "PMI_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+        }
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         environment["OPENBLAS_NUM_THREADS"] = "1"
