@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "Training", "MPI",
+                "Training", "MPI", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 DATA_DIR=${DATA_DIR:-data/mnist}
+FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
 
 ensure_swift
 ensure_packages "${SYSTEM_PACKAGES[@]}"
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
+scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
 allow_mpi_as_root
 export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
-export MNIST_TEST_DATA=$PWD/$DATA_DIR
+export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
 say "swift test"
 swift test 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }

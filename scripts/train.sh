@@ -4,26 +4,30 @@
 # `-np N` (or NP=N) chooses the rank count.
 #   scripts/train.sh                      # seed preset, 30 epochs, all cores
 #   scripts/train.sh -np 4 --epochs 3     # 4 ranks (oversubscribed on 2 cores)
+#   scripts/train.sh --preset improved --dataset fashion-mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
 source scripts/lib/setup.sh
 
 NP=${NP:-$(nproc)}
-DATA_DIR=${DATA_DIR:-data/mnist}
+DATASET=mnist
 
 args=()
 while [ $# -gt 0 ]; do
   case $1 in
     -np|--np|-n) [ $# -ge 2 ] || die "$1 needs a rank count"; NP=$2; shift 2 ;;
+    --dataset) [ $# -ge 2 ] || die "--dataset needs mnist or fashion-mnist"; DATASET=$2; args+=("$1" "$2"); shift 2 ;;
+    --dataset=*) DATASET=${1#--dataset=}; args+=("$1"); shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
+DATA_DIR=${DATA_DIR:-data/$DATASET}
 [[ $NP =~ ^[1-9][0-9]*$ ]] || die "-np $NP: the rank count must be a positive integer"
 
 ensure_swift
 ensure_packages "${SYSTEM_PACKAGES[@]}"
 build release
-scripts/fetch-mnist.sh "$DATA_DIR"
+scripts/fetch-mnist.sh --dataset "$DATASET" "$DATA_DIR"
 say "training on $NP ranks"
 run_mpi "$NP" .build/release/mnist-mpi train --data "$DATA_DIR" "${args[@]}"

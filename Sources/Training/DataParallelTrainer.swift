@@ -6,17 +6,18 @@ import NeuralNet
 ///
 /// Each rank reads only its shard of the training set and takes the same number of steps per
 /// epoch. A step is: local forward and backward on the rank's batch, one in-place allreduce
-/// (sum) of the flat gradient buffer, and the same SGD update on every rank with the 1/ranks
-/// of averaging folded into the learning rate. Parameters therefore stay bit-identical on all
-/// ranks; a fingerprint reduced with MIN and MAX checks that at every log point.
+/// (sum) of the flat gradient buffer, and the same optimizer update on every rank with the
+/// 1/ranks of averaging folded into it. Parameters (and optimizer state) therefore stay
+/// bit-identical on all ranks; a fingerprint reduced with MIN and MAX checks that at every log
+/// point.
 public final class DataParallelTrainer {
     public let configuration: TrainingConfiguration
     public let communicator: Communicator
-    private let logger: Logger
+    let logger: Logger
 
-    /// The model's input width (784 for MNIST's 28×28 images).
+    /// The model's input width (784 for 28×28 images).
     public static let inputSize = 784
-    /// MNIST's ten digits.
+    /// Ten classes (digits, or Fashion-MNIST's garments).
     public static let classCount = 10
 
     public init(configuration: TrainingConfiguration, communicator: Communicator, logger: Logger) {
@@ -28,9 +29,9 @@ public final class DataParallelTrainer {
     /// Loads the data, trains for `configuration.epochs` epochs, evaluates and writes the
     /// outputs. Every rank must call it.
     ///
-    /// - Returns: the run summary (meaningful on every rank; rank 0 also writes it).
-    /// - Throws: `CollectiveFailure` for errors every rank agreed on (bad data, bad paths),
-    ///   `TrainingError.parametersDiverged`, or `MPIError`.
+    /// - Returns: the run summary (the same on every rank; rank 0 also writes it).
+    /// - Throws: `CollectiveFailure` for errors every rank agreed on (bad data, options,
+    ///   paths), `TrainingError.parametersDiverged`, or `MPIError`.
     public func run() throws -> RunSummary {
         let config = configuration
         setBLASThreads(config.blasThreads)
@@ -50,83 +51,40 @@ public final class DataParallelTrainer {
             model.initialize(config.initializer, random: &random)
         }
         try communicator.broadcast(model.parameters.buffer, root: 0)
-        logBanner(layout: layout, plan: data.plan, dataSeconds: Communicator.wallTime() - startTime)
+        let schedule = LearningRateSchedule(
+            config, ranks: communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
+        logBanner(layout: layout, data: data, schedule: schedule,
+                  dataSeconds: Communicator.wallTime() - startTime)
 
-        let epochs = try train(model: model, data: data, outputs: outputs)
+        let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
+        let epochs = try train(
+            model: model, data: data, schedule: schedule, evaluator: evaluator, outputs: outputs)
 
-        let evaluation = data.test.map { Evaluator(examples: $0, layout: layout) }
-        let testAccuracy = evaluation?.accuracy(model: model) ?? 0
+        let test = try evaluate(model, with: evaluator)
         var peak = [Int64(peakResidentBytes())]
         try communicator.allReduce(&peak, .max)
         try writeRankParameters(model)
 
-        let trainSeconds = epochs.reduce(0) { $0 + $1.seconds }
-        let samples = Double(data.plan.examplesPerRankPerEpoch * communicator.size * config.epochs)
         let summary = RunSummary(
-            ranks: communicator.size, epochs: config.epochs, batchSize: config.batchSize,
-            globalBatch: config.batchSize * communicator.size, scalingMode: "weak",
-            stepsPerEpoch: data.plan.stepsPerEpoch, steps: data.plan.stepsPerEpoch * config.epochs,
-            parameterCount: layout.parameterCount, testAccuracy: testAccuracy,
-            finalCost: epochs.last?.cost ?? .nan, trainSeconds: trainSeconds,
-            secondsPerEpoch: trainSeconds / Double(config.epochs),
-            samplesPerSecond: samples / trainSeconds,
-            computeSeconds: epochs.reduce(0) { $0 + $1.computeSeconds },
-            allreduceSeconds: epochs.reduce(0) { $0 + $1.allreduceSeconds },
-            peakRssBytes: Int(peak[0]), configuration: config)
-        logger.info(String(
-            format: "done: %d epochs in %.1f s (%.2f s/epoch, %.0f samples/s; per epoch compute %.2f s, allreduce %.3f s)",
-            config.epochs, trainSeconds, summary.secondsPerEpoch, summary.samplesPerSecond,
-            summary.computeSeconds / Double(config.epochs),
-            summary.allreduceSeconds / Double(config.epochs)))
-        logger.info(String(format: "test accuracy %.2f%%", testAccuracy * 100))
+            configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
+            epochs: epochs, test: test, peakRssBytes: Int(peak[0]))
+        logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
     }
 
-    // MARK: - Data
-
-    struct RankData {
-        let plan: ShardPlan
-        let shard: LabeledImages
-        /// The test set, on rank 0 only.
-        let test: LabeledImages?
-        let trainCount: Int
-    }
-
-    private func loadData() throws -> RankData {
-        let config = configuration
-        let train = try MNISTSource(directory: config.dataDirectory, split: .train)
-        try checkInputSize(train.pixelsPerImage, path: train.imagesPath)
-        let trainCount = min(config.trainLimit ?? train.count, train.count)
-        let plan = try ShardPlan(
-            exampleCount: trainCount, batchSize: config.batchSize, rankCount: communicator.size)
-        var test: LabeledImages? = nil
-        if communicator.isRoot {
-            let source = try MNISTSource(directory: config.dataDirectory, split: .test)
-            try checkInputSize(source.pixelsPerImage, path: source.imagesPath)
-            test = try source.load(range: 0..<min(config.testLimit ?? source.count, source.count))
-        }
-        let shard = try train.load(range: plan.shard(rank: communicator.rank))
-        return RankData(plan: plan, shard: shard, test: test, trainCount: trainCount)
-    }
-
-    private func checkInputSize(_ pixels: Int, path: String) throws {
-        guard pixels == DataParallelTrainer.inputSize else {
-            throw TrainingError.inputSizeMismatch(
-                path: path, pixels: pixels, inputLayer: DataParallelTrainer.inputSize)
-        }
-    }
-
     // MARK: - The training loop
 
-    private func train(model: MLP, data: RankData, outputs: OutputFiles?) throws -> [EpochMetrics] {
+    private func train(
+        model: MLP, data: RankData, schedule: LearningRateSchedule, evaluator: Evaluator?,
+        outputs: OutputFiles?
+    ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
-        let batches = BatchAssembler(examples: data.shard, batchSize: config.batchSize)
-        let workspace = MLPWorkspace(layout: model.layout, capacity: config.batchSize)
-        let optimizer = StochasticGradientDescent(learningRate: Float(config.learningRate))
+        let batches = BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
+        let workspace = MLPWorkspace(layout: model.layout, capacity: plan.batchSize)
+        let optimizer = Optimizer(config.optimizer, parameterCount: model.layout.parameterCount)
         let gradientScale = 1 / Float(communicator.size)
-        let evaluator = data.test.map { Evaluator(examples: $0, layout: model.layout) }
         var history: [EpochMetrics] = []
 
         for epoch in 0..<config.epochs {
@@ -142,13 +100,15 @@ public final class DataParallelTrainer {
                 batches.assemble(step: step)
                 lossSum += model.lossAndGradients(
                     input: batches.input.pointer, labels: batches.labels,
-                    rows: config.batchSize, workspace: workspace)
+                    rows: plan.batchSize, workspace: workspace)
                 let reduceStart = Communicator.wallTime()
                 try communicator.allReduce(model.gradients.buffer, .sum)
                 let reduceEnd = Communicator.wallTime()
+                let globalStep = epoch * plan.stepsPerEpoch + step
                 optimizer.step(
                     parameters: model.parameters, gradients: model.gradients,
-                    gradientScale: gradientScale)
+                    gradientScale: gradientScale,
+                    learningRate: Float(schedule.rate(atStep: globalStep)))
                 computeSeconds += (reduceStart - computeStart) + (Communicator.wallTime() - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
             }
@@ -161,20 +121,32 @@ public final class DataParallelTrainer {
                 epoch: epoch, cost: totals[0] / (Double(plan.stepsPerEpoch) * ranks),
                 testAccuracy: nil, seconds: seconds, computeSeconds: totals[1] / ranks,
                 allreduceSeconds: totals[2] / ranks,
-                samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds)
+                samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds,
+                learningRate: schedule.rate(atStep: (epoch + 1) * plan.stepsPerEpoch - 1))
 
-            if epoch % config.logEvery == 0 {
-                try checkParametersInSync(model, epoch: epoch)
-                metrics.testAccuracy = evaluator?.accuracy(model: model)
-                logEpoch(metrics)
+            let isLogPoint = epoch % config.logEvery == 0
+            if isLogPoint { try checkParametersInSync(model, epoch: epoch) }
+            if config.evalEvery > 0, epoch % config.evalEvery == 0 {
+                metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy
             }
+            if isLogPoint || metrics.testAccuracy != nil { logEpoch(metrics) }
             try outputs?.appendMetrics(metrics)
             history.append(metrics)
         }
         return history
     }
 
-    // MARK: - Consistency
+    // MARK: - Evaluation and consistency
+
+    /// The test confusion matrix, every rank's part summed (a collective: every rank calls it;
+    /// a rank without test examples adds zeros).
+    private func evaluate(_ model: MLP, with evaluator: Evaluator?) throws -> TestResult {
+        let classes = DataParallelTrainer.classCount
+        var counts = evaluator?.confusionCounts(model: model)
+            ?? [Int64](repeating: 0, count: classes * classes)
+        try communicator.allReduce(&counts, .sum)
+        return TestResult(classCount: classes, confusion: counts)
+    }
 
     /// Stops the job if any rank's parameters differ from the others' (one collective).
     private func checkParametersInSync(_ model: MLP, epoch: Int) throws {
@@ -193,34 +165,5 @@ public final class DataParallelTrainer {
         try communicator.agreeingOnFailure {
             try writeFloats(model.parameters.buffer, to: path)
         }
-    }
-
-    // MARK: - Logging
-
-    private func logBanner(layout: MLPLayout, plan: ShardPlan, dataSeconds: Double) {
-        let config = configuration
-        let ranks = communicator.size
-        let initializer: String
-        switch config.initializer {
-        case .normal(let deviation): initializer = "normal(\(deviation))"
-        case .xavier: initializer = "xavier"
-        case .he: initializer = "he"
-        }
-        logger.info(
-            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), "
-                + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.activation.rawValue), "
-                + "init \(initializer), sgd lr \(config.learningRate), "
-                + "batch \(config.batchSize) per rank (global \(config.batchSize * ranks)), "
-                + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)")
-        logger.info(String(
-            format: "data: %d training examples (%d per rank), loaded in %.2f s from %@",
-            plan.exampleCount, plan.shard(rank: 0).count, dataSeconds, config.dataDirectory))
-    }
-
-    private func logEpoch(_ metrics: EpochMetrics) {
-        var line = String(format: "epoch %3d  cost %.6f", metrics.epoch, metrics.cost)
-        if let accuracy = metrics.testAccuracy { line += String(format: "  test %.2f%%", accuracy * 100) }
-        line += String(format: "  %.2f s", metrics.seconds)
-        logger.info(line)
     }
 }

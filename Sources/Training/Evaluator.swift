@@ -1,9 +1,11 @@
 import MNISTData
 import NeuralNet
 
-/// Classifies a labelled set in fixed-size chunks and counts the correct answers.
+/// Classifies a labelled set in fixed-size chunks and counts answers per (true, predicted)
+/// class pair: one rank's part of a confusion matrix.
 final class Evaluator {
     let examples: LabeledImages
+    let classCount: Int
     private let chunkSize: Int
     private let workspace: MLPWorkspace
     private let input: FloatBuffer
@@ -11,16 +13,17 @@ final class Evaluator {
 
     init(examples: LabeledImages, layout: MLPLayout, chunkSize: Int = 1000) {
         self.examples = examples
+        classCount = layout.outputSize
         self.chunkSize = max(1, min(chunkSize, examples.count))
         workspace = MLPWorkspace(layout: layout, capacity: self.chunkSize)
         input = FloatBuffer(count: self.chunkSize * examples.pixelsPerImage)
         predictions = [Int32](repeating: 0, count: self.chunkSize)
     }
 
-    /// The number of examples `model` classifies correctly.
-    func correctCount(model: MLP) -> Int {
+    /// `[classCount × classCount]` counts: entry `true × classCount + predicted`.
+    func confusionCounts(model: MLP) -> [Int64] {
+        var counts = [Int64](repeating: 0, count: classCount * classCount)
         let pixels = examples.pixelsPerImage
-        var correct = 0
         var start = 0
         while start < examples.count {
             let rows = min(chunkSize, examples.count - start)
@@ -32,17 +35,13 @@ final class Evaluator {
             predictions.withUnsafeMutableBufferPointer { predictions in
                 guard let out = predictions.baseAddress else { return }
                 model.predict(input: input.pointer, rows: rows, workspace: workspace, into: out)
-                for row in 0..<rows where predictions[row] == Int32(examples.labels[start + row]) {
-                    correct += 1
+                for row in 0..<rows {
+                    let truth = Int(examples.labels[start + row])
+                    counts[truth * classCount + Int(predictions[row])] += 1
                 }
             }
             start += rows
         }
-        return correct
-    }
-
-    /// The fraction of examples `model` classifies correctly, 0...1.
-    func accuracy(model: MLP) -> Double {
-        Double(correctCount(model: model)) / Double(examples.count)
+        return counts
     }
 }

@@ -1,10 +1,14 @@
+import MNISTData
+import NeuralNet
+
 /// The `--summary` JSON object (written by rank 0; keys in snake_case, see DESIGN.md).
 public struct RunSummary: Codable, Sendable {
     public var ranks: Int
     public var epochs: Int
+    /// Examples per rank per step.
     public var batchSize: Int
     public var globalBatch: Int
-    /// "weak": the per-rank batch is fixed, the global batch grows with ranks.
+    /// "weak" (the per-rank batch is fixed) or "strong" (the global batch is fixed).
     public var scalingMode: String
     public var stepsPerEpoch: Int
     /// Optimizer steps taken in all.
@@ -12,9 +16,16 @@ public struct RunSummary: Codable, Sendable {
     public var parameterCount: Int
     /// Test accuracy on the (whole, unless limited) test set, 0...1.
     public var testAccuracy: Double
+    public var testCorrect: Int
+    public var testCount: Int
+    /// Per true class: the fraction classified correctly.
+    public var perClassAccuracy: [Double]
+    /// `[10][10]`: row = true class, column = predicted class.
+    public var confusionMatrix: [[Int64]]
     /// Mean training cost of the last epoch over all ranks.
     public var finalCost: Double
-    /// Wall time of the training epochs, without start-up, data loading and evaluation.
+    /// Wall time of the training epochs, without start-up, data loading and the final
+    /// evaluations (at log points or at the end).
     public var trainSeconds: Double
     public var secondsPerEpoch: Double
     /// Training samples of all ranks per second of `trainSeconds`.
@@ -26,9 +37,39 @@ public struct RunSummary: Codable, Sendable {
     /// The largest rank's peak resident set size.
     public var peakRssBytes: Int
     public var configuration: TrainingConfiguration
+
+    init(
+        configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
+        epochs: [EpochMetrics], test: TestResult, peakRssBytes: Int
+    ) {
+        self.ranks = ranks
+        self.epochs = configuration.epochs
+        batchSize = plan.batchSize
+        globalBatch = plan.batchSize * ranks
+        scalingMode = configuration.globalBatch == nil ? "weak" : "strong"
+        stepsPerEpoch = plan.stepsPerEpoch
+        steps = plan.stepsPerEpoch * configuration.epochs
+        parameterCount = layout.parameterCount
+        testAccuracy = test.accuracy
+        testCorrect = Int(test.correct)
+        testCount = Int(test.total)
+        perClassAccuracy = test.perClassAccuracy
+        confusionMatrix = (0..<test.classCount).map {
+            Array(test.confusion[($0 * test.classCount)..<(($0 + 1) * test.classCount)])
+        }
+        finalCost = epochs.last?.cost ?? .nan
+        trainSeconds = epochs.reduce(0) { $0 + $1.seconds }
+        secondsPerEpoch = trainSeconds / Double(max(epochs.count, 1))
+        let samples = Double(plan.examplesPerRankPerEpoch * ranks * epochs.count)
+        samplesPerSecond = samples / trainSeconds
+        computeSeconds = epochs.reduce(0) { $0 + $1.computeSeconds }
+        allreduceSeconds = epochs.reduce(0) { $0 + $1.allreduceSeconds }
+        self.peakRssBytes = peakRssBytes
+        self.configuration = configuration
+    }
 }
 
-/// One `--metrics` JSON line: an epoch's cost, timing breakdown and (at log points) accuracy.
+/// One `--metrics` JSON line: an epoch's cost, timing breakdown and (when evaluated) accuracy.
 public struct EpochMetrics: Codable, Sendable {
     public var epoch: Int
     public var cost: Double
@@ -37,4 +78,6 @@ public struct EpochMetrics: Codable, Sendable {
     public var computeSeconds: Double
     public var allreduceSeconds: Double
     public var samplesPerSecond: Double
+    /// The learning rate at the epoch's last step.
+    public var learningRate: Double
 }

@@ -8,12 +8,27 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var hiddenSizes: [Int] = [256, 256]
     public var activation: Activation = .sigmoid
     public var initializer: Initializer = .normal(standardDeviation: 1)
+    public var optimizer = OptimizerConfiguration(kind: .sgd)
     public var learningRate: Double = 0.1
-    /// Examples per rank per step; the global batch is ranks × this.
+    /// How the learning rate grows with the global batch.
+    public var learningRateScaling: LearningRateScaling = .none
+    /// How the learning rate falls after warmup.
+    public var learningRateDecay: LearningRateDecay = .none
+    /// Epochs over which the learning rate ramps from `learningRate` to its scaled value.
+    public var warmupEpochs: Double = 0
+    /// Examples per rank per step (weak scaling); the global batch is ranks × this.
     public var batchSize: Int = 100
+    /// Strong scaling: the global batch, split evenly over the ranks (nil: weak scaling).
+    public var globalBatch: Int? = nil
     public var epochs: Int = 30
-    /// Log (and evaluate) at epochs 0, logEvery, 2·logEvery, ...
+    /// Log at epochs 0, logEvery, 2·logEvery, ...
     public var logEvery: Int = 3
+    /// Evaluate the test set at epochs 0, evalEvery, ... (0: only at the end).
+    public var evalEvery: Int = 3
+    /// Who evaluates: rank 0 alone or every rank a slice.
+    public var evaluation: EvaluationMode = .rank0
+    /// Which data set.
+    public var dataset: Dataset = .mnist
     public var seed: UInt64 = 42
     /// The folder with the MNIST files.
     public var dataDirectory: String = "data/mnist"
@@ -36,6 +51,33 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// batch 100, 30 epochs, cost every 3 epochs.
     public static let seed = TrainingConfiguration()
 
+    /// The original program's next steps: ReLU, He initialisation, Adam at lr 0.001 (decayed
+    /// along a cosine to zero at the end), batch 100, 15 epochs.
+    public static let improved: TrainingConfiguration = {
+        var config = TrainingConfiguration()
+        config.preset = "improved"
+        config.activation = .relu
+        config.initializer = .he
+        config.optimizer = OptimizerConfiguration(kind: .adam)
+        config.learningRate = 0.001
+        config.learningRateDecay = .cosine
+        config.epochs = 15
+        return config
+    }()
+
+    /// The per-rank batch for `ranks` ranks: `batchSize`, or `globalBatch / ranks`.
+    ///
+    /// - Throws: `TrainingError.invalidOption` when the global batch does not divide evenly.
+    public func perRankBatch(ranks: Int) throws -> Int {
+        guard let globalBatch else { return batchSize }
+        guard globalBatch % ranks == 0 else {
+            throw TrainingError.invalidOption(
+                option: "--global-batch", value: "\(globalBatch)",
+                rule: "must divide evenly by the \(ranks) ranks; use a multiple of \(ranks)")
+        }
+        return globalBatch / ranks
+    }
+
     /// Layer widths from input to output for `inputSize` pixels and `classCount` classes.
     public func layerSizes(inputSize: Int, classCount: Int) -> [Int] {
         [inputSize] + hiddenSizes + [classCount]
@@ -54,6 +96,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             throw fail("--lr", learningRate, "must be a positive finite number")
         }
         guard logEvery >= 1 else { throw fail("--log-every", logEvery, "must be at least 1") }
+        guard evalEvery >= 0 else { throw fail("--eval-every", evalEvery, "must be 0 (only at the end) or more") }
+        if let globalBatch, globalBatch < 1 { throw fail("--global-batch", globalBatch, "must be at least 1") }
+        guard warmupEpochs >= 0, warmupEpochs.isFinite else {
+            throw fail("--warmup-epochs", warmupEpochs, "must be a finite number >= 0")
+        }
+        if case .normal(let deviation) = initializer, !(deviation > 0 && deviation.isFinite) {
+            throw fail("--init-std", deviation, "must be a positive finite number")
+        }
+        if let problem = optimizer.problem { throw fail(problem.option, problem.value, problem.rule) }
         guard blasThreads >= 1 else { throw fail("--blas-threads", blasThreads, "must be at least 1") }
         guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 >= 1 }) else {
             throw fail("--hidden", hiddenSizes, "needs one or more positive widths, e.g. 256,256")

@@ -93,3 +93,27 @@ public struct MPIJob {
         return url
     }
 }
+
+extension MPIJob {
+    /// Runs `mnist-mpi train ARGS --summary FILE` on `ranks` ranks and returns the summary
+    /// JSON object, or throws when the run failed.
+    public static func trainSummary(ranks: Int, _ arguments: [String], timeout: Double = 300) throws -> [String: Any] {
+        let directory = try temporaryDirectory("summary")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/summary.json"
+        let outcome = try run(ranks: ranks, ["train"] + arguments + ["--summary", path], timeout: timeout)
+        guard outcome.status == 0 else {
+            throw JobFailure(description: "mpirun -np \(ranks) train \(arguments) failed: \(outcome.stderr)")
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw JobFailure(description: "\(path) is not a JSON object")
+        }
+        return summary
+    }
+
+    /// A launch that did not succeed.
+    public struct JobFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+}

@@ -90,6 +90,11 @@ import Testing
                                  mentioning: "/no/such/dir/summary.json")
     }
 
+    @Test func globalBatchNotDivisibleByRanks() throws {
+        try expectOneLineFailure(ranks: 3, ["train", "--data", "/unused", "--global-batch", "100"],
+                                 mentioning: "--global-batch 100")
+    }
+
     @Test func batchLargerThanShardAndMoreRanksThanBatches() throws {
         let data = try dataFolder(trainCount: 200)
         defer { data.remove() }
@@ -109,6 +114,17 @@ import Testing
         (["--hidden", "0"], "--hidden"),
         (["--log-every", "0"], "--log-every"),
         (["--no-such-flag"], "--no-such-flag"),
+        (["--activation", "swish"], "swish"),
+        (["--optimizer", "lion"], "lion"),
+        (["--dataset", "cifar"], "cifar"),
+        (["--init", "uniform"], "uniform"),
+        (["--beta1", "1"], "--beta1"),
+        (["--beta2", "0"], "--beta2"),
+        (["--weight-decay=-0.1"], "--weight-decay"),
+        (["--momentum", "1.5"], "--momentum"),
+        (["--init-std", "0"], "--init-std"),
+        (["--global-batch", "0"], "--global-batch"),
+        (["--lr-scaling", "sqrt"], "sqrt"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)

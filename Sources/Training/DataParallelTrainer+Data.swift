@@ -1,0 +1,44 @@
+import MNISTData
+
+extension DataParallelTrainer {
+    /// What one rank trains and evaluates on.
+    struct RankData {
+        let plan: ShardPlan
+        /// This rank's shard of the training set.
+        let shard: LabeledImages
+        /// This rank's part of the test set (all of it on rank 0 in rank0 mode, a slice in
+        /// sharded mode, nil for the other ranks in rank0 mode).
+        let test: LabeledImages?
+        let testCount: Int
+    }
+
+    /// Checks the headers, plans the shards and reads this rank's examples (only those).
+    func loadData() throws -> RankData {
+        let config = configuration
+        let ranks = communicator.size, rank = communicator.rank
+        let batchSize = try config.perRankBatch(ranks: ranks)
+        let train = try MNISTSource(directory: config.dataDirectory, split: .train)
+        try checkInputSize(train.pixelsPerImage, path: train.imagesPath)
+        let trainCount = min(config.trainLimit ?? train.count, train.count)
+        let plan = try ShardPlan(exampleCount: trainCount, batchSize: batchSize, rankCount: ranks)
+
+        let testSource = try MNISTSource(directory: config.dataDirectory, split: .test)
+        try checkInputSize(testSource.pixelsPerImage, path: testSource.imagesPath)
+        let testCount = min(config.testLimit ?? testSource.count, testSource.count)
+        let testRange: Range<Int>?
+        switch config.evaluation {
+        case .rank0: testRange = rank == 0 ? 0..<testCount : nil
+        case .sharded: testRange = (rank * testCount / ranks)..<((rank + 1) * testCount / ranks)
+        }
+        let test = try testRange.flatMap { $0.isEmpty ? nil : try testSource.load(range: $0) }
+        let shard = try train.load(range: plan.shard(rank: rank))
+        return RankData(plan: plan, shard: shard, test: test, testCount: testCount)
+    }
+
+    private func checkInputSize(_ pixels: Int, path: String) throws {
+        guard pixels == DataParallelTrainer.inputSize else {
+            throw TrainingError.inputSizeMismatch(
+                path: path, pixels: pixels, inputLayer: DataParallelTrainer.inputSize)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import MNISTData
+import NeuralNet
+
+extension DataParallelTrainer {
+    func logBanner(layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, dataSeconds: Double) {
+        let config = configuration
+        let ranks = communicator.size
+        let plan = data.plan
+        let mode = config.globalBatch == nil ? "weak scaling" : "strong scaling"
+        logger.info(
+            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.dataset.rawValue), "
+                + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.activation.rawValue), "
+                + "init \(describe(config.initializer)), \(describe(config.optimizer)) lr \(config.learningRate)"
+                + (schedule.factor != 1 ? " x\(Int(schedule.factor)) (warmup \(schedule.warmupSteps) steps)" : "")
+                + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
+                + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)")
+        logger.info(String(
+            format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
+            plan.exampleCount, plan.shard(rank: 0).count, data.testCount,
+            config.evaluation == .rank0 ? "rank 0" : "sharded", dataSeconds, config.dataDirectory))
+    }
+
+    func logEpoch(_ metrics: EpochMetrics) {
+        var line = String(format: "epoch %3d  cost %.6f", metrics.epoch, metrics.cost)
+        if let accuracy = metrics.testAccuracy { line += String(format: "  test %.2f%%", accuracy * 100) }
+        line += String(format: "  %.2f s", metrics.seconds)
+        logger.info(line)
+    }
+
+    func logFinish(_ summary: RunSummary, test: TestResult) {
+        let epochs = Double(summary.epochs)
+        logger.info(String(
+            format: "done: %d epochs in %.1f s (%.2f s/epoch, %.0f samples/s; per epoch compute %.2f s, allreduce %.3f s)",
+            summary.epochs, summary.trainSeconds, summary.secondsPerEpoch, summary.samplesPerSecond,
+            summary.computeSeconds / epochs, summary.allreduceSeconds / epochs))
+        test.tableLines(classNames: configuration.dataset.classNames).forEach(logger.info)
+        logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
+    }
+
+    private func describe(_ initializer: Initializer) -> String {
+        switch initializer {
+        case .normal(let deviation): return "normal(\(deviation))"
+        case .xavier: return "xavier"
+        case .he: return "he"
+        }
+    }
+
+    private func describe(_ optimizer: OptimizerConfiguration) -> String {
+        var text = optimizer.kind.rawValue
+        switch optimizer.kind {
+        case .sgd: break
+        case .momentum: text += "(\(optimizer.momentum)\(optimizer.nesterov ? ", nesterov" : ""))"
+        case .adam: text += "(\(optimizer.beta1), \(optimizer.beta2), \(optimizer.epsilon))"
+        }
+        if optimizer.weightDecay > 0 { text += " wd \(optimizer.weightDecay)" }
+        return text
+    }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The learning rate of every step: the base rate, scaled with the global batch
+/// (`--lr-scaling linear`), reached by a linear ramp over the warmup steps (Goyal et al., 2017:
+/// from η to kη over the first epochs), then constant or decayed to zero along a half cosine
+/// (`--lr-decay cosine`, Loshchilov & Hutter, 2017).
+public struct LearningRateSchedule: Sendable, Equatable {
+    public let baseRate: Double
+    /// k: the factor the base rate grows to.
+    public let factor: Double
+    /// Steps of the ramp from `baseRate` to `factor × baseRate`.
+    public let warmupSteps: Int
+    public let decay: LearningRateDecay
+    /// All steps of the run (the cosine reaches zero there).
+    public let totalSteps: Int
+
+    public init(baseRate: Double, factor: Double, warmupSteps: Int, decay: LearningRateDecay = .none,
+                totalSteps: Int = 0) {
+        self.baseRate = baseRate
+        self.factor = factor
+        self.warmupSteps = warmupSteps
+        self.decay = decay
+        self.totalSteps = totalSteps
+    }
+
+    /// The schedule of `configuration` on `ranks` ranks with `stepsPerEpoch` steps an epoch.
+    public init(_ configuration: TrainingConfiguration, ranks: Int, stepsPerEpoch: Int) {
+        let weak = configuration.globalBatch == nil
+        let factor = configuration.learningRateScaling == .linear && weak ? Double(ranks) : 1
+        self.init(
+            baseRate: configuration.learningRate, factor: factor,
+            warmupSteps: Int((configuration.warmupEpochs * Double(stepsPerEpoch)).rounded()),
+            decay: configuration.learningRateDecay,
+            totalSteps: configuration.epochs * stepsPerEpoch)
+    }
+
+    /// The rate of step `step` (0-based, counted over all epochs).
+    public func rate(atStep step: Int) -> Double {
+        let peak = baseRate * factor
+        if step < warmupSteps {
+            let progress = Double(step) / Double(warmupSteps)
+            return baseRate * (1 + (factor - 1) * progress)
+        }
+        switch decay {
+        case .none:
+            return peak
+        case .cosine:
+            let span = max(totalSteps - warmupSteps, 1)
+            let progress = min(Double(step - warmupSteps) / Double(span), 1)
+            return peak * 0.5 * (1 + cos(Double.pi * progress))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import NeuralNet
+import Training
+
+/// The named starting points of `--preset`.
+enum Preset: String, ExpressibleByArgument, CaseIterable {
+    case seed
+    case improved
+
+    var configuration: TrainingConfiguration {
+        switch self {
+        case .seed: return .seed
+        case .improved: return .improved
+        }
+    }
+}
+
+/// The names `--init` takes.
+enum InitializerName: String, ExpressibleByArgument, CaseIterable {
+    case normal
+    case xavier
+    case he
+
+    func initializer(standardDeviation: Double) -> Initializer {
+        switch self {
+        case .normal: return .normal(standardDeviation: standardDeviation)
+        case .xavier: return .xavier
+        case .he: return .he
+        }
+    }
+}
+
+extension Activation: ExpressibleByArgument {}
+extension OptimizerConfiguration.Kind: ExpressibleByArgument {}
+extension LearningRateScaling: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
+extension EvaluationMode: ExpressibleByArgument {}
+extension Dataset: ExpressibleByArgument {}
