@@ -22,13 +22,16 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
+        .target(name: "CStopSignal"),
+
         // MARK: - Libraries
         // Only MPI imports CMPI; NeuralNet and MNISTData know nothing of MPI;
         // only Training joins model, data and communicator.
         .target(name: "MPI", dependencies: ["CMPI"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
-        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData"]),
+        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "CStopSignal"]),
 
         // MARK: - Command-line tool (parsing only)
         .executableTarget(

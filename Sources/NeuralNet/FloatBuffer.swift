@@ -8,6 +8,8 @@ public final class FloatBuffer {
     public let pointer: UnsafeMutablePointer<Float>
     /// The number of elements.
     public let count: Int
+    /// The buffer whose memory this one views (nil: this buffer owns its memory).
+    private let owner: FloatBuffer?
 
     /// Allocates `count` elements, all set to `value`.
     public init(count: Int, repeating value: Float = 0) {
@@ -17,10 +19,20 @@ public final class FloatBuffer {
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: value, count: max(count, 1))
         self.count = count
+        owner = nil
+    }
+
+    /// A view of `count` elements of `base` from `offset` on, sharing its memory (and keeping
+    /// it alive). E.g. the gradients inside a larger buffer that is reduced in one call.
+    public init(viewing base: FloatBuffer, offset: Int, count: Int) {
+        precondition(offset >= 0 && count >= 0 && offset + count <= base.count, "view out of bounds")
+        pointer = base.pointer + offset
+        self.count = count
+        owner = base
     }
 
     deinit {
-        pointer.deallocate()
+        if owner == nil { pointer.deallocate() }
     }
 
     /// All elements as a mutable buffer pointer (valid while this buffer lives).

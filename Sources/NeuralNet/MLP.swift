@@ -11,11 +11,19 @@ public final class MLP {
     public let gradients: FloatBuffer
 
     /// A network with all parameters zero; call `initialize(_:random:)` or fill `parameters`.
-    public init(layout: MLPLayout, activation: Activation) {
+    ///
+    /// - Parameter gradients: where to write gradients (`[parameterCount]`, e.g. a view into a
+    ///   larger buffer that also carries control values through the allreduce); nil allocates.
+    public init(layout: MLPLayout, activation: Activation, gradients: FloatBuffer? = nil) {
         self.layout = layout
         self.activation = activation
         parameters = FloatBuffer(count: layout.parameterCount)
-        gradients = FloatBuffer(count: layout.parameterCount)
+        if let gradients {
+            precondition(gradients.count == layout.parameterCount, "gradient buffer size")
+            self.gradients = gradients
+        } else {
+            self.gradients = FloatBuffer(count: layout.parameterCount)
+        }
     }
 
     /// Draws every layer's weights and biases with `initializer`.

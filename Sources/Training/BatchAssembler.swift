@@ -26,9 +26,11 @@ final class BatchAssembler {
         labels.deallocate()
     }
 
-    /// Shuffles the shard for a new epoch (Fisher-Yates), reproducibly from `random`.
+    /// Orders the shard for a new epoch: a Fisher-Yates shuffle of the identity, so the order
+    /// is a function of `random`'s seed alone (a resumed run recreates any epoch's order).
     func shuffle(random: inout RandomSource) {
         order.withUnsafeMutableBufferPointer { order in
+            for i in order.indices { order[i] = Int32(i) }
             for i in stride(from: order.count - 1, to: 0, by: -1) {
                 let j = Int(random.next() % UInt64(i + 1))
                 order.swapAt(i, j)

@@ -2,6 +2,12 @@ import MNISTData
 import MPI
 import NeuralNet
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Synchronous data-parallel training of an MLP over all ranks of a communicator.
 ///
 /// Each rank reads only its shard of the training set and takes the same number of steps per
@@ -39,26 +45,37 @@ public final class DataParallelTrainer {
         let data = try communicator.agreeingOnFailure { try loadData() }
         let outputs = try communicator.agreeingOnFailure {
             communicator.isRoot
-                ? try OutputFiles(summaryPath: config.summaryPath, metricsPath: config.metricsPath)
+                ? try OutputFiles(
+                    summaryPath: config.summaryPath, metricsPath: config.metricsPath,
+                    appendMetrics: config.resume)
                 : nil
         }
 
         let layout = MLPLayout(sizes: config.layerSizes(
             inputSize: DataParallelTrainer.inputSize, classCount: DataParallelTrainer.classCount))
-        let model = MLP(layout: layout, activation: config.activation)
+        // The gradients and two control values (this step's summed cost, a stop request) travel
+        // in one buffer, so one allreduce per step carries them all.
+        let exchange = FloatBuffer(count: layout.parameterCount + ControlSlot.count)
+        let model = MLP(
+            layout: layout, activation: config.activation,
+            gradients: FloatBuffer(viewing: exchange, offset: 0, count: layout.parameterCount))
         if communicator.isRoot {
             var random = RandomSource(seed: config.seed)
             model.initialize(config.initializer, random: &random)
         }
         try communicator.broadcast(model.parameters.buffer, root: 0)
+        let optimizer = Optimizer(config.optimizer, parameterCount: layout.parameterCount)
+        let start = try prepareCheckpoint(model: model, optimizer: optimizer)
         let schedule = LearningRateSchedule(
             config, ranks: communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
         logBanner(layout: layout, data: data, schedule: schedule,
                   dataSeconds: Communicator.wallTime() - startTime)
 
         let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
+        installStopHandler()
         let epochs = try train(
-            model: model, data: data, schedule: schedule, evaluator: evaluator, outputs: outputs)
+            model: model, optimizer: optimizer, exchange: exchange, start: start, data: data,
+            schedule: schedule, evaluator: evaluator, outputs: outputs)
 
         let test = try evaluate(model, with: evaluator)
         var peak = [Int64(peakResidentBytes())]
@@ -75,52 +92,77 @@ public final class DataParallelTrainer {
 
     // MARK: - The training loop
 
+    /// The control values after the gradients in the exchange buffer.
+    enum ControlSlot {
+        static let count = 2
+        /// This rank's batch cost (after the sum: all ranks' costs).
+        static let cost = 0
+        /// 1 if this rank was asked to stop (after the sum: > 0 if any rank was).
+        static let stop = 1
+    }
+
     private func train(
-        model: MLP, data: RankData, schedule: LearningRateSchedule, evaluator: Evaluator?,
-        outputs: OutputFiles?
+        model: MLP, optimizer: Optimizer, exchange: FloatBuffer, start: StartPoint, data: RankData,
+        schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?
     ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
         let batches = BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
         let workspace = MLPWorkspace(layout: model.layout, capacity: plan.batchSize)
-        let optimizer = Optimizer(config.optimizer, parameterCount: model.layout.parameterCount)
         let gradientScale = 1 / Float(communicator.size)
+        let controls = exchange.pointer + model.layout.parameterCount
         var history: [EpochMetrics] = []
 
-        for epoch in 0..<config.epochs {
+        for epoch in start.epoch..<config.epochs {
             var random = RandomSource(
                 seed: config.seed, stream: UInt64(communicator.rank) << 32 | UInt64(epoch + 1))
             let epochStart = Communicator.wallTime()
             batches.shuffle(random: &random)
-            var lossSum = 0.0
+            let resuming = epoch == start.epoch
+            // The summed cost of all ranks' batches (the same on every rank).
+            var lossSum = resuming ? start.partialLoss : 0
             var computeSeconds = 0.0
             var allreduceSeconds = 0.0
-            for step in 0..<plan.stepsPerEpoch {
+            for step in (resuming ? start.step : 0)..<plan.stepsPerEpoch {
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
-                lossSum += model.lossAndGradients(
+                let loss = model.lossAndGradients(
                     input: batches.input.pointer, labels: batches.labels,
                     rows: plan.batchSize, workspace: workspace)
+                controls[ControlSlot.cost] = Float(loss)
+                controls[ControlSlot.stop] = stopSignal != 0 ? 1 : 0
                 let reduceStart = Communicator.wallTime()
-                try communicator.allReduce(model.gradients.buffer, .sum)
+                try communicator.allReduce(exchange.buffer, .sum)
                 let reduceEnd = Communicator.wallTime()
-                let globalStep = epoch * plan.stepsPerEpoch + step
+                let learningRate = schedule.rate(atStep: epoch * plan.stepsPerEpoch + step)
+                // Every rank sees the same summed cost, so every rank stops at the same step.
+                let stepLoss = Double(controls[ControlSlot.cost])
+                guard stepLoss.isFinite else {
+                    throw collective(.nonFinite(epoch: epoch, step: step, learningRate: learningRate))
+                }
                 optimizer.step(
                     parameters: model.parameters, gradients: model.gradients,
-                    gradientScale: gradientScale,
-                    learningRate: Float(schedule.rate(atStep: globalStep)))
+                    gradientScale: gradientScale, learningRate: Float(learningRate))
+                lossSum += stepLoss
                 computeSeconds += (reduceStart - computeStart) + (Communicator.wallTime() - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
+                if controls[ControlSlot.stop] > 0 {
+                    try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
+                             partialLoss: lossSum, learningRate: learningRate)
+                }
             }
-            // One small collective per epoch: cost and timings summed over ranks.
-            var totals = [lossSum, computeSeconds, allreduceSeconds]
+            if communicator.rank == config.debugPerturbRank, epoch == 0 {
+                model.parameters[0] += 1e-3
+            }
+            // One small collective per epoch: timings summed over ranks.
+            var totals = [computeSeconds, allreduceSeconds]
             try communicator.allReduce(&totals, .sum)
             let seconds = Communicator.wallTime() - epochStart
             let ranks = Double(communicator.size)
             var metrics = EpochMetrics(
-                epoch: epoch, cost: totals[0] / (Double(plan.stepsPerEpoch) * ranks),
-                testAccuracy: nil, seconds: seconds, computeSeconds: totals[1] / ranks,
-                allreduceSeconds: totals[2] / ranks,
+                epoch: epoch, cost: lossSum / (Double(plan.stepsPerEpoch) * ranks),
+                testAccuracy: nil, seconds: seconds, computeSeconds: totals[0] / ranks,
+                allreduceSeconds: totals[1] / ranks,
                 samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds,
                 learningRate: schedule.rate(atStep: (epoch + 1) * plan.stepsPerEpoch - 1))
 
@@ -130,10 +172,28 @@ public final class DataParallelTrainer {
                 metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy
             }
             if isLogPoint || metrics.testAccuracy != nil { logEpoch(metrics) }
-            try outputs?.appendMetrics(metrics)
+            try communicator.agreeingOnFailure { try outputs?.appendMetrics(metrics) }
             history.append(metrics)
+            if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
+                try saveCheckpoint(
+                    model: model, optimizer: optimizer, epoch: epoch + 1, step: 0, partialLoss: 0,
+                    learningRate: metrics.learningRate)
+            }
         }
         return history
+    }
+
+    /// Ends the run at a step boundary after a stop request: a checkpoint first if asked for.
+    private func stop(
+        model: MLP, optimizer: Optimizer, epoch: Int, step: Int, partialLoss: Double,
+        learningRate: Double
+    ) throws -> Never {
+        try saveCheckpoint(
+            model: model, optimizer: optimizer, epoch: epoch, step: step, partialLoss: partialLoss,
+            learningRate: learningRate)
+        throw collective(.interrupted(
+            signal: stopSignal != 0 ? stopSignal : SIGTERM, epoch: epoch, step: step,
+            checkpoint: configuration.checkpointPath))
     }
 
     // MARK: - Evaluation and consistency
@@ -155,7 +215,7 @@ public final class DataParallelTrainer {
         var values = [fingerprint.high, fingerprint.low, -fingerprint.high, -fingerprint.low]
         try communicator.allReduce(&values, .max)
         guard values[0] == -values[2], values[1] == -values[3] else {
-            throw TrainingError.parametersDiverged(epoch: epoch)
+            throw collective(.parametersDiverged(epoch: epoch))
         }
     }
 

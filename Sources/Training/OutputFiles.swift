@@ -7,16 +7,20 @@ final class OutputFiles {
     private let metrics: FileHandle?
     private let metricsPath: String?
 
-    /// Creates (truncates) the summary and metrics files.
+    /// Creates (truncates) the summary file and the metrics file (appended to when
+    /// `appendMetrics`, for a resumed run).
     ///
     /// - Throws: `TrainingError.cannotWrite` naming the path.
-    init(summaryPath: String?, metricsPath: String?) throws {
+    init(summaryPath: String?, metricsPath: String?, appendMetrics: Bool = false) throws {
         self.summaryPath = summaryPath
         self.metricsPath = metricsPath
-        if let summaryPath { try OutputFiles.create(summaryPath) }
+        // The summary is written atomically at the end; here only check that it can be, so a
+        // failed run leaves an earlier summary alone.
+        if let summaryPath { try OutputFiles.checkWritable(summaryPath) }
         if let metricsPath {
-            try OutputFiles.create(metricsPath)
+            try OutputFiles.create(metricsPath, truncate: !appendMetrics)
             metrics = FileHandle(forWritingAtPath: metricsPath)
+            _ = try? metrics?.seekToEnd()
         } else {
             metrics = nil
         }
@@ -46,12 +50,26 @@ final class OutputFiles {
         }
     }
 
-    private static func create(_ path: String) throws {
+    private static func checkWritable(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw TrainingError.cannotWrite(path: path, reason: "it is a folder")
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let probe = "\(path).tmp-\(getpid())"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw TrainingError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(descriptor)
+        unlink(probe)
+    }
+
+    private static func create(_ path: String, truncate: Bool) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw TrainingError.cannotWrite(path: path, reason: "it is a folder")
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0), 0o644)
         guard descriptor >= 0 else {
             throw TrainingError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }

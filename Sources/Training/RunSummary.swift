@@ -5,6 +5,8 @@ import NeuralNet
 public struct RunSummary: Codable, Sendable {
     public var ranks: Int
     public var epochs: Int
+    /// Epochs this process trained (fewer than `epochs` when resumed from a checkpoint).
+    public var epochsRun: Int
     /// Examples per rank per step.
     public var batchSize: Int
     public var globalBatch: Int
@@ -22,8 +24,9 @@ public struct RunSummary: Codable, Sendable {
     public var perClassAccuracy: [Double]
     /// `[10][10]`: row = true class, column = predicted class.
     public var confusionMatrix: [[Int64]]
-    /// Mean training cost of the last epoch over all ranks.
-    public var finalCost: Double
+    /// Mean training cost of the last epoch over all ranks (nil if no epoch ran, e.g. a
+    /// resumed run that had nothing left to do).
+    public var finalCost: Double?
     /// Wall time of the training epochs, without start-up, data loading and the final
     /// evaluations (at log points or at the end).
     public var trainSeconds: Double
@@ -44,6 +47,7 @@ public struct RunSummary: Codable, Sendable {
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
+        epochsRun = epochs.count
         batchSize = plan.batchSize
         globalBatch = plan.batchSize * ranks
         scalingMode = configuration.globalBatch == nil ? "weak" : "strong"
@@ -57,11 +61,11 @@ public struct RunSummary: Codable, Sendable {
         confusionMatrix = (0..<test.classCount).map {
             Array(test.confusion[($0 * test.classCount)..<(($0 + 1) * test.classCount)])
         }
-        finalCost = epochs.last?.cost ?? .nan
+        finalCost = epochs.last?.cost
         trainSeconds = epochs.reduce(0) { $0 + $1.seconds }
         secondsPerEpoch = trainSeconds / Double(max(epochs.count, 1))
         let samples = Double(plan.examplesPerRankPerEpoch * ranks * epochs.count)
-        samplesPerSecond = samples / trainSeconds
+        samplesPerSecond = trainSeconds > 0 ? samples / trainSeconds : 0
         computeSeconds = epochs.reduce(0) { $0 + $1.computeSeconds }
         allreduceSeconds = epochs.reduce(0) { $0 + $1.allreduceSeconds }
         self.peakRssBytes = peakRssBytes

@@ -42,8 +42,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var summaryPath: String? = nil
     /// Rank 0 writes one JSON line per epoch here.
     public var metricsPath: String? = nil
+    /// Rank 0 writes checkpoints here (atomically).
+    public var checkpointPath: String? = nil
+    /// Write a checkpoint every K epochs (and after the last).
+    public var checkpointEvery: Int = 1
+    /// Continue from the checkpoint at `checkpointPath`.
+    public var resume: Bool = false
     /// Testing aid: every rank writes its final parameters to `DIR/rank-N.f32`.
     public var rankParametersDirectory: String? = nil
+    /// Testing aid: this rank nudges one parameter after epoch 0, so the drift check must fire.
+    public var debugPerturbRank: Int? = nil
 
     public init() {}
 
@@ -108,6 +116,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard blasThreads >= 1 else { throw fail("--blas-threads", blasThreads, "must be at least 1") }
         guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 >= 1 }) else {
             throw fail("--hidden", hiddenSizes, "needs one or more positive widths, e.g. 256,256")
+        }
+        guard checkpointEvery >= 1 else {
+            throw fail("--checkpoint-every", checkpointEvery, "must be at least 1")
+        }
+        if resume, checkpointPath == nil {
+            throw fail("--resume", "", "needs --checkpoint FILE to resume from")
         }
         if let trainLimit, trainLimit < 1 { throw fail("--train-limit", trainLimit, "must be at least 1") }
         if let testLimit, testLimit < 1 { throw fail("--test-limit", testLimit, "must be at least 1") }

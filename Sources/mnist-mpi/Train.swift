@@ -103,8 +103,20 @@ struct Train: ParsableCommand {
     @Option(help: "Evaluate on only the first N test examples. (default: all)")
     var testLimit: Int?
 
+    @Option(help: "Write a checkpoint (parameters, optimizer state, position) to this file, atomically.")
+    var checkpoint: String?
+
+    @Option(help: "Checkpoint every K epochs (and after the last). (default: 1)")
+    var checkpointEvery: Int?
+
+    @Flag(help: "Continue from --checkpoint FILE; --epochs stays the total.")
+    var resume = false
+
     @Option(help: .hidden)
     var rankParametersDir: String?
+
+    @Option(help: .hidden)
+    var debugPerturbRank: Int?
 
     /// The effective configuration: the preset, then every option given.
     func makeConfiguration() throws -> TrainingConfiguration {
@@ -141,7 +153,11 @@ struct Train: ParsableCommand {
         if let blasThreads { config.blasThreads = blasThreads }
         config.trainLimit = trainLimit
         config.testLimit = testLimit
+        config.checkpointPath = checkpoint
+        if let checkpointEvery { config.checkpointEvery = checkpointEvery }
+        config.resume = resume
         config.rankParametersDirectory = rankParametersDir
+        config.debugPerturbRank = debugPerturbRank
         return config
     }
 

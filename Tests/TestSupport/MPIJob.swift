@@ -36,11 +36,18 @@ public struct MPIJob {
 
     /// Runs the binary on `ranks` ranks (oversubscribed if needed) and waits at most
     /// `timeout` seconds, killing the whole job after that.
-    public static func run(ranks: Int, _ arguments: [String], timeout: Double = 60) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
-                             "-np", String(ranks), binary] + arguments
+    public static func run(
+        ranks: Int, _ arguments: [String], timeout: Double = 60, user: String? = nil
+    ) throws -> Outcome {
+        try start(ranks: ranks, arguments, user: user).wait(timeout: timeout)
+    }
+
+    /// Starts the binary on `ranks` ranks without waiting (to signal it while it runs).
+    ///
+    /// - Parameter user: run as this user (through setpriv; the caller must be root).
+    public static func start(ranks: Int, _ arguments: [String], user: String? = nil) throws -> Running {
+        let launch = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
+                      "-np", String(ranks), binary] + arguments
         // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
         // that would make the child mpirun think it is part of this process's job.
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in
@@ -49,33 +56,61 @@ public struct MPIJob {
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        process.environment = environment
         let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
-        defer {
-            try? FileManager.default.removeItem(at: outputFile)
-            try? FileManager.default.removeItem(at: errorFile)
+        let command = user.map { ["setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups"] + launch } ?? launch
+        let process = try ChildProcess(
+            command, environment: environment, stdout: outputFile.path, stderr: errorFile.path)
+        return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
+    }
+
+    /// A job in flight.
+    public struct Running {
+        public let process: ChildProcess
+        let outputFile: URL
+        let errorFile: URL
+        let started: Date
+
+        /// mpirun's process id.
+        public var pid: Int32 { process.pid }
+
+        /// The ranks' process ids (mpirun's children).
+        public func rankPIDs() -> [Int32] {
+            let pgrep = Process()
+            pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            pgrep.arguments = ["pgrep", "-P", String(pid)]
+            let pipe = Pipe()
+            pgrep.standardOutput = pipe
+            guard (try? pgrep.run()) != nil else { return [] }
+            pgrep.waitUntilExit()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return text.split(separator: "\n").compactMap { Int32($0) }
         }
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        let start = Date()
-        try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                timedOut = true
-                process.terminate()
-                usleep(500_000)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
+
+        /// Waits for the job to end, killing it after `timeout` seconds.
+        public func wait(timeout: Double) -> Outcome {
+            var timedOut = false
+            let deadline = started.addingTimeInterval(timeout)
+            while process.isRunning {
+                if Date() > deadline {
+                    timedOut = true
+                    kill(process.pid, SIGTERM)
+                    usleep(500_000)
+                    if process.isRunning { kill(process.pid, SIGKILL) }
+                    while process.isRunning { usleep(20_000) }
+                    break
+                }
+                usleep(20_000)
             }
-            usleep(20_000)
+            defer {
+                try? FileManager.default.removeItem(at: outputFile)
+                try? FileManager.default.removeItem(at: errorFile)
+            }
+            return Outcome(
+                status: process.poll() ?? -1,
+                stdout: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "",
+                seconds: Date().timeIntervalSince(started), timedOut: timedOut)
         }
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "",
-            seconds: Date().timeIntervalSince(start), timedOut: timedOut)
     }
 
     /// A fresh empty temporary folder.
@@ -87,6 +122,7 @@ public struct MPIJob {
 
     private static func temporaryFile(_ name: String) throws -> URL {
         let url = URL(fileURLWithPath: NSTemporaryDirectory() + "mnist-mpi-\(name)-" + UUID().uuidString)
+        defer { chmod(url.path, 0o666) }
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown)
         }

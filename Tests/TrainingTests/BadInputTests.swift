@@ -13,15 +13,27 @@ import Testing
     }
 
     private func expectOneLineFailure(
-        ranks: Int = 2, _ arguments: [String], mentioning expected: String,
+        ranks: Int = 2, _ arguments: [String], mentioning expected: String, user: String? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        let outcome = try MPIJob.run(ranks: ranks, arguments, timeout: 30)
+        let outcome = try MPIJob.run(ranks: ranks, arguments, timeout: 30, user: user)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: expected, sourceLocation: sourceLocation)
+    }
+
+    /// The bad-input contract: ended within 10 s, non-zero exit, exactly one stderr line
+    /// `error: ...` that names `expected`. Also tallied for scripts/test.sh.
+    static func expectOneLineFailure(
+        _ outcome: MPIJob.Outcome, _ arguments: [String], mentioning expected: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let line = String(outcome.errorLines.first ?? "")
+        let held = !outcome.timedOut && outcome.seconds < 10 && outcome.status != 0
+            && outcome.errorLines.count == 1 && line.hasPrefix("error: ") && line.contains(expected)
+        BadInputTally.record(arguments.joined(separator: " "), held: held)
         #expect(!outcome.timedOut, "hung: \(arguments)", sourceLocation: sourceLocation)
         #expect(outcome.seconds < 10, "took \(outcome.seconds) s", sourceLocation: sourceLocation)
         #expect(outcome.status != 0, "exit 0 for \(arguments)", sourceLocation: sourceLocation)
         #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
-        let line = String(outcome.errorLines.first ?? "")
         #expect(line.hasPrefix("error: "), "\(line)", sourceLocation: sourceLocation)
         #expect(line.contains(expected), "\(line) lacks \(expected)", sourceLocation: sourceLocation)
     }
@@ -88,6 +100,43 @@ import Testing
         defer { data.remove() }
         try expectOneLineFailure(["train", "--data", data.directory, "--summary", "/no/such/dir/summary.json"],
                                  mentioning: "/no/such/dir/summary.json")
+    }
+
+    @Test func corruptGzip() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try FileManager.default.removeItem(atPath: data.path("train-images-idx3-ubyte"))
+        let path = try data.write("train-images-idx3-ubyte", IDXFixtures.images(count: 400), gzip: true)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for i in 40..<(bytes.count - 8) { bytes[i] ^= 0x3c }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "train-images-idx3-ubyte.gz")
+    }
+
+    @Test func folderWhereAFileIsExpected() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try FileManager.default.removeItem(atPath: data.path("t10k-images-idx3-ubyte"))
+        try FileManager.default.createDirectory(atPath: data.path("t10k-images-idx3-ubyte"), withIntermediateDirectories: false)
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "not a regular file")
+    }
+
+    @Test func unreadableFile() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        chmod(data.directory, 0o755)
+        chmod(data.path("train-labels-idx1-ubyte"), 0o000)
+        // Root reads any file, so as root the job runs as the unprivileged user nobody.
+        let user = getuid() == 0 ? "65534" : nil  // nobody
+        try expectOneLineFailure(["train", "--data", data.directory], mentioning: "cannot read", user: user)
+    }
+
+    @Test(arguments: ["--summary", "--metrics", "--checkpoint"])
+    func unwritableOutputPaths(option: String) throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try expectOneLineFailure(["train", "--data", data.directory, option, "/no/such/dir/out"], mentioning: "/no/such/dir/out")
+        try expectOneLineFailure(["train", "--data", data.directory, option, data.directory], mentioning: "folder")
     }
 
     @Test func globalBatchNotDivisibleByRanks() throws {

@@ -59,5 +59,13 @@ run_mpi() {
     placement=(--oversubscribe --bind-to none)
   fi
   allow_mpi_as_root
-  mpirun --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@"
+  # --quiet keeps mpirun's banners out: the trainer prints its own one-line errors. A rank
+  # killed from outside prints nothing, so say so here.
+  local status=0
+  mpirun --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@" || status=$?
+  if [ "$status" -ge 128 ]; then
+    printf 'error: the job ended by signal %d (a rank was killed or mpirun was stopped); with --checkpoint, continue with --resume\n' \
+      "$((status - 128))" >&2
+  fi
+  return "$status"
 }

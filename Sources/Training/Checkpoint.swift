@@ -1,0 +1,74 @@
+import Foundation
+import NeuralNet
+
+/// Everything a run needs to continue exactly where it stopped: the parameters, the
+/// optimizer state and the position in the schedule.
+///
+/// The batch order needs no stored generator state: it is a pure function of the seed, the
+/// rank and the epoch, so `seed` and `nextEpoch` are the generator's state.
+public struct Checkpoint: Equatable {
+    /// The describing part, stored as JSON in the file.
+    public struct Header: Codable, Equatable {
+        public var nextEpoch: Int
+        /// The step within `nextEpoch` to continue at (0 at an epoch boundary).
+        public var nextStep: Int
+        public var optimizerSteps: Int
+        /// The summed cost of the steps of `nextEpoch` already taken (all ranks).
+        public var partialLoss: Double
+        public var layerSizes: [Int]
+        public var activation: Activation
+        public var optimizer: OptimizerConfiguration.Kind
+        public var ranks: Int
+        public var seed: UInt64
+        /// A hash of the settings that shape the trajectory (see `trajectoryFingerprint`).
+        public var fingerprint: String
+        public var parameterCount: Int
+        public var firstMomentCount: Int
+        public var secondMomentCount: Int
+    }
+
+    public var header: Header
+    public var parameters: [Float]
+    public var firstMoment: [Float]
+    public var secondMoment: [Float]
+
+    /// The architecture as text, e.g. "784-256-256-10 sigmoid".
+    public var architecture: String {
+        header.layerSizes.map(String.init).joined(separator: "-") + " " + header.activation.rawValue
+    }
+}
+
+extension TrainingConfiguration {
+    /// A hash of every setting that changes the sequence of parameters (not the epoch count,
+    /// the paths or the logging): a resumed run with the same fingerprint and rank count ends
+    /// bit-identical to an uninterrupted one.
+    public var trajectoryFingerprint: String {
+        var copy = TrainingConfiguration()
+        copy.hiddenSizes = hiddenSizes
+        copy.activation = activation
+        copy.initializer = initializer
+        copy.optimizer = optimizer
+        copy.learningRate = learningRate
+        copy.learningRateScaling = learningRateScaling
+        copy.learningRateDecay = learningRateDecay
+        copy.warmupEpochs = warmupEpochs
+        copy.batchSize = batchSize
+        copy.globalBatch = globalBatch
+        copy.seed = seed
+        copy.dataset = dataset
+        copy.trainLimit = trainLimit
+        copy.preset = ""
+        copy.dataDirectory = ""
+        copy.epochs = 0
+        let bytes = (try? CheckpointFile.headerEncoder.encode(copy)) ?? Data()
+        return String(fnv1a64(bytes), radix: 16)
+    }
+}
+
+/// FNV-1a, 64 bit, over `bytes`.
+func fnv1a64<Bytes: Sequence>(_ bytes: Bytes, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64
+where Bytes.Element == UInt8 {
+    var hash = seed
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    return hash
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// Reads and writes checkpoints:
+/// `magic "MNMPICKP" | format version u32 | header length u32 | header JSON |
+///  parameters, first moment, second moment as float32 | FNV-1a 64 checksum of all before`,
+/// little-endian. Writes are atomic: a temporary file beside the target, fsync, rename, fsync
+/// of the folder, so a crash leaves the old checkpoint or the new one, never half of one.
+public enum CheckpointFile {
+    public static let magic = Array("MNMPICKP".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    static let headerEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    /// The file's bytes for `checkpoint`.
+    public static func encode(_ checkpoint: Checkpoint) throws -> [UInt8] {
+        let header = try Array(headerEncoder.encode(checkpoint.header))
+        var bytes = magic
+        bytes.reserveCapacity(64 + header.count
+            + 4 * (checkpoint.parameters.count + checkpoint.firstMoment.count + checkpoint.secondMoment.count))
+        append(formatVersion, to: &bytes)
+        append(UInt32(header.count), to: &bytes)
+        bytes += header
+        for values in [checkpoint.parameters, checkpoint.firstMoment, checkpoint.secondMoment] {
+            values.withUnsafeBytes { bytes += $0 }  // float32, little-endian on every supported host
+        }
+        append(fnv1a64(bytes), to: &bytes)
+        return bytes
+    }
+
+    /// Parses and validates a checkpoint file's bytes.
+    ///
+    /// - Throws: `CheckpointError` naming what is wrong.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Checkpoint {
+        guard bytes.count >= magic.count + 8 + 8, Array(bytes.prefix(magic.count)) == magic else {
+            throw CheckpointError.notACheckpoint(path)
+        }
+        let version = read(UInt32.self, bytes, at: magic.count)
+        guard version == formatVersion else {
+            throw CheckpointError.wrongVersion(path, found: Int(version), expected: Int(formatVersion))
+        }
+        let stored = read(UInt64.self, bytes, at: bytes.count - 8)
+        guard stored == fnv1a64(bytes[0..<(bytes.count - 8)]) else {
+            throw CheckpointError.corrupt(path, reason: "checksum mismatch (truncated or damaged)")
+        }
+        let headerLength = Int(read(UInt32.self, bytes, at: magic.count + 4))
+        let headerStart = magic.count + 8
+        guard headerStart + headerLength <= bytes.count - 8 else {
+            throw CheckpointError.corrupt(path, reason: "header runs past the end")
+        }
+        let header: Checkpoint.Header
+        do {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            header = try decoder.decode(
+                Checkpoint.Header.self, from: Data(bytes[headerStart..<(headerStart + headerLength)]))
+        } catch {
+            throw CheckpointError.corrupt(path, reason: "unreadable header")
+        }
+        let counts = [header.parameterCount, header.firstMomentCount, header.secondMomentCount]
+        var offset = headerStart + headerLength
+        guard counts.allSatisfy({ $0 >= 0 }), offset + 4 * counts.reduce(0, +) == bytes.count - 8 else {
+            throw CheckpointError.corrupt(path, reason: "payload size does not match the header")
+        }
+        var arrays: [[Float]] = []
+        for count in counts {
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { source in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + 4 * count)]))
+                }
+            }
+            arrays.append(values)
+            offset += 4 * count
+        }
+        return Checkpoint(
+            header: header, parameters: arrays[0], firstMoment: arrays[1], secondMoment: arrays[2])
+    }
+
+    /// Reads the checkpoint at `path`.
+    ///
+    /// - Throws: `CheckpointError` naming the file and the problem.
+    public static func read(path: String) throws -> Checkpoint {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CheckpointError.missing(path)
+        }
+        guard !isDirectory.boolValue else { throw CheckpointError.unreadable(path, reason: "it is a folder") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.unreadable(path, reason: String(cString: strerror(errno)))
+        }
+        return try decode(Array(data), path: path)
+    }
+
+    /// Writes `checkpoint` to `path` atomically.
+    ///
+    /// - Throws: `CheckpointError.unwritable` naming the path; the old file is then untouched.
+    public static func write(_ checkpoint: Checkpoint, to path: String) throws {
+        try writeAtomically(try encode(checkpoint), to: path)
+    }
+
+    /// Checks that a checkpoint can be written at `path` (the folder exists and is writable,
+    /// the path is no folder) by writing and removing a temporary file beside it.
+    public static func checkWritable(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CheckpointError.unwritable(path, reason: "it is a folder")
+        }
+        let probe = temporaryPath(for: path)
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw CheckpointError.unwritable(path, reason: String(cString: strerror(errno)))
+        }
+        close(descriptor)
+        unlink(probe)
+    }
+
+    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = temporaryPath(for: path)
+        func fail(_ reason: String) -> CheckpointError {
+            unlink(temporary)
+            return CheckpointError.unwritable(path, reason: reason)
+        }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw fail(String(cString: strerror(errno))) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                Foundation.write(descriptor, raw.baseAddress.map { $0 + written }, bytes.count - written)
+            }
+            guard result > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw fail(reason)
+            }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw fail(reason)
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw fail(String(cString: strerror(errno))) }
+        let folder = open((path as NSString).deletingLastPathComponent.isEmpty
+            ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
+    }
+
+    private static func temporaryPath(for path: String) -> String {
+        "\(path).tmp-\(getpid())"
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+
+    private static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { target in
+            for i in 0..<MemoryLayout<T>.size { target[i] = bytes[offset + i] }
+        }
+        return T(littleEndian: value)
+    }
+}
+
+/// What can be wrong with a checkpoint; each description is one line with what to do.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case missing(String)
+    case unreadable(String, reason: String)
+    case notACheckpoint(String)
+    case wrongVersion(String, found: Int, expected: Int)
+    case corrupt(String, reason: String)
+    case wrongArchitecture(String, found: String, expected: String)
+    case unwritable(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "no checkpoint at \(path) to resume from: drop --resume to start afresh"
+        case .unreadable(let path, let reason):
+            return "cannot read checkpoint \(path): \(reason)"
+        case .notACheckpoint(let path):
+            return "\(path) is not a mnist-mpi checkpoint: point --checkpoint at a file this tool wrote"
+        case .wrongVersion(let path, let found, let expected):
+            return "checkpoint \(path) has format version \(found), this build reads version \(expected): resume with the build that wrote it"
+        case .corrupt(let path, let reason):
+            return "checkpoint \(path) is corrupt (\(reason)): resume from another checkpoint or start afresh"
+        case .wrongArchitecture(let path, let found, let expected):
+            return "checkpoint \(path) holds a \(found) model but this run builds \(expected): use the same --hidden, --activation and --optimizer, or another --checkpoint"
+        case .unwritable(let path, let reason):
+            return "cannot write checkpoint \(path): \(reason); choose a writable --checkpoint path"
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Checkpoints, exact resume, killed ranks, signals, non-finite values and parameter drift,
+/// under mpirun on a subset of the real MNIST.
+@Suite(.serialized) struct ReliabilityTests {
+    /// 6,000 training images: 30 steps an epoch at 2 ranks, ~0.05 s an epoch.
+    private var small: [String] {
+        ["train", "--data", MPIJob.mnistDirectory, "--train-limit", "6000", "--test-limit", "1000", "--eval-every", "0"]
+    }
+
+    private func temporary() throws -> String { try MPIJob.temporaryDirectory("reliability") }
+
+    private func parameters(_ directory: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: directory + "/rank-0.f32"))
+    }
+
+    private func waitForFile(_ path: String, timeout: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Adam (state in the checkpoint) without decay: 2 epochs, then resumed to 4, ends
+    /// bit-identical to 4 epochs in one go, with the same final cost and accuracy.
+    @Test func resumeAtAnEpochBoundaryIsBitIdentical() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let arguments = small + ["--preset", "improved", "--lr-decay", "none"]
+        try FileManager.default.createDirectory(atPath: folder + "/whole", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/parts", withIntermediateDirectories: true)
+        let whole = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4", "--rank-parameters-dir", folder + "/whole",
+                                                          "--summary", folder + "/whole.json"])
+        try #require(whole.status == 0, "\(whole.stderr)")
+        let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "2", "--checkpoint", folder + "/ck"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let second = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4", "--checkpoint", folder + "/ck", "--resume",
+                                                           "--rank-parameters-dir", folder + "/parts", "--summary", folder + "/parts.json"])
+        try #require(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("resuming from \(folder)/ck at epoch 2 step 0"))
+        #expect(try parameters(folder + "/whole") == parameters(folder + "/parts"))
+        let summaries = try ["whole", "parts"].map {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/\($0).json"))) as? [String: Any]
+        }
+        #expect(summaries[0]?["final_cost"] as? Double == summaries[1]?["final_cost"] as? Double)
+        #expect(summaries[0]?["test_accuracy"] as? Double == summaries[1]?["test_accuracy"] as? Double)
+        #expect(summaries[1]?["epochs_run"] as? Int == 2)
+    }
+
+    /// SIGTERM to mpirun: the ranks stop together at a step boundary, write a checkpoint and
+    /// exit non-zero within 10 s; resuming ends bit-identical to an uninterrupted run.
+    @Test func sigtermStopsAtAStepAndResumesExactly() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let arguments = small + ["--epochs", "60"]
+        try FileManager.default.createDirectory(atPath: folder + "/whole", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/parts", withIntermediateDirectories: true)
+        let job = try MPIJob.start(ranks: 2, arguments + ["--checkpoint", folder + "/ck"])
+        try #require(waitForFile(folder + "/ck"), "no checkpoint appeared")
+        usleep(100_000)
+        let signalled = Date()
+        kill(job.pid, SIGTERM)
+        let stopped = job.wait(timeout: 30)
+        #expect(Date().timeIntervalSince(signalled) < 10)
+        #expect(stopped.status != 0)
+        #expect(stopped.errorLines.count == 1, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("stopped by SIGTERM"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("checkpoint written"))
+
+        let resumed = try MPIJob.run(ranks: 2, arguments + ["--checkpoint", folder + "/ck", "--resume",
+                                                            "--rank-parameters-dir", folder + "/parts"], timeout: 120)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        let whole = try MPIJob.run(ranks: 2, arguments + ["--rank-parameters-dir", folder + "/whole"], timeout: 120)
+        try #require(whole.status == 0, "\(whole.stderr)")
+        #expect(try parameters(folder + "/whole") == parameters(folder + "/parts"))
+    }
+
+    /// SIGKILL to one rank mid-epoch: the job ends within 10 s with a non-zero exit and the
+    /// last checkpoint is intact and resumable.
+    @Test func killedRankEndsTheJobAndLeavesAResumableCheckpoint() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try MPIJob.start(ranks: 2, small + ["--epochs", "100", "--checkpoint", folder + "/ck"])
+        try #require(waitForFile(folder + "/ck"), "no checkpoint appeared")
+        usleep(150_000)
+        let ranks = job.rankPIDs()
+        try #require(ranks.count == 2, "rank pids: \(ranks)")
+        let killed = Date()
+        kill(ranks[1], SIGKILL)
+        let outcome = job.wait(timeout: 30)
+        #expect(!outcome.timedOut)
+        #expect(Date().timeIntervalSince(killed) < 10)
+        #expect(outcome.status != 0)
+        let resumed = try MPIJob.run(ranks: 2, small + ["--epochs", "100", "--checkpoint", folder + "/ck", "--resume",
+                                                        "--log-every", "1000"], timeout: 120)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming from"))
+    }
+
+    /// --lr 1e6: every rank stops at the same step with one line suggesting a lower rate, and
+    /// the existing checkpoint is left untouched (nothing non-finite is written).
+    @Test func nonFiniteCostStopsEveryRank() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let good = try MPIJob.run(ranks: 2, small + ["--epochs", "1", "--checkpoint", folder + "/ck"])
+        try #require(good.status == 0, "\(good.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/ck"))
+        // ReLU: with sigmoid the cost saturates at a finite ~5e7 instead.
+        let arguments = small + ["--epochs", "3", "--lr", "1e6", "--activation", "relu", "--checkpoint", folder + "/ck"]
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "lower --lr")
+        #expect(outcome.stderr.contains("non-finite at epoch 0 step"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/ck")) == before)
+    }
+
+    /// A rank whose parameters drift (a testing-only nudge on rank 1) stops the job at the next
+    /// check with one clear line.
+    @Test func parameterDriftIsCaught() throws {
+        let arguments = small + ["--epochs", "3", "--debug-perturb-rank", "1"]
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "parameters differ between ranks at epoch 0")
+        // The control: the same run without the nudge passes the check.
+        let control = try MPIJob.run(ranks: 2, small + ["--epochs", "1"], timeout: 30)
+        #expect(control.status == 0, "\(control.stderr)")
+    }
+
+    /// Bad checkpoints are refused with one line, and the file is not overwritten.
+    @Test(arguments: ["truncated", "corrupt", "version", "architecture", "optimizer", "not-a-checkpoint", "missing", "folder"])
+    func badCheckpointIsRefusedAndKept(kind: String) throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/ck"
+        let good = try MPIJob.run(ranks: 2, small + ["--epochs", "1", "--checkpoint", path])
+        try #require(good.status == 0, "\(good.stderr)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        var extra: [String] = []
+        let expected: String
+        switch kind {
+        case "truncated": bytes = bytes.prefix(bytes.count - 1000); expected = "corrupt"
+        case "corrupt": bytes[bytes.count / 2] ^= 0x01; expected = "checksum"
+        case "version": bytes[8] = 9; expected = "format version 9"
+        case "architecture": extra = ["--hidden", "128"]; expected = "784-256-256-10 sigmoid model"
+        case "optimizer": extra = ["--optimizer", "adam"]; expected = "+ sgd"
+        case "not-a-checkpoint": bytes = Data("hello".utf8); expected = "not a mnist-mpi checkpoint"
+        case "missing": try FileManager.default.removeItem(atPath: path); expected = "no checkpoint at"
+        default:
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            expected = "folder"
+        }
+        if !["missing", "folder"].contains(kind) { try bytes.write(to: URL(fileURLWithPath: path)) }
+        let arguments = small + ["--epochs", "2", "--checkpoint", path, "--resume"] + extra
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: expected)
+        if !["missing", "folder"].contains(kind) {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "the failed run changed the checkpoint")
+        }
+    }
+
+    @Test func resumeWithoutCheckpointIsRefused() throws {
+        let arguments = small + ["--resume"]
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "--resume")
+    }
+}
