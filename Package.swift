@@ -22,13 +22,15 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // C beside OpenMPI: the bfloat16 sum MPI_Op and a plain C allreduce timer.
+        .target(name: "CMPIExtras", dependencies: ["CMPI"]),
         // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
         .target(name: "CStopSignal"),
 
         // MARK: - Libraries
-        // Only MPI imports CMPI; NeuralNet and MNISTData know nothing of MPI;
+        // Only MPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of MPI;
         // only Training joins model, data and communicator.
-        .target(name: "MPI", dependencies: ["CMPI"]),
+        .target(name: "MPI", dependencies: ["CMPI", "CMPIExtras"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "CStopSignal"]),

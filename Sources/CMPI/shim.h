@@ -22,6 +22,7 @@ static inline MPI_Datatype cmpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Op cmpi_op_sum(void) { return MPI_SUM; }
 static inline MPI_Op cmpi_op_max(void) { return MPI_MAX; }
 static inline MPI_Op cmpi_op_min(void) { return MPI_MIN; }
+static inline MPI_Op cmpi_op_null(void) { return MPI_OP_NULL; }
 
 // Sentinels.
 static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }

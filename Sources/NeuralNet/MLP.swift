@@ -80,17 +80,20 @@ public final class MLP {
     ///   - labels: `[rows]` class indices.
     ///   - rows: the batch size, at most `workspace.capacity`.
     ///   - workspace: scratch space for activations and deltas.
+    ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
+    ///     (last layer first), so their allreduce can start while earlier layers are computed.
     /// - Returns: the batch's mean softmax cross-entropy.
     @discardableResult
     public func lossAndGradients(
         input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
-        workspace: MLPWorkspace
-    ) -> Double {
+        workspace: MLPWorkspace, afterLayer: (Int) throws -> Void
+    ) rethrows -> Double {
         let logits = forward(input: input, rows: rows, workspace: workspace)
         var delta = workspace.deltaA.pointer
         var previousDelta = workspace.deltaB.pointer
         let loss = softmaxCrossEntropy(
             logits: logits, labels: labels, rows: rows, classes: layout.outputSize, gradient: delta)
+        workspace.lastLoss = loss
 
         let weights = UnsafePointer(parameters.pointer)
         let ones = UnsafePointer(workspace.ones.pointer)
@@ -104,6 +107,7 @@ public final class MLP {
             // ∂b = Σ_rows delta
             columnSums(delta, rows: rows, columns: layer.outputs, ones: ones,
                        into: gradients.pointer + layer.biasOffset)
+            try afterLayer(index)
             guard index > 0 else { break }
             // ∂input = delta · Wᵀ: [rows, out] · [out, in], then through the activation.
             matrixMultiply(
@@ -115,6 +119,14 @@ public final class MLP {
             swap(&delta, &previousDelta)
         }
         return loss
+    }
+
+    /// `lossAndGradients(input:labels:rows:workspace:afterLayer:)` without a per-layer callback.
+    @discardableResult
+    public func lossAndGradients(
+        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: MLPWorkspace
+    ) -> Double {
+        lossAndGradients(input: input, labels: labels, rows: rows, workspace: workspace, afterLayer: { _ in })
     }
 
     /// The predicted class of each row (the largest logit).

@@ -10,6 +10,8 @@ public final class MLPWorkspace {
     let deltaB: FloatBuffer
     /// `[capacity]` all 1, for bias gradients by sgemv.
     let ones: FloatBuffer
+    /// The mean cost of the last `lossAndGradients` batch (known before backward starts).
+    public internal(set) var lastLoss: Double = 0
 
     /// Buffers for `layout` and batches of up to `capacity` rows.
     public init(layout: MLPLayout, capacity: Int) {

@@ -53,12 +53,12 @@ public final class DataParallelTrainer {
 
         let layout = MLPLayout(sizes: config.layerSizes(
             inputSize: DataParallelTrainer.inputSize, classCount: DataParallelTrainer.classCount))
-        // The gradients and two control values (this step's summed cost, a stop request) travel
-        // in one buffer, so one allreduce per step carries them all.
-        let exchange = FloatBuffer(count: layout.parameterCount + ControlSlot.count)
-        let model = MLP(
-            layout: layout, activation: config.activation,
-            gradients: FloatBuffer(viewing: exchange, offset: 0, count: layout.parameterCount))
+        // The gradients and the control values (this step's summed cost, a stop request)
+        // travel in one buffer, so one allreduce per step carries them all.
+        let exchange = GradientExchange(
+            communicator: communicator, layout: layout, overlapped: config.overlapCommunication,
+            compressed: config.compressGradients)
+        let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
         if communicator.isRoot {
             var random = RandomSource(seed: config.seed)
             model.initialize(config.initializer, random: &random)
@@ -92,17 +92,8 @@ public final class DataParallelTrainer {
 
     // MARK: - The training loop
 
-    /// The control values after the gradients in the exchange buffer.
-    enum ControlSlot {
-        static let count = 2
-        /// This rank's batch cost (after the sum: all ranks' costs).
-        static let cost = 0
-        /// 1 if this rank was asked to stop (after the sum: > 0 if any rank was).
-        static let stop = 1
-    }
-
     private func train(
-        model: MLP, optimizer: Optimizer, exchange: FloatBuffer, start: StartPoint, data: RankData,
+        model: MLP, optimizer: Optimizer, exchange: GradientExchange, start: StartPoint, data: RankData,
         schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?
     ) throws -> [EpochMetrics] {
         let config = configuration
@@ -110,7 +101,6 @@ public final class DataParallelTrainer {
         let batches = BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
         let workspace = MLPWorkspace(layout: model.layout, capacity: plan.batchSize)
         let gradientScale = 1 / Float(communicator.size)
-        let controls = exchange.pointer + model.layout.parameterCount
         var history: [EpochMetrics] = []
 
         for epoch in start.epoch..<config.epochs {
@@ -126,17 +116,22 @@ public final class DataParallelTrainer {
             for step in (resuming ? start.step : 0)..<plan.stepsPerEpoch {
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
-                let loss = model.lossAndGradients(
-                    input: batches.input.pointer, labels: batches.labels,
-                    rows: plan.batchSize, workspace: workspace)
-                controls[ControlSlot.cost] = Float(loss)
-                controls[ControlSlot.stop] = stopSignal != 0 ? 1 : 0
+                try model.lossAndGradients(
+                    input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize,
+                    workspace: workspace,
+                    afterLayer: { index in
+                        if index == model.layout.layers.count - 1 {
+                            // The cost is known after forward; the last bucket carries it.
+                            exchange.setControls(cost: workspace.lastLoss, stopRequested: stopSignal != 0)
+                        }
+                        try exchange.layerReady(index)
+                    })
                 let reduceStart = Communicator.wallTime()
-                try communicator.allReduce(exchange.buffer, .sum)
+                try exchange.finish()
                 let reduceEnd = Communicator.wallTime()
                 let learningRate = schedule.rate(atStep: epoch * plan.stepsPerEpoch + step)
                 // Every rank sees the same summed cost, so every rank stops at the same step.
-                let stepLoss = Double(controls[ControlSlot.cost])
+                let stepLoss = exchange.summedCost
                 guard stepLoss.isFinite else {
                     throw collective(.nonFinite(epoch: epoch, step: step, learningRate: learningRate))
                 }
@@ -146,7 +141,7 @@ public final class DataParallelTrainer {
                 lossSum += stepLoss
                 computeSeconds += (reduceStart - computeStart) + (Communicator.wallTime() - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
-                if controls[ControlSlot.stop] > 0 {
+                if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
                              partialLoss: lossSum, learningRate: learningRate)
                 }

@@ -36,6 +36,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var trainLimit: Int? = nil
     /// Evaluate on only the first N test examples (nil: all).
     public var testLimit: Int? = nil
+    /// Overlap the gradient allreduce with backward (one nonblocking allreduce per layer).
+    public var overlapCommunication: Bool = false
+    /// Send gradients as bfloat16 (half the bytes).
+    public var compressGradients: Bool = false
     /// OpenBLAS threads per rank.
     public var blasThreads: Int = 1
     /// Rank 0 writes the run summary (JSON) here.

@@ -94,6 +94,12 @@ struct Train: ParsableCommand {
     @Option(help: "Write one JSON line per epoch to this file (rank 0).")
     var metrics: String?
 
+    @Flag(help: "Overlap the gradient allreduce with backward: one nonblocking allreduce per layer, started as soon as the layer is done.")
+    var overlap = false
+
+    @Flag(help: "Send gradients as bfloat16 (half the bytes; summed in float32).")
+    var compressGradients = false
+
     @Option(help: "OpenBLAS threads per rank. (default: 1)")
     var blasThreads: Int?
 
@@ -150,6 +156,8 @@ struct Train: ParsableCommand {
         if let seed { config.seed = seed }
         config.summaryPath = summary
         config.metricsPath = metrics
+        config.overlapCommunication = overlap
+        config.compressGradients = compressGradients
         if let blasThreads { config.blasThreads = blasThreads }
         config.trainLimit = trainLimit
         config.testLimit = testLimit

@@ -47,9 +47,10 @@ import Testing
             try request.wait()
         }
         #expect(values.allSatisfy { $0 == 2 })
-        try values.withUnsafeMutableBufferPointer { buffer in
+        let averageError = values.withUnsafeMutableBufferPointer { buffer in
             #expect(throws: MPIError.self) { try world.startAllReduce(buffer, .average) }
         }
+        #expect(averageError?.call == "MPI_Iallreduce")
     }
 
     @Test func failingCallBecomesAnErrorNamingTheCall() throws {
@@ -61,5 +62,39 @@ import Testing
         #expect(error.code != 0)
         #expect(!error.message.isEmpty)
         #expect(error.description.contains("MPI_Bcast"))
+    }
+}
+
+/// bfloat16 gradient compression: the codec and the custom sum.
+@Suite(.serialized) struct BFloat16Tests {
+    @Test func roundTripKeepsEightBitsOfMantissa() {
+        let values: [Float] = [1, -2.5, 3.14159265, 1e-20, 6.5e4, -1e30, 0.1, 0]
+        var bits = [UInt16](repeating: 0, count: values.count)
+        var back = [Float](repeating: .nan, count: values.count)
+        BFloat16Codec.encode(values, into: &bits, count: values.count)
+        BFloat16Codec.decode(bits, into: &back, count: values.count)
+        for (value, decoded) in zip(values, back) {
+            #expect(abs(decoded - value) <= abs(value) * 0x1p-8, "\(value) -> \(decoded)")
+        }
+        #expect(back[0] == 1 && back[1] == -2.5 && back[7] == 0)  // exactly representable
+        var nan: UInt16 = 0
+        var decodedNaN: Float = 0
+        BFloat16Codec.encode([Float.nan], into: &nan, count: 1)
+        BFloat16Codec.decode([nan], into: &decodedNaN, count: 1)
+        #expect(decodedNaN.isNaN)
+    }
+
+    @Test func sumOnOneRankKeepsValues() throws {
+        try MPIRuntime.initialize()
+        let world = try Communicator.world()
+        var bits = [UInt16](repeating: 0, count: 3)
+        BFloat16Codec.encode([1.5, -4, 0.25], into: &bits, count: 3)
+        let before = bits
+        try bits.withUnsafeMutableBufferPointer { try world.allReduceSumBFloat16($0) }
+        #expect(bits == before)
+        var raw = [Float](repeating: 1, count: 100)
+        let seconds = try raw.withUnsafeMutableBufferPointer { try world.timeRawAllReduce($0, iterations: 10) }
+        #expect(seconds >= 0 && seconds < 1)
+        #expect(raw.allSatisfy { $0 == 1 })
     }
 }

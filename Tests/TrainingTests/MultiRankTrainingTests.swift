@@ -12,14 +12,15 @@ import Testing
         #expect(!outcome.stdout.contains("FAIL"))
     }
 
-    @Test(arguments: [2, 3])
-    func parametersAreBitIdenticalOnAllRanks(ranks: Int) throws {
+    @Test(arguments: [(2, [String]()), (3, []), (3, ["--overlap"]), (3, ["--compress-gradients"]),
+                      (3, ["--overlap", "--compress-gradients", "--preset", "improved"])])
+    func parametersAreBitIdenticalOnAllRanks(ranks: Int, options: [String]) throws {
         let directory = try MPIJob.temporaryDirectory("params")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let outcome = try MPIJob.run(ranks: ranks, [
             "train", "--data", MPIJob.mnistDirectory, "--train-limit", "3000", "--test-limit", "500",
             "--epochs", "7", "--batch-size", "50", "--rank-parameters-dir", directory,
-        ], timeout: 120)
+        ] + options, timeout: 120)
         try #require(outcome.status == 0, "\(outcome.stderr)")
         let files = try (0..<ranks).map { try Data(contentsOf: URL(fileURLWithPath: "\(directory)/rank-\($0).f32")) }
         #expect(files[0].count == 269_322 * 4)
@@ -28,6 +29,27 @@ import Testing
         let logged = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch") }.map { $0.split(separator: " ")[1] }
         #expect(logged == ["0", "3", "6"], "\(outcome.stdout)")
         #expect(outcome.stdout.components(separatedBy: "test accuracy").count == 2)
+    }
+
+    /// With 2 ranks a sum has one order, so overlapped per-layer reductions must give exactly
+    /// the blocking result; bfloat16 compression must change it only a little.
+    @Test func overlapMatchesBlockingAndCompressionStaysClose() throws {
+        var runs: [[Float]] = []
+        for options in [[], ["--overlap"], ["--compress-gradients"]] {
+            let directory = try MPIJob.temporaryDirectory("overlap")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let outcome = try MPIJob.run(ranks: 2, [
+                "train", "--data", MPIJob.mnistDirectory, "--train-limit", "4000", "--test-limit", "100",
+                "--epochs", "2", "--rank-parameters-dir", directory,
+            ] + options, timeout: 120)
+            try #require(outcome.status == 0, "\(outcome.stderr)")
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/rank-0.f32"))
+            runs.append(data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        }
+        #expect(runs[0] == runs[1], "overlap changed the result")
+        #expect(runs[0] != runs[2], "compression changed nothing: is it on?")
+        let worst = zip(runs[0], runs[2]).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 0.05, "compressed parameters drift by \(worst)")
     }
 
     @Test func sameSeedAndRanksGiveIdenticalParameters() throws {

@@ -1,0 +1,50 @@
+#include "cmpi_extras.h"
+
+#include <string.h>
+
+static inline float bf16_to_float(uint16_t value) {
+    uint32_t bits = (uint32_t)value << 16;
+    float result;
+    memcpy(&result, &bits, sizeof result);
+    return result;
+}
+
+static inline uint16_t float_to_bf16(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);  // quiet NaN
+    bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
+    return (uint16_t)(bits >> 16);
+}
+
+static void bf16_sum(void *in, void *inout, int *length, MPI_Datatype *type) {
+    (void)type;
+    const uint16_t *a = in;
+    uint16_t *b = inout;
+    for (int i = 0; i < *length; i++) b[i] = float_to_bf16(bf16_to_float(a[i]) + bf16_to_float(b[i]));
+}
+
+MPI_Op cmpi_bf16_sum_op(void) {
+    static MPI_Op op = MPI_OP_NULL;
+    if (op == MPI_OP_NULL && MPI_Op_create(bf16_sum, 1, &op) != MPI_SUCCESS) op = MPI_OP_NULL;
+    return op;
+}
+
+MPI_Datatype cmpi_bf16_type(void) { return MPI_UINT16_T; }
+
+void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count) {
+    for (int64_t i = 0; i < count; i++) out[i] = float_to_bf16(in[i]);
+}
+
+void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count) {
+    for (int64_t i = 0; i < count; i++) out[i] = bf16_to_float(in[i]);
+}
+
+double cmpi_time_allreduce(float *buffer, int count, int iterations) {
+    if (MPI_Barrier(MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+    double start = MPI_Wtime();
+    for (int i = 0; i < iterations; i++) {
+        if (MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+    }
+    return (MPI_Wtime() - start) / iterations;
+}

@@ -1,0 +1,28 @@
+// CMPIExtras: C code next to OpenMPI that Swift cannot or should not express:
+// - the bfloat16 sum reduction (an MPI_Op needs a C function pointer), and the conversions
+//   between float32 and bfloat16 buffers for gradient compression;
+// - a plain C MPI_Allreduce timing loop, the baseline the Swift layer is measured against.
+#ifndef CMPI_EXTRAS_H
+#define CMPI_EXTRAS_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+/// The MPI operation that sums bfloat16 values (carried as MPI_UINT16_T), created on first
+/// use; MPI_OP_NULL if creation failed.
+MPI_Op cmpi_bf16_sum_op(void);
+
+/// The MPI datatype of one bfloat16 value (MPI_UINT16_T).
+MPI_Datatype cmpi_bf16_type(void);
+
+/// out[i] = bfloat16(in[i]), rounded to nearest even; NaN stays NaN.
+void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count);
+
+/// out[i] = float(in[i]) (exact).
+void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count);
+
+/// Seconds per call of `iterations` in-place MPI_Allreduce (sum) of `count` floats on
+/// MPI_COMM_WORLD, after a barrier; negative on an MPI error.
+double cmpi_time_allreduce(float *buffer, int count, int iterations);
+
+#endif

@@ -1,0 +1,114 @@
+import MPI
+import NeuralNet
+
+/// Sums the gradients (and a few control values) over all ranks once per step.
+///
+/// The flat buffer holds every gradient followed by the control slots, so one allreduce moves
+/// all of it. Options:
+/// - overlapped: one nonblocking allreduce per layer, started as soon as backward has finished
+///   that layer (last layer first) and driven by `MPI_Test` while the earlier layers compute
+///   (DDP-style buckets); `finish()` waits for all of them.
+/// - compressed: the values travel as bfloat16 (half the bytes, summed in float32 and rounded).
+final class GradientExchange {
+    /// The control values after the gradients.
+    enum Slot {
+        static let count = 3
+        /// This rank's batch cost (after the sum: all ranks' costs).
+        static let cost = 0
+        /// What bfloat16 lost of the cost (0 uncompressed), so the summed cost stays precise.
+        static let costResidual = 1
+        /// 1 if this rank was asked to stop (after the sum: > 0 if any rank was).
+        static let stop = 2
+    }
+
+    let communicator: Communicator
+    let layout: MLPLayout
+    let overlapped: Bool
+    let compressed: Bool
+    /// `[parameterCount + Slot.count]` gradients then control values.
+    let buffer: FloatBuffer
+    /// `[parameterCount]` a view of the gradients, for the model to write into.
+    let gradients: FloatBuffer
+    /// bfloat16 copy of `buffer` when compressed.
+    private let bits: UnsafeMutablePointer<UInt16>
+    /// Per layer: the range of `buffer` its bucket covers (the last layer's includes the slots).
+    private let buckets: [Range<Int>]
+    private var pending: [Request] = []
+
+    init(communicator: Communicator, layout: MLPLayout, overlapped: Bool, compressed: Bool) {
+        self.communicator = communicator
+        self.layout = layout
+        self.overlapped = overlapped
+        self.compressed = compressed
+        let count = layout.parameterCount + Slot.count
+        buffer = FloatBuffer(count: count)
+        gradients = FloatBuffer(viewing: buffer, offset: 0, count: layout.parameterCount)
+        bits = UnsafeMutablePointer<UInt16>.allocate(capacity: compressed ? count : 1)
+        buckets = layout.layers.enumerated().map { index, layer in
+            let end = index == layout.layers.count - 1 ? count : layer.biasOffset + layer.outputs
+            return layer.weightOffset..<end
+        }
+        pending.reserveCapacity(layout.layers.count)
+    }
+
+    deinit {
+        bits.deallocate()
+    }
+
+    /// The control values (`Slot` indices), valid to write before the step's reduction and to
+    /// read after `finish()`.
+    var controls: UnsafeMutablePointer<Float> { buffer.pointer + layout.parameterCount }
+
+    /// Sets this rank's control values for the step.
+    func setControls(cost: Double, stopRequested: Bool) {
+        let value = Float(cost)
+        controls[Slot.cost] = value
+        controls[Slot.costResidual] = 0
+        if compressed {
+            var rounded: UInt16 = 0
+            withUnsafePointer(to: value) { BFloat16Codec.encode($0, into: &rounded, count: 1) }
+            var kept: Float = 0
+            withUnsafePointer(to: rounded) { BFloat16Codec.decode($0, into: &kept, count: 1) }
+            controls[Slot.costResidual] = value - kept
+        }
+        controls[Slot.stop] = stopRequested ? 1 : 0
+    }
+
+    /// Backward has finished layer `index`: with overlap, start its bucket's reduction and
+    /// drive the ones in flight.
+    func layerReady(_ index: Int) throws {
+        guard overlapped else { return }
+        let range = buckets[index]
+        if compressed {
+            BFloat16Codec.encode(buffer.pointer + range.lowerBound, into: bits + range.lowerBound, count: range.count)
+            pending.append(try communicator.startAllReduceSumBFloat16(
+                UnsafeMutableBufferPointer(start: bits + range.lowerBound, count: range.count)))
+        } else {
+            pending.append(try communicator.startAllReduce(
+                UnsafeMutableBufferPointer(start: buffer.pointer + range.lowerBound, count: range.count), .sum))
+        }
+        for i in pending.indices { _ = try pending[i].test() }
+    }
+
+    /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank.
+    func finish() throws {
+        let count = buffer.count
+        if overlapped {
+            for i in pending.indices { try pending[i].wait() }
+            pending.removeAll(keepingCapacity: true)
+            if compressed { BFloat16Codec.decode(bits, into: buffer.pointer, count: count) }
+        } else if compressed {
+            BFloat16Codec.encode(buffer.pointer, into: bits, count: count)
+            try communicator.allReduceSumBFloat16(UnsafeMutableBufferPointer(start: bits, count: count))
+            BFloat16Codec.decode(bits, into: buffer.pointer, count: count)
+        } else {
+            try communicator.allReduce(buffer.buffer, .sum)
+        }
+    }
+
+    /// The summed cost of all ranks' batches this step.
+    var summedCost: Double { Double(controls[Slot.cost]) + Double(controls[Slot.costResidual]) }
+
+    /// Whether any rank asked to stop this step.
+    var stopRequested: Bool { controls[Slot.stop] > 0 }
+}
