@@ -1,3 +1,5 @@
+import CBLAS
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,6 +51,8 @@ public final class Optimizer {
         let scale = gradientScale
         let decay = Float(configuration.weightDecay)
         switch configuration.kind {
+        case .sgd where decay == 0:
+            cblas_saxpy(Int32(count), -learningRate * scale, g, 1, p, 1)
         case .sgd:
             for i in 0..<count { p[i] -= learningRate * (scale * g[i] + decay * p[i]) }
         case .momentum:

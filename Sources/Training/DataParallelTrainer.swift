@@ -78,13 +78,15 @@ public final class DataParallelTrainer {
             schedule: schedule, evaluator: evaluator, outputs: outputs)
 
         let test = try evaluate(model, with: evaluator)
-        var peak = [Int64(peakResidentBytes())]
-        try communicator.allReduce(&peak, .max)
+        // Each rank fills its own slot; the sum gathers every rank's peak.
+        var peaks = [Int64](repeating: 0, count: communicator.size)
+        peaks[communicator.rank] = Int64(peakResidentBytes())
+        try communicator.allReduce(&peaks, .sum)
         try writeRankParameters(model)
 
         let summary = RunSummary(
             configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
-            epochs: epochs, test: test, peakRssBytes: Int(peak[0]))
+            epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) })
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

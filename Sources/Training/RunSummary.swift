@@ -39,11 +39,13 @@ public struct RunSummary: Codable, Sendable {
     public var allreduceSeconds: Double
     /// The largest rank's peak resident set size.
     public var peakRssBytes: Int
+    /// Every rank's peak resident set size, by rank.
+    public var peakRssBytesPerRank: [Int]
     public var configuration: TrainingConfiguration
 
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
-        epochs: [EpochMetrics], test: TestResult, peakRssBytes: Int
+        epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int]
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
@@ -68,7 +70,8 @@ public struct RunSummary: Codable, Sendable {
         samplesPerSecond = trainSeconds > 0 ? samples / trainSeconds : 0
         computeSeconds = epochs.reduce(0) { $0 + $1.computeSeconds }
         allreduceSeconds = epochs.reduce(0) { $0 + $1.allreduceSeconds }
-        self.peakRssBytes = peakRssBytes
+        peakRssBytes = peakRssBytesPerRank.max() ?? 0
+        self.peakRssBytesPerRank = peakRssBytesPerRank
         self.configuration = configuration
     }
 }

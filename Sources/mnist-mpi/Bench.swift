@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MPI
+import Training
+
+/// `mnist-mpi bench floor|allreduce`: the measurements scripts/bench.sh and
+/// scripts/scaling.sh combine. Each prints one JSON object on rank 0's stdout.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Micro-benchmarks: the sgemm compute floor, and allreduce timings.",
+        subcommands: [Floor.self, AllReduce.self])
+
+    struct Floor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "floor",
+            abstract: "Time only the sgemm calls of one epoch's forward and backward, one thread (no MPI).")
+
+        @Option(help: "Hidden layer widths.") var hidden: String = "256,256"
+        @Option(help: "Batch size.") var batchSize: Int = 100
+        @Option(help: "Batches per epoch.") var steps: Int = 600
+        @Option(name: .customLong("repeat"), help: "Epochs timed; the median is reported.")
+        var repeats: Int = 5
+
+        func validate() throws {
+            guard batchSize >= 1, steps >= 1, repeats >= 1 else {
+                throw ValidationError("--batch-size, --steps and --repeat must be at least 1")
+            }
+        }
+
+        func run() throws {
+            let sizes = [784] + (try Train.parseWidths(hidden)) + [10]
+            let result = ComputeFloor.measure(sizes: sizes, batchSize: batchSize, steps: steps, repeats: repeats)
+            print(try jsonLine([
+                "floor_seconds": result.medianSeconds, "floor_runs": result.seconds,
+                "gflop_per_epoch": result.flops / 1e9, "gflops_per_second": result.gflopsPerSecond,
+            ]))
+        }
+    }
+
+    struct AllReduce: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allreduce",
+            abstract: "Under mpirun: the Swift allreduce against a raw C MPI_Allreduce loop, and a size sweep.")
+
+        @Option(help: "Floats per allreduce (default: the seed model's gradients and control values).")
+        var elements: Int = 269_325
+        @Option(help: "Calls per timed round.") var iterations: Int = 200
+        @Option(help: "Alternating rounds; medians are reported.") var rounds: Int = 7
+        @Flag(help: "Also time sizes from 4 B to 4 MiB (factors of 4).") var sweep = false
+
+        func validate() throws {
+            guard elements >= 1, iterations >= 1, rounds >= 1 else {
+                throw ValidationError("--elements, --iterations and --rounds must be at least 1")
+            }
+        }
+
+        func run() throws {
+            try runUnderMPI { communicator in
+                let comparison = try AllReduceBenchmark.compare(
+                    on: communicator, elements: elements, iterations: iterations, rounds: rounds)
+                let points = sweep ? try AllReduceBenchmark.sweep(on: communicator) : []
+                guard communicator.isRoot else { return }
+                var object: [String: Any] = [
+                    "ranks": communicator.size, "elements": elements,
+                    "raw_c_seconds": comparison.rawMedian, "swift_seconds": comparison.swiftMedian,
+                    "swift_over_raw": comparison.swiftMedian / comparison.rawMedian,
+                    "raw_c_runs": comparison.rawSeconds, "swift_runs": comparison.swiftSeconds,
+                ]
+                if sweep { object["sweep"] = points.map { ["bytes": $0.bytes, "seconds": $0.seconds] } }
+                print(try jsonLine(object))
+            }
+        }
+    }
+}
+
+/// One JSON object on one line, keys sorted.
+func jsonLine(_ object: [String: Any]) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
