@@ -10,13 +10,15 @@ DATA_DIR=${DATA_DIR:-data/mnist}
 FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
 
 ensure_swift
-ensure_packages "${SYSTEM_PACKAGES[@]}"
+ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
 scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
 allow_mpi_as_root
 export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
 export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
+say "scaling report and cost model tests (python3 -m unittest)"
+python3 -m unittest discover -s scripts/scaling
 export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt
 rm -f "$BAD_INPUT_TALLY"
 say "swift test"

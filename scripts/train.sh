@@ -30,4 +30,7 @@ ensure_packages "${SYSTEM_PACKAGES[@]}"
 build release
 scripts/fetch-mnist.sh --dataset "$DATASET" "$DATA_DIR"
 say "training on $NP ranks"
-run_mpi "$NP" .build/release/mnist-mpi train --data "$DATA_DIR" "${args[@]}"
+# Under mpirun a rank's stdout is a pipe, so tell rank 0 whether a terminal is watching.
+progress=never
+[ -t 1 ] && progress=always
+run_mpi "$NP" .build/release/mnist-mpi train --data "$DATA_DIR" --progress "$progress" ${args[@]+"${args[@]}"}

@@ -104,6 +104,10 @@ public final class DataParallelTrainer {
         let workspace = MLPWorkspace(layout: model.layout, capacity: plan.batchSize)
         let gradientScale = 1 / Float(communicator.size)
         var history: [EpochMetrics] = []
+        let progress = ProgressReporter(
+            logger: logger, stepsPerEpoch: plan.stepsPerEpoch,
+            samplesPerStep: plan.batchSize * communicator.size,
+            totalSteps: (config.epochs - start.epoch) * plan.stepsPerEpoch - start.step)
 
         for epoch in start.epoch..<config.epochs {
             var random = RandomSource(
@@ -143,6 +147,7 @@ public final class DataParallelTrainer {
                 lossSum += stepLoss
                 computeSeconds += (reduceStart - computeStart) + (Communicator.wallTime() - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
+                progress.stepDone(epoch: epoch, step: step, now: Communicator.wallTime())
                 if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
                              partialLoss: lossSum, learningRate: learningRate)

@@ -15,6 +15,13 @@ enum Preset: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// When `--progress` draws the live status line.
+enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case always
+    case never
+}
+
 /// The names `--init` takes.
 enum InitializerName: String, ExpressibleByArgument, CaseIterable {
     case normal

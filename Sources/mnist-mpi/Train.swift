@@ -85,6 +85,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("eval"), help: "Who evaluates: rank0 (the whole test set) or sharded (a slice per rank). (default: rank0)")
     var evaluation: EvaluationMode?
 
+    @Option(help: "Live status line on rank 0 (batches, samples/s, ETA): auto (when stdout is a terminal), always or never.")
+    var progress: ProgressMode = .auto
+
     @Option(help: "Random seed for initialisation and batch order. (default: 42)")
     var seed: UInt64?
 
@@ -180,7 +183,8 @@ struct Train: ParsableCommand {
     func run() throws {
         let config = try makeConfiguration()
         try runUnderMPI { communicator in
-            let logger = Logger(isPrinting: communicator.isRoot)
+            let live = progress == .always || (progress == .auto && Logger.stdoutIsTerminal)
+            let logger = Logger(isPrinting: communicator.isRoot, showsLiveLine: live)
             _ = try DataParallelTrainer(
                 configuration: config, communicator: communicator, logger: logger
             ).run()

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Scaling runs: trains for each rank count in weak mode (per-rank batch) and strong mode
+# (fixed global batch), REPEATS times each, keeps the medians and writes results/NAME/:
+# runs.csv, report.md (speed-up, efficiency, where the time goes, accuracy, the cost model for
+# larger clusters) and speedup.png, breakdown.png, accuracy.png.
+#   scripts/scaling.sh --epochs 2
+#   scripts/scaling.sh --ranks "1 2 4 8" --modes weak --repeats 5 --name tcp -- --preset improved
+# Ranks beyond the cores run oversubscribed and are marked so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+
+EPOCHS=2
+RANKS="1 2 4"
+MODES="weak strong"
+REPEATS=3
+GLOBAL_BATCH=200
+NAME=""
+DATA_DIR=${DATA_DIR:-data/mnist}
+LAUNCH=${LAUNCH:-}   # another launcher for the runs (scripts/cluster/netns.sh sets it)
+extra=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --epochs) EPOCHS=$2; shift 2 ;;
+    --ranks) RANKS=$2; shift 2 ;;
+    --modes) MODES=$2; shift 2 ;;
+    --repeats) REPEATS=$2; shift 2 ;;
+    --global-batch) GLOBAL_BATCH=$2; shift 2 ;;
+    --name) NAME=$2; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    *) die "unknown option $1 (see the top of scripts/scaling.sh)" ;;
+  esac
+done
+NAME=${NAME:-scaling-$(date +%Y%m%d-%H%M%S)}
+OUT=results/$NAME
+CORES=$(nproc)
+
+ensure_swift
+ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox
+build release
+scripts/fetch-mnist.sh "$DATA_DIR"
+mkdir -p "$OUT"
+rm -f "$OUT/runs.csv"
+BIN=.build/release/mnist-mpi
+
+launch() {  # ranks args...
+  if [ -n "$LAUNCH" ]; then "$LAUNCH" "$@"; else run_mpi "$@"; fi
+}
+
+total=0
+for mode in $MODES; do for ranks in $RANKS; do total=$((total + REPEATS)); done; done
+run=0
+for repeat in $(seq 1 "$REPEATS"); do
+  for mode in $MODES; do
+    for ranks in $RANKS; do
+      run=$((run + 1))
+      batch=(--batch-size 100)
+      if [ "$mode" = strong ]; then
+        if [ $((GLOBAL_BATCH % ranks)) -ne 0 ]; then
+          say "run $run/$total: skipping strong mode on $ranks ranks ($GLOBAL_BATCH does not divide by $ranks)"
+          continue
+        fi
+        batch=(--global-batch "$GLOBAL_BATCH")
+      fi
+      note=""; [ "$ranks" -gt "$CORES" ] && note=" (oversubscribed: $CORES cores)"
+      say "run $run/$total: $mode, $ranks ranks, repeat $repeat$note"
+      summary="$OUT/run-$mode-$ranks-$repeat.json"
+      launch "$ranks" "$BIN" train --data "$DATA_DIR" --epochs "$EPOCHS" --eval-every 0 --log-every 1000 \
+        "${batch[@]}" --summary "$summary" ${extra[@]+"${extra[@]}"} > /dev/null
+      python3 scripts/scaling/scaling.py add-run "$OUT/runs.csv" "$summary" --mode "$mode" \
+        --repeat "$repeat" --cores "$CORES"
+    done
+  done
+done
+
+sweep_ranks=2
+[ "$CORES" -ge 2 ] || sweep_ranks=1
+say "allreduce sweep (4 B to 4 MiB) on $sweep_ranks ranks for the cost model"
+launch "$sweep_ranks" "$BIN" bench allreduce --sweep --rounds 3 > "$OUT/allreduce.json"
+python3 scripts/scaling/scaling.py report "$OUT"
+say "report: $OUT/report.md"
