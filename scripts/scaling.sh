@@ -18,7 +18,7 @@ REPEATS=3
 GLOBAL_BATCH=200
 NAME=""
 DATA_DIR=${DATA_DIR:-data/mnist}
-LAUNCH=${LAUNCH:-}   # another launcher for the runs (scripts/cluster/netns.sh sets it)
+LAUNCH=${LAUNCH:-}   # another launcher, called as LAUNCH RANKS COMMAND... (e.g. scripts/cluster/netns-launch.sh)
 extra=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -33,13 +33,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 NAME=${NAME:-scaling-$(date +%Y%m%d-%H%M%S)}
-OUT=results/$NAME
+OUT=${RESULTS_DIR:-results}/$NAME
 CORES=$(nproc)
 
-ensure_swift
-ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox
-build release
-scripts/fetch-mnist.sh "$DATA_DIR"
+# SKIP_SETUP=1: everything is installed, built and fetched already (the cluster image).
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  ensure_swift
+  ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox
+  build release
+  scripts/fetch-mnist.sh "$DATA_DIR"
+fi
 mkdir -p "$OUT"
 rm -f "$OUT/runs.csv"
 BIN=.build/release/mnist-mpi

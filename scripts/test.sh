@@ -10,13 +10,24 @@ DATA_DIR=${DATA_DIR:-data/mnist}
 FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
 
 ensure_swift
-ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox
+ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
 scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
 allow_mpi_as_root
 export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
 export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
+say "static checks: docker-compose config -q, shellcheck"
+docker-compose -f docker-compose.yml config -q
+shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/cluster/slurm.sbatch .ci/run
+
+say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
+if [ "$(id -u)" -eq 0 ]; then
+  scripts/cluster/netns.sh --hosts 2
+else
+  say "SKIPPED: network namespaces need root (run scripts/test.sh as root to include this check)"
+fi
+
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling
 export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt

@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("eval"), help: "Who evaluates: rank0 (the whole test set) or sharded (a slice per rank). (default: rank0)")
     var evaluation: EvaluationMode?
 
-    @Option(help: "Live status line on rank 0 (batches, samples/s, ETA): auto (when stdout is a terminal), always or never.")
+    @Option(help: "Live status line on rank 0 (batches, samples/s, ETA): auto (a terminal, without mpirun), always or never.")
     var progress: ProgressMode = .auto
 
     @Option(help: "Random seed for initialisation and batch order. (default: 42)")
@@ -183,7 +183,12 @@ struct Train: ParsableCommand {
     func run() throws {
         let config = try makeConfiguration()
         try runUnderMPI { communicator in
-            let live = progress == .always || (progress == .auto && Logger.stdoutIsTerminal)
+            // Under mpirun a rank's stdout is a pseudo-terminal even when mpirun's output goes
+            // to a file, so auto draws only in a run without mpirun; scripts/train.sh passes
+            // always when a terminal watches it.
+            let underLauncher = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
+            let live = progress == .always
+                || (progress == .auto && !underLauncher && Logger.stdoutIsTerminal)
             let logger = Logger(isPrinting: communicator.isRoot, showsLiveLine: live)
             _ = try DataParallelTrainer(
                 configuration: config, communicator: communicator, logger: logger

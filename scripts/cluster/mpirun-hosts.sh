@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The launch logic of a multi-host run, shared by the compose cluster's head and by the
+# network-namespace cluster: mpirun over a hostfile with the MCA settings a cluster of
+# containers or hosts needs, then the command.
+#   scripts/cluster/mpirun-hosts.sh HOSTFILE RANKS [mpirun options --] COMMAND...
+# Environment:
+#   NETWORK      the subnet or interface the ranks talk over (btl_tcp_if_include and
+#                oob_tcp_if_include), e.g. 10.213.7.0/24 or eth0
+#   BTL          the transports (default tcp,self,vader; vader serves ranks on one host)
+#   RSH_AGENT    the program that starts a process on another host (default: ssh)
+set -euo pipefail
+[ $# -ge 3 ] || { echo "usage: $0 HOSTFILE RANKS [mpirun options --] COMMAND..." >&2; exit 2; }
+hostfile=$1 ranks=$2; shift 2
+[ -s "$hostfile" ] || { echo "error: hostfile $hostfile is missing or empty" >&2; exit 1; }
+NETWORK=${NETWORK:?NETWORK must name the subnet or interface the hosts share}
+BTL=${BTL:-tcp,self,vader}
+
+options=()
+if [[ " $* " == *" -- "* ]]; then
+  while [ "$1" != "--" ]; do options+=("$1"); shift; done
+  shift
+fi
+
+mca=(
+  --mca btl "$BTL"
+  --mca btl_tcp_if_include "$NETWORK"
+  --mca oob_tcp_if_include "$NETWORK"
+  # Docker's /dev/shm is small and CMA is not permitted in containers (ompi#4948).
+  --mca btl_vader_single_copy_mechanism none
+)
+if [ -n "${RSH_AGENT:-}" ]; then
+  mca+=(--mca plm_rsh_agent "$RSH_AGENT")
+else
+  mca+=(--mca plm_rsh_args "-o StrictHostKeyChecking=accept-new -o BatchMode=yes")
+fi
+exec mpirun --quiet --hostfile "$hostfile" -np "$ranks" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
+  ${options[@]+"${options[@]}"} "$@"

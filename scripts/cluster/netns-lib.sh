@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Network-namespace "hosts" on one machine: H namespaces, each with one veth into a bridge in a
+# switch namespace, on a private subnet used only there, with no default route. Source it; it
+# defines functions and changes nothing by itself. Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN).
+
+NETNS_PREFIX=${NETNS_PREFIX:-mnistmpi}
+NETNS_SUBNET=${NETNS_SUBNET:-10.213.7}   # /24, only inside these namespaces
+NETNS_HOSTS=()
+
+netns_host_ip() { echo "$NETNS_SUBNET.$(( $1 + 1 ))"; }
+
+# Creates hosts 0..$1-1 (namespaces $NETNS_PREFIX-h0 ...) and the switch; fails with one line
+# saying why when namespaces cannot be made here.
+netns_create() {
+  local count=$1 i ns
+  if ! ip netns add "$NETNS_PREFIX-sw" 2>/tmp/netns-error.$$; then
+    echo "error: cannot create network namespaces here ($(cat /tmp/netns-error.$$)): this needs root with CAP_SYS_ADMIN and CAP_NET_ADMIN (e.g. not inside an unprivileged container)" >&2
+    rm -f /tmp/netns-error.$$
+    return 1
+  fi
+  rm -f /tmp/netns-error.$$
+  ip -n "$NETNS_PREFIX-sw" link add br0 type bridge
+  ip -n "$NETNS_PREFIX-sw" link set br0 up
+  for ((i = 0; i < count; i++)); do
+    ns=$NETNS_PREFIX-h$i
+    ip netns add "$ns"
+    NETNS_HOSTS+=("$ns")
+    ip link add "mm-h$i" netns "$ns" type veth peer name "mm-p$i" netns "$NETNS_PREFIX-sw"
+    ip -n "$NETNS_PREFIX-sw" link set "mm-p$i" master br0 up
+    ip -n "$ns" addr add "$(netns_host_ip "$i")/24" dev "mm-h$i"
+    ip -n "$ns" link set "mm-h$i" up
+    ip -n "$ns" link set lo up
+  done
+}
+
+# Removes every namespace this library made (also ones left by an earlier, killed run).
+netns_destroy() {
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NETNS_PREFIX-" || true); do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
+# Bytes received by host $1's interface.
+netns_rx_bytes() {
+  ip netns exec "$NETNS_PREFIX-h$1" cat "/sys/class/net/mm-h$1/statistics/rx_bytes"
+}
+
+# Writes the launch agent (OpenMPI's plm_rsh_agent): it is called as
+# `agent [ssh options] HOST COMMAND...` and runs COMMAND in HOST's namespace, with a hostname
+# of its own (unshare --uts) so that OpenMPI sees distinct nodes.
+netns_write_agent() {
+  local path=$1
+  cat > "$path" <<AGENT
+#!/usr/bin/env bash
+set -euo pipefail
+while [[ \$# -gt 0 && \$1 == -* ]]; do shift; done
+host=\$1; shift
+index=\$(( \${host##*.} - 1 ))
+exec ip netns exec "$NETNS_PREFIX-h\$index" unshare --uts sh -c "hostname $NETNS_PREFIX-h\$index; exec \$*"
+AGENT
+  chmod +x "$path"
+}
+
+# Runs "$@" (an mpirun command line) in host 0's namespace, which is also the head.
+netns_on_head() {
+  ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh "$@"
+}
