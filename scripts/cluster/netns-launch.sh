@@ -16,4 +16,4 @@ for ((i = 0; i < ranks; i++)); do echo "$(netns_host_ip "$i") slots=1"; done > "
 netns_write_agent "$work/agent"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self RSH_AGENT="$work/agent" \
-  netns_on_head "$here/mpirun-hosts.sh" "$work/hostfile" "$ranks" "$@"
+  netns_on_head "$here/mpirun-hosts.sh" "$work/hostfile" "$ranks" --bind-to none -- "$@"

@@ -62,7 +62,10 @@ AGENT
   chmod +x "$path"
 }
 
-# Runs "$@" (an mpirun command line) in host 0's namespace, which is also the head.
+# Runs "$@" (an mpirun command line) in host 0's namespace, which is also the head. The
+# hosts share this machine's cores, so launch with --bind-to none: each "host" would bind
+# its rank to its core 0, the same core, and the ranks would take turns at the scheduler's
+# 4 ms tick (every allreduce then costs 4 ms multiples).
 netns_on_head() {
   ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh "$@"
 }

@@ -44,7 +44,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP only, 1 rank each"
 before=$(netns_rx_bytes 1)
 NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self RSH_AGENT="$work/agent" \
-  netns_on_head scripts/cluster/mpirun-hosts.sh "$work/hostfile" "$HOSTS" \
+  netns_on_head scripts/cluster/mpirun-hosts.sh "$work/hostfile" "$HOSTS" --bind-to none -- \
   "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
   --summary "$work/summary.json" ${extra[@]+"${extra[@]}"}
 received=$(( $(netns_rx_bytes 1) - before ))
