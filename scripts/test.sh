@@ -34,11 +34,13 @@ export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt
 rm -f "$BAD_INPUT_TALLY"
 say "swift test"
 status=0
-swift test 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } || status=$?
+swift test 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } | tee .build/swift-test.log || status=$?
 if [ -f "$BAD_INPUT_TALLY" ]; then
   held=$(grep -c '^held ' "$BAD_INPUT_TALLY" || true)
   total=$(wc -l < "$BAD_INPUT_TALLY")
   say "bad-input suite: $held of $total cases held (one stderr line, non-zero exit, every rank ended within 10 s)"
   grep '^broke ' "$BAD_INPUT_TALLY" >&2 || true
 fi
+# End with swift test's own verdict line, so that it closes the output.
+grep -E 'Test run with [0-9]+ tests' .build/swift-test.log | tail -n 1 || true
 exit "$status"
