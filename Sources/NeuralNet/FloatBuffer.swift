@@ -8,8 +8,8 @@ public final class FloatBuffer {
     public let pointer: UnsafeMutablePointer<Float>
     /// The number of elements.
     public let count: Int
-    /// The buffer whose memory this one views (nil: this buffer owns its memory).
-    private let owner: FloatBuffer?
+    /// What keeps the viewed memory alive (nil: this buffer owns its memory).
+    private let owner: AnyObject?
 
     /// Allocates `count` elements, all set to `value`.
     public init(count: Int, repeating value: Float = 0) {
@@ -29,6 +29,15 @@ public final class FloatBuffer {
         pointer = base.pointer + offset
         self.count = count
         owner = base
+    }
+
+    /// A view of memory that `owner` allocated and keeps alive (e.g. an MPI shared-memory
+    /// segment); this buffer never frees it.
+    public init(borrowing memory: UnsafeMutableBufferPointer<Float>, owner: AnyObject) {
+        precondition(memory.baseAddress != nil || memory.isEmpty, "no memory to borrow")
+        pointer = memory.baseAddress ?? UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        count = memory.count
+        self.owner = owner
     }
 
     deinit {

@@ -55,6 +55,19 @@ public enum CollectiveSelfTest {
         }
         local.append(("nonblocking allreduce sum", pending.allSatisfy { $0 == rankSum }))
 
+        // The shared-memory sum (when every rank is on one node).
+        if let reducer = try SharedMemoryAllReducer.make(communicator: communicator, count: elementCount) {
+            for i in reducer.buffer.indices { reducer.buffer[i] = Float(rank + 1 + i % 7) }
+            try reducer.sumInPlace()
+            let exact = reducer.buffer.enumerated().allSatisfy { $0.element == rankSum + Float(size * ($0.offset % 7)) }
+            // Twice: the second call must see fresh values, not the first call's sums.
+            for i in reducer.buffer.indices { reducer.buffer[i] = Float(rank) }
+            try reducer.sumInPlace()
+            let again = reducer.buffer.allSatisfy { $0 == Float(size * (size - 1) / 2) }
+            try reducer.close()
+            local.append(("shared-memory sum of \(elementCount) floats is exact", exact && again))
+        }
+
         // A check passes only if it passed on every rank.
         var passed = local.map { Int32($0.1 ? 1 : 0) }
         try communicator.allReduce(&passed, .min)

@@ -3,7 +3,10 @@ import MNISTData
 import NeuralNet
 
 extension DataParallelTrainer {
-    func logBanner(layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, dataSeconds: Double) {
+    func logBanner(
+        layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, exchange: GradientExchange,
+        dataSeconds: Double
+    ) {
         let config = configuration
         let ranks = communicator.size
         let plan = data.plan
@@ -14,7 +17,8 @@ extension DataParallelTrainer {
                 + "init \(describe(config.initializer)), \(describe(config.optimizer)) lr \(config.learningRate)"
                 + (schedule.factor != 1 ? " x\(Int(schedule.factor)) (warmup \(schedule.warmupSteps) steps)" : "")
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
-                + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)")
+                + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)"
+                + (ranks > 1 ? ", \(exchange.methodDescription)" : ""))
         logger.info(String(
             format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
             plan.exampleCount, plan.shard(rank: 0).count, data.testCount,

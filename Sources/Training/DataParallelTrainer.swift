@@ -55,9 +55,16 @@ public final class DataParallelTrainer {
             inputSize: DataParallelTrainer.inputSize, classCount: DataParallelTrainer.classCount))
         // The gradients and the control values (this step's summed cost, a stop request)
         // travel in one buffer, so one allreduce per step carries them all.
-        let exchange = GradientExchange(
-            communicator: communicator, layout: layout, overlapped: config.overlapCommunication,
-            compressed: config.compressGradients)
+        // Collective and deterministic: every rank reaches the same verdict.
+        let exchange: GradientExchange
+        do {
+            exchange = try GradientExchange(
+                communicator: communicator, layout: layout, overlapped: config.overlapCommunication,
+                compressed: config.compressGradients, method: config.allReduceMethod)
+        } catch let error as TrainingError {
+            throw collective(error)
+        }
+        defer { try? exchange.close() }
         let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
         if communicator.isRoot {
             var random = RandomSource(seed: config.seed)
@@ -68,7 +75,7 @@ public final class DataParallelTrainer {
         let start = try prepareCheckpoint(model: model, optimizer: optimizer)
         let schedule = LearningRateSchedule(
             config, ranks: communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
-        logBanner(layout: layout, data: data, schedule: schedule,
+        logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange,
                   dataSeconds: Communicator.wallTime() - startTime)
 
         let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
@@ -86,7 +93,8 @@ public final class DataParallelTrainer {
 
         let summary = RunSummary(
             configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
-            epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) })
+            epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
+            allreduceMethod: exchange.methodDescription)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

@@ -9,6 +9,8 @@ import NeuralNet
 ///   that layer (last layer first) and driven by `MPI_Test` while the earlier layers compute
 ///   (DDP-style buckets); `finish()` waits for all of them.
 /// - compressed: the values travel as bfloat16 (half the bytes, summed in float32 and rounded).
+/// - shared memory: when every rank is on one node, the buffer is the rank's segment of an
+///   MPI-3 shared-memory window and the sum is done in place (see `SharedMemoryAllReducer`).
 final class GradientExchange {
     /// The control values after the gradients.
     enum Slot {
@@ -25,6 +27,8 @@ final class GradientExchange {
     let layout: MLPLayout
     let overlapped: Bool
     let compressed: Bool
+    /// The shared-memory reducer, when used.
+    private let sharedMemory: SharedMemoryAllReducer?
     /// `[parameterCount + Slot.count]` gradients then control values.
     let buffer: FloatBuffer
     /// `[parameterCount]` a view of the gradients, for the model to write into.
@@ -35,13 +39,31 @@ final class GradientExchange {
     private let buckets: [Range<Int>]
     private var pending: [Request] = []
 
-    init(communicator: Communicator, layout: MLPLayout, overlapped: Bool, compressed: Bool) {
+    /// - Parameter method: how the sum is done; `.automatic` takes shared memory when every
+    ///   rank is on one node and neither overlap nor compression is asked for. Collective.
+    init(
+        communicator: Communicator, layout: MLPLayout, overlapped: Bool, compressed: Bool,
+        method: AllReduceMethod
+    ) throws {
         self.communicator = communicator
         self.layout = layout
         self.overlapped = overlapped
         self.compressed = compressed
         let count = layout.parameterCount + Slot.count
-        buffer = FloatBuffer(count: count)
+        let wantsSharedMemory = method == .sharedMemory
+            || (method == .automatic && !overlapped && !compressed && communicator.size > 1)
+        sharedMemory = wantsSharedMemory
+            ? try SharedMemoryAllReducer.make(communicator: communicator, count: count) : nil
+        if method == .sharedMemory, sharedMemory == nil || overlapped || compressed {
+            throw TrainingError.invalidOption(
+                option: "--allreduce", value: "shared-memory",
+                rule: "needs every rank on one node and neither --overlap nor --compress-gradients")
+        }
+        if let sharedMemory {
+            buffer = FloatBuffer(borrowing: sharedMemory.buffer, owner: sharedMemory)
+        } else {
+            buffer = FloatBuffer(count: count)
+        }
         gradients = FloatBuffer(viewing: buffer, offset: 0, count: layout.parameterCount)
         bits = UnsafeMutablePointer<UInt16>.allocate(capacity: compressed ? count : 1)
         buckets = layout.layers.enumerated().map { index, layer in
@@ -53,6 +75,17 @@ final class GradientExchange {
 
     deinit {
         bits.deallocate()
+    }
+
+    /// Which sum is in use, for the log.
+    var methodDescription: String {
+        if sharedMemory != nil { return "shared-memory allreduce" }
+        return (overlapped ? "overlapped " : "") + (compressed ? "bfloat16 " : "") + "MPI_Allreduce"
+    }
+
+    /// Releases MPI resources (the shared window). Collective; call before MPI_Finalize.
+    func close() throws {
+        try sharedMemory?.close()
     }
 
     /// The control values (`Slot` indices), valid to write before the step's reduction and to
@@ -101,6 +134,8 @@ final class GradientExchange {
             BFloat16Codec.encode(buffer.pointer, into: bits, count: count)
             try communicator.allReduceSumBFloat16(UnsafeMutableBufferPointer(start: bits, count: count))
             BFloat16Codec.decode(bits, into: buffer.pointer, count: count)
+        } else if let sharedMemory {
+            try sharedMemory.sumInPlace()
         } else {
             try communicator.allReduce(buffer.buffer, .sum)
         }

@@ -41,11 +41,13 @@ public struct RunSummary: Codable, Sendable {
     public var peakRssBytes: Int
     /// Every rank's peak resident set size, by rank.
     public var peakRssBytesPerRank: [Int]
+    /// How the gradients were summed (shared-memory allreduce, MPI_Allreduce, ...).
+    public var allreduceMethod: String
     public var configuration: TrainingConfiguration
 
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
-        epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int]
+        epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
@@ -72,6 +74,7 @@ public struct RunSummary: Codable, Sendable {
         allreduceSeconds = epochs.reduce(0) { $0 + $1.allreduceSeconds }
         peakRssBytes = peakRssBytesPerRank.max() ?? 0
         self.peakRssBytesPerRank = peakRssBytesPerRank
+        self.allreduceMethod = allreduceMethod
         self.configuration = configuration
     }
 }

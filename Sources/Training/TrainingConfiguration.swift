@@ -40,6 +40,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var overlapCommunication: Bool = false
     /// Send gradients as bfloat16 (half the bytes).
     public var compressGradients: Bool = false
+    /// How the gradients are summed.
+    public var allReduceMethod: AllReduceMethod = .automatic
     /// OpenBLAS threads per rank.
     public var blasThreads: Int = 1
     /// Rank 0 writes the run summary (JSON) here.

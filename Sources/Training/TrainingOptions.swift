@@ -42,3 +42,13 @@ public enum Dataset: String, Codable, Sendable, CaseIterable {
         }
     }
 }
+
+/// How the gradients are summed over ranks.
+public enum AllReduceMethod: String, Codable, Sendable, CaseIterable {
+    /// Shared memory when every rank is on one node (and no overlap or compression), else MPI.
+    case automatic = "auto"
+    /// Always MPI_Allreduce.
+    case mpi
+    /// An MPI-3 shared-memory window, summed in place (one node only).
+    case sharedMemory = "shared-memory"
+}

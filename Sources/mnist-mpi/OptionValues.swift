@@ -43,3 +43,4 @@ extension LearningRateScaling: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
 extension EvaluationMode: ExpressibleByArgument {}
 extension Dataset: ExpressibleByArgument {}
+extension AllReduceMethod: ExpressibleByArgument {}

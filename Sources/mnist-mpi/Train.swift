@@ -103,6 +103,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Send gradients as bfloat16 (half the bytes; summed in float32).")
     var compressGradients = false
 
+    @Option(help: "Gradient sum: auto (a shared-memory window when every rank is on one node, else MPI_Allreduce), mpi or shared-memory.")
+    var allreduce: AllReduceMethod = .automatic
+
     @Option(help: "OpenBLAS threads per rank. (default: 1)")
     var blasThreads: Int?
 
@@ -161,6 +164,7 @@ struct Train: ParsableCommand {
         config.metricsPath = metrics
         config.overlapCommunication = overlap
         config.compressGradients = compressGradients
+        config.allReduceMethod = allreduce
         if let blasThreads { config.blasThreads = blasThreads }
         config.trainLimit = trainLimit
         config.testLimit = testLimit

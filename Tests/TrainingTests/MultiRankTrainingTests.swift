@@ -8,12 +8,12 @@ import Testing
     func collectivesAreExactOnEveryRank(ranks: Int) throws {
         let outcome = try MPIJob.run(ranks: ranks, ["selftest"], timeout: 60)
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stdout.contains("6 passed, 0 failed on \(ranks) ranks"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("7 passed, 0 failed on \(ranks) ranks"), "\(outcome.stdout)")
         #expect(!outcome.stdout.contains("FAIL"))
     }
 
-    @Test(arguments: [(2, [String]()), (3, []), (3, ["--overlap"]), (3, ["--compress-gradients"]),
-                      (3, ["--overlap", "--compress-gradients", "--preset", "improved"])])
+    @Test(arguments: [(2, [String]()), (3, []), (4, []), (3, ["--allreduce", "mpi"]), (3, ["--overlap"]),
+                      (3, ["--compress-gradients"]), (3, ["--overlap", "--compress-gradients", "--preset", "improved"])])
     func parametersAreBitIdenticalOnAllRanks(ranks: Int, options: [String]) throws {
         let directory = try MPIJob.temporaryDirectory("params")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -31,11 +31,12 @@ import Testing
         #expect(outcome.stdout.components(separatedBy: "test accuracy").count == 2)
     }
 
-    /// With 2 ranks a sum has one order, so overlapped per-layer reductions must give exactly
-    /// the blocking result; bfloat16 compression must change it only a little.
-    @Test func overlapMatchesBlockingAndCompressionStaysClose() throws {
+    /// With 2 ranks a sum has one order, so MPI_Allreduce, the shared-memory sum and
+    /// overlapped per-layer reductions must give exactly the same result; bfloat16 compression
+    /// must change it only a little.
+    @Test func allreduceMethodsAgreeAndCompressionStaysClose() throws {
         var runs: [[Float]] = []
-        for options in [[], ["--overlap"], ["--compress-gradients"]] {
+        for options in [["--allreduce", "mpi"], ["--overlap"], ["--compress-gradients"], ["--allreduce", "shared-memory"]] {
             let directory = try MPIJob.temporaryDirectory("overlap")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let outcome = try MPIJob.run(ranks: 2, [
@@ -47,6 +48,7 @@ import Testing
             runs.append(data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
         }
         #expect(runs[0] == runs[1], "overlap changed the result")
+        #expect(runs[0] == runs[3], "the shared-memory sum changed the result")
         #expect(runs[0] != runs[2], "compression changed nothing: is it on?")
         let worst = zip(runs[0], runs[2]).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst < 0.05, "compressed parameters drift by \(worst)")

@@ -31,7 +31,7 @@ def main():
     work, repeats, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     floor = load(f"{work}/floor.json")
     allreduce = load(f"{work}/allreduce.json")
-    configs = {name: runs(work, name, repeats) for name in ["np1", "np2", "np2-overlap", "np2-compress"]}
+    configs = {name: runs(work, name, repeats) for name in ["np1", "np2", "np2-mpi", "np2-overlap", "np2-compress"]}
     epoch = {name: statistics.median(per_epoch(s) for s in rs) for name, rs in configs.items()}
     samples = {name: statistics.median(s["samples_per_second"] for s in rs) for name, rs in configs.items()}
     accuracy = {name: statistics.mean(s["test_accuracy"] for s in rs) for name, rs in configs.items()}
@@ -46,7 +46,7 @@ def main():
     allocations_per_step = (
         (counts[3] - counts[1]) / (2 * steps_per_epoch) if None not in counts.values() else None)
 
-    best_np2 = min(epoch["np2"], epoch["np2-overlap"], epoch["np2-compress"])
+    best_np2 = min(epoch["np2"], epoch["np2-mpi"], epoch["np2-overlap"], epoch["np2-compress"])
     result = {
         "floor_seconds": floor["floor_seconds"],
         "floor_gflops_per_second": floor["gflops_per_second"],
@@ -58,6 +58,7 @@ def main():
         "allreduce_swift_seconds": allreduce["swift_seconds"],
         "allreduce_raw_c_seconds": allreduce["raw_c_seconds"],
         "allreduce_swift_over_raw": allreduce["swift_over_raw"],
+        "allreduce_method_np2": configs["np2"][0].get("allreduce_method"),
         "peak_rss_bytes_per_rank_np2": rss,
         "allocations": {"run_1_epoch": counts[1], "run_3_epochs": counts[3],
                         "per_step": allocations_per_step},
@@ -89,7 +90,7 @@ def main():
     print(f"| measurement (medians of {repeats}, {result['epochs_per_run']} epochs a run) | value |")
     print("|---|---|")
     print(f"| sgemm floor of one epoch, 1 thread | {floor['floor_seconds']:.3f} s ({floor['gflops_per_second']:.0f} GFLOP/s) |")
-    for name in ["np1", "np2", "np2-overlap", "np2-compress"]:
+    for name in ["np1", "np2", "np2-mpi", "np2-overlap", "np2-compress"]:
         print(f"| {name}: s/epoch, samples/s, allreduce share, accuracy | {epoch[name]:.3f} s, {samples[name]:,.0f}, "
               f"{share[name] * 100:.1f}%, {accuracy[name] * 100:.2f}% |")
     print(f"| -np 1 / floor | {result['np1_over_floor']:.2f} |")
