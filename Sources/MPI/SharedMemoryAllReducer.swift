@@ -47,7 +47,9 @@ public final class SharedMemoryAllReducer {
         nodeCommunicator = node
         var base: UnsafeMutableRawPointer? = nil
         var window: MPI_Win? = nil
-        let bytes = MPI_Aint(max(count, 1) * MemoryLayout<Float>.stride)
+        // Segments are contiguous; a size rounded up to 64 bytes keeps each one cache-line
+        // (and SIMD) aligned.
+        let bytes = MPI_Aint((max(count, 1) + 15) / 16 * 16 * MemoryLayout<Float>.stride)
         try checkMPI(
             "MPI_Win_allocate_shared",
             MPI_Win_allocate_shared(bytes, Int32(MemoryLayout<Float>.stride), cmpi_info_null(), node, &base, &window))

@@ -82,8 +82,8 @@ public final class Optimizer {
         }
     }
 
-    /// Adam's moment and parameter update, eight lanes at a time (the buffers are 64-byte
-    /// aligned, so the SIMD loads are aligned), then the remainder one by one.
+    /// Adam's moment and parameter update, eight lanes at a time (unaligned loads: the
+    /// gradients may live in memory MPI allocated), then the remainder one by one.
     private func adamUpdate(
         _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int,
         scale: Float, decay: Float, stepSize: Float, inverseRoot2: Float
@@ -98,10 +98,11 @@ public final class Optimizer {
         let mr = UnsafeMutableRawPointer(m), vr = UnsafeMutableRawPointer(v)
         for i in 0..<vectorCount {
             let offset = i * width
-            let parameter = pr.load(fromByteOffset: offset, as: Lanes.self)
-            let gradient = scale * gr.load(fromByteOffset: offset, as: Lanes.self) + decay * parameter
-            let first = beta1 * mr.load(fromByteOffset: offset, as: Lanes.self) + (1 - beta1) * gradient
-            let second = beta2 * vr.load(fromByteOffset: offset, as: Lanes.self) + (1 - beta2) * gradient * gradient
+            let parameter = pr.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+            let gradient = scale * gr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + decay * parameter
+            let first = beta1 * mr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + (1 - beta1) * gradient
+            let second = beta2 * vr.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+                + (1 - beta2) * gradient * gradient
             mr.storeBytes(of: first, toByteOffset: offset, as: Lanes.self)
             vr.storeBytes(of: second, toByteOffset: offset, as: Lanes.self)
             let update = stepSize * first / (second.squareRoot() * inverseRoot2 + epsilon)
