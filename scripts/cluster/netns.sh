@@ -35,17 +35,10 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "error: network namespaces need root: run as root (sudo $0)" >&2; exit 1; }
 
 work=$(mktemp -d)
-trap 'netns_destroy; rm -rf "$work"' EXIT
-netns_destroy
-netns_create "$HOSTS"
-for ((i = 0; i < HOSTS; i++)); do echo "$(netns_host_ip "$i") slots=1"; done > "$work/hostfile"
-netns_write_agent "$work/agent"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+netns_cluster_up "$HOSTS" "$work"
 echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP only, 1 rank each"
 before=$(netns_rx_bytes 1)
-NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self RSH_AGENT="$work/agent" \
-  netns_on_head scripts/cluster/mpirun-hosts.sh "$work/hostfile" "$HOSTS" --bind-to none -- \
-  "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
+netns_mpirun "$work" "$HOSTS" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
   --summary "$work/summary.json" ${extra[@]+"${extra[@]}"}
 received=$(( $(netns_rx_bytes 1) - before ))
 
