@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import NeuralNet
+@testable import Training
+
+/// The checkpoint format in one process: round trip, and each kind of damage refused.
+@Suite struct CheckpointFileTests {
+    private func sample() -> Checkpoint {
+        let header = Checkpoint.Header(
+            nextEpoch: 3, nextStep: 17, optimizerSteps: 917, partialLoss: 12.5,
+            layerSizes: [4, 3, 2], activation: .relu, optimizer: .adam, ranks: 2, seed: 9,
+            fingerprint: "abc", parameterCount: 23, firstMomentCount: 23, secondMomentCount: 23)
+        let values = (0..<23).map { Float($0) * 0.25 - 1 }
+        return Checkpoint(header: header, parameters: values, firstMoment: values.map { $0 * 2 },
+                          secondMoment: values.map { $0 * $0 })
+    }
+
+    private func temporaryPath() -> String {
+        NSTemporaryDirectory() + "checkpoint-test-" + UUID().uuidString
+    }
+
+    @Test func roundTripThroughAFile() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try CheckpointFile.write(sample(), to: path)
+        #expect(try CheckpointFile.read(path: path) == sample())
+        // The atomic write leaves no temporary file behind.
+        let folder = (path as NSString).deletingLastPathComponent
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func everyDamageIsRefused() throws {
+        let bytes = try CheckpointFile.encode(sample())
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x10
+        var version = bytes
+        version[8] = 7
+        let cases: [([UInt8], String)] = [
+            (Array(bytes.prefix(bytes.count - 5)), "checksum"),
+            (flipped, "checksum"),
+            (version, "format version 7"),
+            (Array("not a checkpoint at all".utf8), "not a mnist-mpi checkpoint"),
+            ([], "not a mnist-mpi checkpoint"),
+        ]
+        for (damaged, expected) in cases {
+            let error = try #require(throws: CheckpointError.self) { try CheckpointFile.decode(damaged, path: "ck") }
+            #expect(error.description.contains(expected), "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func fingerprintFollowsTheTrajectoryNotThePaths() {
+        var a = TrainingConfiguration.seed
+        var b = a
+        b.summaryPath = "/elsewhere.json"
+        b.epochs = 99
+        b.dataDirectory = "/other/data"
+        #expect(a.trajectoryFingerprint == b.trajectoryFingerprint)
+        a.learningRate = 0.2
+        #expect(a.trajectoryFingerprint != b.trajectoryFingerprint)
+    }
+}
