@@ -39,28 +39,33 @@ public struct Checkpoint: Equatable {
 }
 
 extension TrainingConfiguration {
-    /// A hash of every setting that changes the sequence of parameters (not the epoch count,
-    /// the paths or the logging): a resumed run with the same fingerprint and rank count ends
-    /// bit-identical to an uninterrupted one.
+    /// The settings that change the sequence of parameters (not the epoch count, the paths or
+    /// the logging).
+    private struct TrajectorySettings: Encodable {
+        let hiddenSizes: [Int]
+        let activation: Activation
+        let initializer: Initializer
+        let optimizer: OptimizerConfiguration
+        let learningRate: Double
+        let learningRateScaling: LearningRateScaling
+        let learningRateDecay: LearningRateDecay
+        let warmupEpochs: Double
+        let batchSize: Int
+        let globalBatch: Int?
+        let seed: UInt64
+        let dataset: Dataset
+        let trainLimit: Int?
+    }
+
+    /// A hash of the trajectory settings: a resumed run with the same fingerprint and rank
+    /// count ends bit-identical to an uninterrupted one.
     public var trajectoryFingerprint: String {
-        var copy = TrainingConfiguration()
-        copy.hiddenSizes = hiddenSizes
-        copy.activation = activation
-        copy.initializer = initializer
-        copy.optimizer = optimizer
-        copy.learningRate = learningRate
-        copy.learningRateScaling = learningRateScaling
-        copy.learningRateDecay = learningRateDecay
-        copy.warmupEpochs = warmupEpochs
-        copy.batchSize = batchSize
-        copy.globalBatch = globalBatch
-        copy.seed = seed
-        copy.dataset = dataset
-        copy.trainLimit = trainLimit
-        copy.preset = ""
-        copy.dataDirectory = ""
-        copy.epochs = 0
-        let bytes = (try? CheckpointFile.headerEncoder.encode(copy)) ?? Data()
+        let settings = TrajectorySettings(
+            hiddenSizes: hiddenSizes, activation: activation, initializer: initializer,
+            optimizer: optimizer, learningRate: learningRate, learningRateScaling: learningRateScaling,
+            learningRateDecay: learningRateDecay, warmupEpochs: warmupEpochs, batchSize: batchSize,
+            globalBatch: globalBatch, seed: seed, dataset: dataset, trainLimit: trainLimit)
+        let bytes = (try? CheckpointFile.headerEncoder.encode(settings)) ?? Data()
         return String(fnv1a64(bytes), radix: 16)
     }
 }
