@@ -24,6 +24,8 @@ shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/cluster
 say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
 if [ "$(id -u)" -eq 0 ]; then
   scripts/cluster/netns.sh --hosts 2
+  say "the same with 2 ranks per host: hierarchical allreduce (shared memory within, TCP across)"
+  scripts/cluster/netns.sh --hosts 2 --ranks-per-host 2 --min-accuracy 0.85 --expect-method hierarchical
 else
   say "SKIPPED: network namespaces need root (run scripts/test.sh as root to include this check)"
 fi

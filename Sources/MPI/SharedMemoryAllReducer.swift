@@ -1,27 +1,35 @@
 import CMPI
 
-/// An allreduce (sum) for ranks that share one machine, through an MPI-3 shared-memory window
-/// instead of message passing: every rank's buffer *is* its segment of the window, so there
-/// is no copy in; each rank sums one chunk of all segments (in rank order, so every element
-/// is added in the same order whatever the rank) and writes the result into every segment.
-/// Two barriers per call keep writers and readers apart.
+/// An allreduce (sum) through MPI-3 shared-memory windows: every rank's buffer *is* its
+/// segment of its node's window, so there is no copy in. Each rank sums one chunk of all its
+/// node's segments (in node-rank order), and, when there are several nodes, sums that chunk
+/// with the same chunk of the other nodes by `MPI_Allreduce` among the ranks of equal node
+/// rank (a hierarchical allreduce: every rank of a node moves 1/ranks-per-node of the
+/// buffer across the network, in parallel). Then it writes the result into every segment of
+/// its node. Two barriers per call keep writers and readers apart.
 ///
-/// Per rank that is one read and one write of the buffer, against several copies through
-/// message passing. Only for ranks on one node: `make` returns nil otherwise.
+/// Per rank that is one read and one write of the buffer within a node, against several copies
+/// through message passing. `make` returns nil where it does not apply (nodes of different
+/// sizes, or a single rank per node, where plain `MPI_Allreduce` is as good).
 public final class SharedMemoryAllReducer {
     /// This rank's segment: write the values to sum here, read the sums after `sumInPlace`.
     public let buffer: UnsafeMutableBufferPointer<Float>
-    private let count: Int
+    /// The number of nodes (1: all ranks share one machine).
+    public let nodeCount: Int
+    /// Ranks on each node.
+    public let ranksPerNode: Int
     private var window: MPI_Win?
     private var nodeCommunicator: MPI_Comm?
-    /// Every rank's segment, by node rank.
+    /// The ranks of equal node rank, one per node (nil on a single node).
+    private var crossCommunicator: MPI_Comm?
+    /// Every rank's segment on this node, by node rank.
     private let segments: [UnsafeMutablePointer<Float>]
     /// The chunk of elements this rank sums.
     private let chunk: Range<Int>
     private var isOpen = true
 
-    /// A reducer for `count` floats, or nil when the communicator's ranks are not all on one
-    /// node (shared memory cannot reach them). Collective: every rank calls it.
+    /// A reducer for `count` floats, or nil where it does not apply (see the type). Collective:
+    /// every rank calls it, and every rank gets a reducer or every rank gets nil.
     ///
     /// - Throws: `MPIError` if an MPI call fails.
     public static func make(communicator: Communicator, count: Int) throws -> SharedMemoryAllReducer? {
@@ -30,21 +38,32 @@ public final class SharedMemoryAllReducer {
             "MPI_Comm_split_type",
             MPI_Comm_split_type(
                 communicator.handle, cmpi_comm_type_shared(), Int32(communicator.rank), cmpi_info_null(), &node))
-        var nodeSize: Int32 = 0
+        var nodeSize: Int32 = 0, nodeRank: Int32 = 0
         try checkMPI("MPI_Comm_size", MPI_Comm_size(node, &nodeSize))
-        // All ranks must agree: if any node holds fewer than all ranks, nobody uses shared memory.
-        var everyoneShares: [Int32] = [nodeSize == Int32(communicator.size) ? 1 : 0]
-        try communicator.allReduce(&everyoneShares, .min)
-        guard everyoneShares[0] == 1 else {
+        try checkMPI("MPI_Comm_rank", MPI_Comm_rank(node, &nodeRank))
+        // Every node must hold the same number of ranks (equal chunks), and more than one.
+        var sizes = [nodeSize, -nodeSize]
+        try communicator.allReduce(&sizes, .max)
+        let uniform = sizes[0] == -sizes[1]
+        guard uniform, nodeSize > 1 || Int(nodeSize) == communicator.size else {
             try checkMPI("MPI_Comm_free", MPI_Comm_free(&node))
             return nil
         }
-        return try SharedMemoryAllReducer(node: node, size: Int(nodeSize), rank: communicator.rank, count: count)
+        let nodes = communicator.size / Int(nodeSize)
+        var cross: MPI_Comm? = nil
+        if nodes > 1 {
+            try checkMPI(
+                "MPI_Comm_split", MPI_Comm_split(communicator.handle, nodeRank, Int32(communicator.rank), &cross))
+        }
+        return try SharedMemoryAllReducer(
+            node: node, cross: cross, nodes: nodes, size: Int(nodeSize), rank: Int(nodeRank), count: count)
     }
 
-    private init(node: MPI_Comm?, size: Int, rank: Int, count: Int) throws {
-        self.count = count
+    private init(node: MPI_Comm?, cross: MPI_Comm?, nodes: Int, size: Int, rank: Int, count: Int) throws {
         nodeCommunicator = node
+        crossCommunicator = cross
+        nodeCount = nodes
+        ranksPerNode = size
         var base: UnsafeMutableRawPointer? = nil
         var window: MPI_Win? = nil
         // Segments are contiguous; a size rounded up to 64 bytes keeps each one cache-line
@@ -67,7 +86,8 @@ public final class SharedMemoryAllReducer {
         self.segments = segments
         buffer = UnsafeMutableBufferPointer(start: segments[rank], count: count)
         buffer.initialize(repeating: 0)
-        // Chunks on 16-float (64-byte) boundaries, so no two ranks write one cache line.
+        // Chunks on 16-float (64-byte) boundaries, so no two ranks write one cache line; the
+        // same ranges on every node, so equal node ranks reduce equal chunks across nodes.
         let blocks = (count + 15) / 16
         let lower = min(count, rank * blocks / size * 16)
         let upper = min(count, (rank + 1) * blocks / size * 16)
@@ -76,35 +96,41 @@ public final class SharedMemoryAllReducer {
         try synchronize()
     }
 
-    /// Replaces every rank's `buffer` by the element-wise sum over ranks. Collective.
+    /// Replaces every rank's `buffer` by the element-wise sum over all ranks. Collective.
     ///
-    /// - Throws: `MPIError` if a synchronisation fails.
+    /// - Throws: `MPIError` if a synchronisation or the cross-node reduction fails.
     public func sumInPlace() throws {
         try synchronize()  // every segment written
-        if !chunk.isEmpty {
-            let first = segments[0] + chunk.lowerBound
-            let length = chunk.count
-            // Sum into segment 0's chunk in rank order, then copy the sums to the others.
-            for peer in 1..<segments.count {
-                add(segments[peer] + chunk.lowerBound, into: first, count: length)
-            }
-            for peer in 1..<segments.count {
-                (segments[peer] + chunk.lowerBound).update(from: first, count: length)
-            }
+        let first = segments[0] + chunk.lowerBound
+        let length = chunk.count
+        // Sum into segment 0's chunk in node-rank order ...
+        for peer in 1..<segments.count where length > 0 {
+            add(segments[peer] + chunk.lowerBound, into: first, count: length)
+        }
+        // ... with the other nodes' sums of the same chunk ...
+        if let crossCommunicator, length > 0 {
+            try checkMPI(
+                "MPI_Allreduce",
+                MPI_Allreduce(cmpi_in_place(), first, Int32(length), cmpi_float(), cmpi_op_sum(), crossCommunicator))
+        }
+        // ... then copy the sums to the node's other segments.
+        for peer in 1..<segments.count where length > 0 {
+            (segments[peer] + chunk.lowerBound).update(from: first, count: length)
         }
         try synchronize()  // every chunk summed and spread
     }
 
-    /// Frees the window and the node communicator. Collective; call before MPI_Finalize.
+    /// Frees the window and the communicators. Collective; call before MPI_Finalize.
     public func close() throws {
         guard isOpen else { return }
         isOpen = false
         try checkMPI("MPI_Win_unlock_all", MPI_Win_unlock_all(window))
         try checkMPI("MPI_Win_free", MPI_Win_free(&window))
         try checkMPI("MPI_Comm_free", MPI_Comm_free(&nodeCommunicator))
+        if crossCommunicator != nil { try checkMPI("MPI_Comm_free", MPI_Comm_free(&crossCommunicator)) }
     }
 
-    /// The MPI-3 unified-memory pattern: make my stores visible, meet everyone, see theirs.
+    /// The MPI-3 unified-memory pattern: make my stores visible, meet the node, see theirs.
     private func synchronize() throws {
         try checkMPI("MPI_Win_sync", MPI_Win_sync(window))
         try checkMPI("MPI_Barrier", MPI_Barrier(nodeCommunicator))

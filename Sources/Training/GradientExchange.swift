@@ -9,8 +9,8 @@ import NeuralNet
 ///   that layer (last layer first) and driven by `MPI_Test` while the earlier layers compute
 ///   (DDP-style buckets); `finish()` waits for all of them.
 /// - compressed: the values travel as bfloat16 (half the bytes, summed in float32 and rounded).
-/// - shared memory: when every rank is on one node, the buffer is the rank's segment of an
-///   MPI-3 shared-memory window and the sum is done in place (see `SharedMemoryAllReducer`).
+/// - shared memory: the buffer is the rank's segment of its node's MPI-3 shared-memory window
+///   and the sum is done in place, across nodes hierarchically (see `SharedMemoryAllReducer`).
 final class GradientExchange {
     /// The control values after the gradients.
     enum Slot {
@@ -57,7 +57,7 @@ final class GradientExchange {
         if method == .sharedMemory, sharedMemory == nil || overlapped || compressed {
             throw TrainingError.invalidOption(
                 option: "--allreduce", value: "shared-memory",
-                rule: "needs every rank on one node and neither --overlap nor --compress-gradients")
+                rule: "needs nodes with equal rank counts (more than one rank each, or a single node) and neither --overlap nor --compress-gradients")
         }
         if let sharedMemory {
             buffer = FloatBuffer(borrowing: sharedMemory.buffer, owner: sharedMemory)
@@ -79,7 +79,11 @@ final class GradientExchange {
 
     /// Which sum is in use, for the log.
     var methodDescription: String {
-        if sharedMemory != nil { return "shared-memory allreduce" }
+        if let sharedMemory {
+            return sharedMemory.nodeCount == 1
+                ? "shared-memory allreduce"
+                : "hierarchical allreduce (shared memory on each of \(sharedMemory.nodeCount) nodes, MPI across)"
+        }
         return (overlapped ? "overlapped " : "") + (compressed ? "bfloat16 " : "") + "MPI_Allreduce"
     }
 

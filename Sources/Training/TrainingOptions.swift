@@ -45,10 +45,11 @@ public enum Dataset: String, Codable, Sendable, CaseIterable {
 
 /// How the gradients are summed over ranks.
 public enum AllReduceMethod: String, Codable, Sendable, CaseIterable {
-    /// Shared memory when every rank is on one node (and no overlap or compression), else MPI.
+    /// Shared memory within nodes (hierarchical across nodes) when the nodes hold equal rank
+    /// counts and overlap and compression are off; else MPI_Allreduce.
     case automatic = "auto"
     /// Always MPI_Allreduce.
     case mpi
-    /// An MPI-3 shared-memory window, summed in place (one node only).
+    /// MPI-3 shared-memory windows, summed in place, MPI across nodes.
     case sharedMemory = "shared-memory"
 }

@@ -103,7 +103,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Send gradients as bfloat16 (half the bytes; summed in float32).")
     var compressGradients = false
 
-    @Option(help: "Gradient sum: auto (a shared-memory window when every rank is on one node, else MPI_Allreduce), mpi or shared-memory.")
+    @Option(help: "Gradient sum: auto (shared-memory windows within nodes, hierarchical across nodes with equal rank counts; else MPI_Allreduce), mpi or shared-memory.")
     var allreduce: AllReduceMethod = .automatic
 
     @Option(help: "OpenBLAS threads per rank. (default: 1)")

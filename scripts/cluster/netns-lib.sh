@@ -62,20 +62,21 @@ AGENT
   chmod +x "$path"
 }
 
-# Makes $1 hosts afresh with a hostfile (one slot each) and the launch agent in folder $2,
-# and removes them when the calling script exits.
+# Makes $1 hosts afresh with a hostfile ($3 slots each, default 1) and the launch agent in
+# folder $2, and removes them when the calling script exits.
 netns_cluster_up() {
-  local hosts=$1 work=$2 i
+  local hosts=$1 work=$2 slots=${3:-1} i
   # shellcheck disable=SC2064  # expand $work now: it is local
   trap "netns_destroy; rm -rf '$work'" EXIT
   netns_destroy
   netns_create "$hosts"
-  for ((i = 0; i < hosts; i++)); do echo "$(netns_host_ip "$i") slots=1"; done > "$work/hostfile"
+  for ((i = 0; i < hosts; i++)); do echo "$(netns_host_ip "$i") slots=$slots"; done > "$work/hostfile"
   netns_write_agent "$work/agent"
 }
 
 # Runs COMMAND on $2 ranks of the cluster made in folder $1, launched from host 0 with the
-# head's logic (scripts/cluster/mpirun-hosts.sh), TCP only. The hosts share this machine's
+# head's logic (scripts/cluster/mpirun-hosts.sh): TCP between hosts, shared memory (vader)
+# between the ranks of one host. The hosts share this machine's
 # cores, so --bind-to none: each "host" would bind its rank to its core 0, the same core, and
 # the ranks would take turns at the scheduler's 4 ms tick (every allreduce 4 ms multiples).
 netns_mpirun() {
@@ -83,7 +84,7 @@ netns_mpirun() {
   shift 2
   launcher="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mpirun-hosts.sh"
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-    NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self RSH_AGENT="$work/agent" \
+    NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$work/agent" \
     ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh \
     "$launcher" "$work/hostfile" "$ranks" --bind-to none -- "$@"
 }

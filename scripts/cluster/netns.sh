@@ -6,16 +6,19 @@
 # accuracy and that the gradients crossed the hosts' network (bytes on the veth), and always
 # removes the namespaces.
 #   scripts/cluster/netns.sh               # 2 hosts, improved preset, 1 epoch on 20,000 images
-#   scripts/cluster/netns.sh --hosts 3 --epochs 2 --min-accuracy 0.7 -- --preset improved
+#   scripts/cluster/netns.sh --hosts 3 --epochs 2 --min-accuracy 0.7 -- --lr 0.002
+#   scripts/cluster/netns.sh --ranks-per-host 2      # 2 x 2 ranks: hierarchical allreduce
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/cluster/netns-lib.sh
 source scripts/cluster/netns-lib.sh
 
 HOSTS=2
+RANKS_PER_HOST=1
 EPOCHS=1
 TRAIN_LIMIT=20000
 MIN_ACCURACY=0.90
+EXPECT_METHOD=""
 PRESET=improved
 DATA_DIR=${DATA_DIR:-data/mnist}
 BIN=${BIN:-.build/release/mnist-mpi}
@@ -23,10 +26,12 @@ extra=()
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) HOSTS=$2; shift 2 ;;
+    --ranks-per-host) RANKS_PER_HOST=$2; shift 2 ;;
     --epochs) EPOCHS=$2; shift 2 ;;
     --train-limit) TRAIN_LIMIT=$2; shift 2 ;;
     --min-accuracy) MIN_ACCURACY=$2; shift 2 ;;
     --preset) PRESET=$2; shift 2 ;;
+    --expect-method) EXPECT_METHOD=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "error: unknown option $1 (see the top of scripts/cluster/netns.sh)" >&2; exit 2 ;;
   esac
@@ -35,22 +40,25 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "error: network namespaces need root: run as root (sudo $0)" >&2; exit 1; }
 
 work=$(mktemp -d)
-netns_cluster_up "$HOSTS" "$work"
-echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP only, 1 rank each"
+netns_cluster_up "$HOSTS" "$work" "$RANKS_PER_HOST"
+ranks=$((HOSTS * RANKS_PER_HOST))
+echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP between them, $RANKS_PER_HOST rank(s) each"
 before=$(netns_rx_bytes 1)
-netns_mpirun "$work" "$HOSTS" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
-  --summary "$work/summary.json" ${extra[@]+"${extra[@]}"}
+netns_mpirun "$work" "$ranks" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
+  --summary "$work/summary.json" --rank-parameters-dir "$work" ${extra[@]+"${extra[@]}"}
 received=$(( $(netns_rx_bytes 1) - before ))
 
-python3 - "$work/summary.json" "$received" "$MIN_ACCURACY" <<'CHECK'
-import json, sys
+python3 - "$work/summary.json" "$received" "$MIN_ACCURACY" "$EXPECT_METHOD" <<'CHECK'
+import json, os, sys
 summary = json.load(open(sys.argv[1]))
+folder = os.path.dirname(sys.argv[1])
+parameters = [open(os.path.join(folder, f"rank-{r}.f32"), "rb").read() for r in range(summary["ranks"])]
 received, minimum = int(sys.argv[2]), float(sys.argv[3])
 steps = summary["steps_per_epoch"] * summary["epochs_run"]
 gradient_bytes = summary["parameter_count"] * 4
-# A ring allreduce of 2 hosts sends each host about the whole buffer once per step.
-expected = steps * gradient_bytes * (summary["ranks"] - 1) / summary["ranks"]
-print(f"netns: {summary['ranks']} hosts, test accuracy {summary['test_accuracy'] * 100:.2f}%, "
+# Between 2 hosts an allreduce brings each host at least half the buffer per step.
+expected = steps * gradient_bytes / 2
+print(f"netns: {summary['ranks']} ranks ({summary['allreduce_method']}), test accuracy {summary['test_accuracy'] * 100:.2f}%, "
       f"{summary['seconds_per_epoch']:.2f} s/epoch, allreduce {summary['allreduce_seconds'] / max(steps, 1) * 1e3:.2f} ms/step, "
       f"host 1 received {received / 1e6:.1f} MB over TCP ({steps} steps)")
 failures = []
@@ -58,7 +66,11 @@ if summary["test_accuracy"] < minimum:
     failures.append(f"accuracy {summary['test_accuracy']:.4f} below {minimum}")
 if received < 0.9 * expected:
     failures.append(f"host 1 received {received} bytes, expected at least {0.9 * expected:.0f}: the ranks did not talk over the hosts' network")
+if sys.argv[4] and sys.argv[4] not in summary["allreduce_method"]:
+    failures.append(f"the gradients were summed by {summary['allreduce_method']}, expected {sys.argv[4]}")
+if any(p != parameters[0] for p in parameters):
+    failures.append("the ranks ended with different parameters")
 if failures:
     sys.exit("error: netns run: " + "; ".join(failures))
-print("netns: passed (accuracy, TCP traffic between hosts)")
+print("netns: passed (accuracy, TCP traffic between hosts, identical parameters on all ranks)")
 CHECK
