@@ -10,7 +10,8 @@ DATA_DIR=${DATA_DIR:-data/mnist}
 FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
 
 ensure_swift
-ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux
+ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux \
+  openssh-server openssh-client netcat-openbsd
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
 scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
@@ -26,6 +27,8 @@ if [ "$(id -u)" -eq 0 ]; then
   scripts/cluster/netns.sh --hosts 2
   say "the same with 2 ranks per host: hierarchical allreduce (shared memory within, TCP across)"
   scripts/cluster/netns.sh --hosts 2 --ranks-per-host 2 --min-accuracy 0.85 --expect-method hierarchical
+  say "the compose roles without Docker: keygen, sshd workers, the head's ssh launch as mpi (scripts/cluster/netns-compose.sh)"
+  scripts/cluster/netns-compose.sh
 else
   say "SKIPPED: network namespaces need root (run scripts/test.sh as root to include this check)"
 fi

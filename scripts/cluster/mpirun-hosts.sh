@@ -8,12 +8,17 @@
 #                oob_tcp_if_include), e.g. 10.213.7.0/24 or eth0
 #   BTL          the transports (default tcp,self,vader; vader serves ranks on one host)
 #   RSH_AGENT    the program that starts a process on another host (default: ssh)
+#   BIND_TO      rank binding (default none: compose containers and namespace hosts share one
+#                machine's cores, and each "host" would bind its rank to its core 0, the same
+#                core, so the ranks would take turns at the scheduler's 4 ms tick; on real
+#                nodes use BIND_TO=core)
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 HOSTFILE RANKS [mpirun options --] COMMAND..." >&2; exit 2; }
 hostfile=$1 ranks=$2; shift 2
 [ -s "$hostfile" ] || { echo "error: hostfile $hostfile is missing or empty" >&2; exit 1; }
 NETWORK=${NETWORK:?NETWORK must name the subnet or interface the hosts share}
 BTL=${BTL:-tcp,self,vader}
+BIND_TO=${BIND_TO:-none}
 
 options=()
 if [[ " $* " == *" -- "* ]]; then
@@ -33,5 +38,5 @@ if [ -n "${RSH_AGENT:-}" ]; then
 else
   mca+=(--mca plm_rsh_args "-o StrictHostKeyChecking=accept-new -o BatchMode=yes")
 fi
-exec mpirun --quiet --hostfile "$hostfile" -np "$ranks" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
+exec mpirun --quiet --hostfile "$hostfile" -np "$ranks" --bind-to "$BIND_TO" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
   ${options[@]+"${options[@]}"} "$@"

@@ -75,10 +75,8 @@ netns_cluster_up() {
 }
 
 # Runs COMMAND on $2 ranks of the cluster made in folder $1, launched from host 0 with the
-# head's logic (scripts/cluster/mpirun-hosts.sh): TCP between hosts, shared memory (vader)
-# between the ranks of one host. The hosts share this machine's
-# cores, so --bind-to none: each "host" would bind its rank to its core 0, the same core, and
-# the ranks would take turns at the scheduler's 4 ms tick (every allreduce 4 ms multiples).
+# head's logic (scripts/cluster/mpirun-hosts.sh, which does not bind ranks to cores: the
+# hosts share this machine's cores): TCP between hosts, shared memory (vader) within one.
 netns_mpirun() {
   local work=$1 ranks=$2 launcher
   shift 2
@@ -86,5 +84,5 @@ netns_mpirun() {
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$work/agent" \
     ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh \
-    "$launcher" "$work/hostfile" "$ranks" --bind-to none -- "$@"
+    "$launcher" "$work/hostfile" "$ranks" "$@"
 }
