@@ -12,8 +12,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case parametersDiverged(epoch: Int)
     case nonFinite(epoch: Int, step: Int, learningRate: Double)
     case interrupted(signal: Int32, epoch: Int, step: Int, checkpoint: String?)
-    /// Another rank failed and reported it; this rank only stops.
-    case failedOnAnotherRank(rank: Int)
 
     public var description: String {
         switch self {
@@ -33,8 +31,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 return "stopped by \(name) at epoch \(epoch) step \(step); checkpoint written to \(checkpoint): continue with --checkpoint \(checkpoint) --resume"
             }
             return "stopped by \(name) at epoch \(epoch) step \(step); no --checkpoint was given, so progress is lost"
-        case .failedOnAnotherRank(let rank):
-            return "stopped because rank \(rank) failed"
         }
     }
 }
