@@ -115,9 +115,10 @@ public final class DataParallelTrainer {
         let progress = ProgressReporter(
             logger: logger, stepsPerEpoch: plan.stepsPerEpoch,
             samplesPerStep: plan.batchSize * communicator.size,
-            totalSteps: (config.epochs - start.epoch) * plan.stepsPerEpoch - start.step)
+            totalSteps: max(0, (config.epochs - start.epoch) * plan.stepsPerEpoch - start.step))
 
-        for epoch in start.epoch..<config.epochs {
+        // A checkpoint past --epochs leaves nothing to train (and must not make a reversed range).
+        for epoch in start.epoch..<max(start.epoch, config.epochs) {
             var random = RandomSource(
                 seed: config.seed, stream: UInt64(communicator.rank) << 32 | UInt64(epoch + 1))
             let epochStart = Communicator.wallTime()
@@ -127,7 +128,7 @@ public final class DataParallelTrainer {
             var lossSum = resuming ? start.partialLoss : 0
             var computeSeconds = 0.0
             var allreduceSeconds = 0.0
-            for step in (resuming ? start.step : 0)..<plan.stepsPerEpoch {
+            for step in (resuming ? min(start.step, plan.stepsPerEpoch) : 0)..<plan.stepsPerEpoch {
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
                 try model.lossAndGradients(
