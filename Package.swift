@@ -34,12 +34,14 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "CStopSignal"]),
+        // The collective self-test and the micro-benchmarks (sgemm floor, allreduce timings).
+        .target(name: "Diagnostics", dependencies: ["MPI", "NeuralNet"]),
 
         // MARK: - Command-line tool (parsing only)
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "Training", "MPI", "NeuralNet",
+                "Training", "Diagnostics", "MPI", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
