@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "MPITests", dependencies: ["MPI"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "mnist-mpi", "TestSupport"]),

@@ -53,6 +53,18 @@ import Testing
         #expect(averageError?.call == "MPI_Iallreduce")
     }
 
+    @Test func bfloat16SumAndRawTimerOnOneRank() throws {
+        var bits = [UInt16](repeating: 0, count: 3)
+        BFloat16Codec.encode([1.5, -4, 0.25], into: &bits, count: 3)
+        let before = bits
+        try bits.withUnsafeMutableBufferPointer { try world.allReduceSumBFloat16($0) }
+        #expect(bits == before)
+        var raw = [Float](repeating: 1, count: 100)
+        let seconds = try raw.withUnsafeMutableBufferPointer { try world.timeRawAllReduce($0, iterations: 10) }
+        #expect(seconds >= 0 && seconds < 1)
+        #expect(raw.allSatisfy { $0 == 1 })
+    }
+
     @Test func failingCallBecomesAnErrorNamingTheCall() throws {
         // Root 5 does not exist in a world of one: MPI returns an error code (MPI_ERRORS_RETURN),
         // which the layer turns into an MPIError with MPI's own text.
@@ -65,8 +77,9 @@ import Testing
     }
 }
 
-/// bfloat16 gradient compression: the codec and the custom sum.
-@Suite(.serialized) struct BFloat16Tests {
+/// bfloat16 gradient compression: the codec (its MPI sum is in CommunicatorTests, the one
+/// suite that calls MPI).
+@Suite struct BFloat16Tests {
     @Test func roundTripKeepsEightBitsOfMantissa() {
         let values: [Float] = [1, -2.5, 3.14159265, 1e-20, 6.5e4, -1e30, 0.1, 0]
         var bits = [UInt16](repeating: 0, count: values.count)
@@ -82,19 +95,5 @@ import Testing
         BFloat16Codec.encode([Float.nan], into: &nan, count: 1)
         BFloat16Codec.decode([nan], into: &decodedNaN, count: 1)
         #expect(decodedNaN.isNaN)
-    }
-
-    @Test func sumOnOneRankKeepsValues() throws {
-        try MPIRuntime.initialize()
-        let world = try Communicator.world()
-        var bits = [UInt16](repeating: 0, count: 3)
-        BFloat16Codec.encode([1.5, -4, 0.25], into: &bits, count: 3)
-        let before = bits
-        try bits.withUnsafeMutableBufferPointer { try world.allReduceSumBFloat16($0) }
-        #expect(bits == before)
-        var raw = [Float](repeating: 1, count: 100)
-        let seconds = try raw.withUnsafeMutableBufferPointer { try world.timeRawAllReduce($0, iterations: 10) }
-        #expect(seconds >= 0 && seconds < 1)
-        #expect(raw.allSatisfy { $0 == 1 })
     }
 }
