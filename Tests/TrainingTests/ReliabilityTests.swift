@@ -67,7 +67,10 @@ import Testing
         let stopped = job.wait(timeout: 30)
         #expect(Date().timeIntervalSince(signalled) < 10)
         #expect(stopped.status != 0)
-        #expect(stopped.errorLines.count == 1, "\(stopped.stderr)")
+        // mpirun's own event library may add a "[warn] Epoll ..." line while it tears the job
+        // down after a signal; the trainer's part is exactly one line.
+        let trainerLines = stopped.errorLines.filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("[warn]") }
+        #expect(trainerLines.count == 1, "\(stopped.stderr)")
         #expect(stopped.stderr.contains("stopped by SIGTERM"), "\(stopped.stderr)")
         #expect(stopped.stderr.contains("checkpoint written"))
 
