@@ -39,8 +39,9 @@ final class GradientExchange {
     private let buckets: [Range<Int>]
     private var pending: [Request] = []
 
-    /// - Parameter method: how the sum is done; `.automatic` takes shared memory when every
-    ///   rank is on one node and neither overlap nor compression is asked for. Collective.
+    /// - Parameter method: how the sum is done; `.automatic` takes shared memory (hierarchical
+    ///   across nodes) when the nodes hold equal rank counts and neither overlap nor compression
+    ///   is asked for. Collective: every rank reaches the same verdict.
     init(
         communicator: Communicator, layout: MLPLayout, overlapped: Bool, compressed: Bool,
         method: AllReduceMethod
@@ -50,14 +51,18 @@ final class GradientExchange {
         self.overlapped = overlapped
         self.compressed = compressed
         let count = layout.parameterCount + Slot.count
+        func unavailable(_ rule: String) -> TrainingError {
+            .invalidOption(option: "--allreduce", value: "shared-memory", rule: rule)
+        }
+        if method == .sharedMemory, overlapped || compressed {
+            throw unavailable("does not combine with --overlap or --compress-gradients")
+        }
         let wantsSharedMemory = method == .sharedMemory
             || (method == .automatic && !overlapped && !compressed && communicator.size > 1)
         sharedMemory = wantsSharedMemory
             ? try SharedMemoryAllReducer.make(communicator: communicator, count: count) : nil
-        if method == .sharedMemory, sharedMemory == nil || overlapped || compressed {
-            throw TrainingError.invalidOption(
-                option: "--allreduce", value: "shared-memory",
-                rule: "needs nodes with equal rank counts (more than one rank each, or a single node) and neither --overlap nor --compress-gradients")
+        if method == .sharedMemory, sharedMemory == nil {
+            throw unavailable("needs nodes with equal rank counts, more than one each (or a single node)")
         }
         if let sharedMemory {
             buffer = FloatBuffer(borrowing: sharedMemory.buffer, owner: sharedMemory)

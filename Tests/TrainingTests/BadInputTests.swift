@@ -139,6 +139,13 @@ import Testing
         try expectOneLineFailure(["train", "--data", data.directory, option, data.directory], mentioning: "folder")
     }
 
+    @Test func sharedMemorySumWithOverlapIsRefused() throws {
+        let data = try dataFolder()
+        defer { data.remove() }
+        try expectOneLineFailure(["train", "--data", data.directory, "--allreduce", "shared-memory", "--overlap"],
+                                 mentioning: "--allreduce shared-memory")
+    }
+
     @Test func globalBatchNotDivisibleByRanks() throws {
         try expectOneLineFailure(ranks: 3, ["train", "--data", "/unused", "--global-batch", "100"],
                                  mentioning: "--global-batch 100")
