@@ -86,7 +86,8 @@ func addBias(_ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, 
 @inline(__always)
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.7)
-    let clamped = pointwiseMin(pointwiseMax(x, low), high)
+    // Masked replacement, not pointwiseMin/Max: those are generic calls that stay unspecialized.
+    let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     // Adding 1.5 * 2^23 rounds to an integer held in the low mantissa bits.
     let shifter = SIMD8<Float>(repeating: 12_582_912)
     let shifted = clamped * 1.442_695_04 + shifter
