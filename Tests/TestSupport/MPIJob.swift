@@ -46,8 +46,9 @@ public struct MPIJob {
     ///
     /// - Parameter user: run as this user (through setpriv; the caller must be root).
     public static func start(ranks: Int, _ arguments: [String], user: String? = nil) throws -> Running {
+        let program = try user.map { try binary(runnableBy: $0) } ?? binary
         let launch = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
-                      "-np", String(ranks), binary] + arguments
+                      "-np", String(ranks), program] + arguments
         // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
         // that would make the child mpirun think it is part of this process's job.
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in
@@ -61,6 +62,23 @@ public struct MPIJob {
         let process = try ChildProcess(
             command, environment: environment, stdout: outputFile.path, stderr: errorFile.path)
         return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
+    }
+
+    /// The binary, or a copy of it in a world-readable temporary folder when `user` cannot
+    /// reach it where it was built (e.g. a checkout under a private home folder).
+    static func binary(runnableBy user: String) throws -> String {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "test", "-x", binary]
+        try check.run()
+        check.waitUntilExit()
+        if check.terminationStatus == 0 { return binary }
+        let folder = try temporaryDirectory("binary")
+        chmod(folder, 0o755)
+        let copy = folder + "/mnist-mpi"
+        try FileManager.default.copyItem(atPath: binary, toPath: copy)
+        chmod(copy, 0o755)
+        return copy
     }
 
     /// A job in flight.

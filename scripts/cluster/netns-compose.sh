@@ -44,7 +44,18 @@ if ! id mpi >/dev/null 2>&1; then
   made_user=1
 fi
 
-roles=(env KEYS="$work/keys" REPO="$repo" MNIST_MPI_BIN="$BIN" scripts/cluster/entrypoint.sh)
+# mpi must reach the scripts, the binary and the data; a checkout under a private folder
+# (e.g. /root) is staged into the world-readable work folder.
+if ! runuser -u mpi -- test -r "$repo/scripts/cluster/mpirun-hosts.sh" -a -x "$BIN" -a -r "$DATA_DIR"; then
+  stage=$work/stage
+  mkdir -p "$stage/.build/release" "$stage/data"
+  cp -r "$repo/scripts" "$stage/"
+  cp "$BIN" "$stage/.build/release/mnist-mpi"
+  cp -r "$DATA_DIR" "$stage/data/mnist"
+  chmod -R a+rX "$stage"
+  repo=$stage BIN=$stage/.build/release/mnist-mpi DATA_DIR=$stage/data/mnist
+fi
+roles=(env KEYS="$work/keys" REPO="$repo" MNIST_MPI_BIN="$BIN" "$repo/scripts/cluster/entrypoint.sh")
 mkdir -p "$work/keys"
 "${roles[@]}" keygen
 workers=()
