@@ -58,7 +58,10 @@ public struct MPIJob {
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         environment["OPENBLAS_NUM_THREADS"] = "1"
         let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
-        let command = user.map { ["setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups"] + launch } ?? launch
+        // Another user starts in / : the test's working folder may be private to root.
+        let command = user.map {
+            ["setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups", "sh", "-c", "cd / && exec \"$@\"", "sh"] + launch
+        } ?? launch
         let process = try ChildProcess(
             command, environment: environment, stdout: outputFile.path, stderr: errorFile.path)
         return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
