@@ -11,7 +11,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missing(let path):
-            return "no checkpoint at \(path) to resume from: drop --resume to start afresh"
+            return "no checkpoint at \(path): check the path (with --resume, or drop --resume to start afresh)"
         case .unreadable(let path, let reason):
             return "cannot read checkpoint \(path): \(reason)"
         case .notACheckpoint(let path):

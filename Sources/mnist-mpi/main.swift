@@ -19,8 +19,10 @@ do {
         if launcherRank == 0 { MnistMpi.exit(withError: error) }
         exit(0)
     }
-    if launcherRank == 0 {
-        Logger.error("\(MnistMpi.message(for: error)) (see mnist-mpi train --help)")
+    // An ExitCode carries no message: whoever threw it has printed its line already.
+    let message = MnistMpi.message(for: error)
+    if launcherRank == 0, !(error is ExitCode), !message.isEmpty {
+        Logger.error("\(message) (see mnist-mpi --help)")
     }
     exit(code.rawValue)
 }

@@ -42,6 +42,16 @@ public struct MPIJob {
         try start(ranks: ranks, arguments, user: user).wait(timeout: timeout)
     }
 
+    /// Runs the binary alone, without mpirun (for the commands that need no MPI).
+    public static func runAlone(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
+        let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
+        let process = try ChildProcess(
+            [binary] + arguments, environment: ProcessInfo.processInfo.environment,
+            stdout: outputFile.path, stderr: errorFile.path)
+        return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
+            .wait(timeout: timeout)
+    }
+
     /// Starts the binary on `ranks` ranks without waiting (to signal it while it runs).
     ///
     /// - Parameter user: run as this user (through setpriv; the caller must be root).

@@ -131,6 +131,26 @@ import Testing
         #expect(control.status == 0, "\(control.stderr)")
     }
 
+    /// `mnist-mpi evaluate` on a checkpoint reproduces the accuracy the training run reported,
+    /// and a missing checkpoint is one line and exit 1.
+    @Test func evaluateReproducesTheRunsAccuracy() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = try MPIJob.run(ranks: 2, small + ["--epochs", "1", "--checkpoint", folder + "/ck",
+                                                    "--summary", folder + "/summary.json"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as? [String: Any])
+        let correct = try #require(summary["test_correct"] as? Int)
+        let evaluated = try MPIJob.runAlone(["evaluate", "--checkpoint", folder + "/ck", "--data", MPIJob.mnistDirectory,
+                                             "--test-limit", "1000"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("(\(correct) of 1000)"), "\(evaluated.stdout)")
+        let missing = try MPIJob.runAlone(["evaluate", "--checkpoint", folder + "/none", "--data", MPIJob.mnistDirectory])
+        #expect(missing.status == 1)
+        #expect(missing.errorLines.count == 1 && missing.stderr.contains("no checkpoint at"), "\(missing.stderr)")
+    }
+
     /// Bad checkpoints are refused with one line, and the file is not overwritten.
     @Test(arguments: ["truncated", "corrupt", "version", "architecture", "optimizer", "not-a-checkpoint", "missing", "folder"])
     func badCheckpointIsRefusedAndKept(kind: String) throws {

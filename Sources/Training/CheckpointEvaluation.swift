@@ -1,0 +1,28 @@
+import MNISTData
+import NeuralNet
+
+/// Evaluates the model stored in a checkpoint on a test set, in one process (no MPI): the
+/// inference side of a training run.
+public enum CheckpointEvaluation {
+    /// The test-set confusion matrix of the checkpoint's parameters.
+    ///
+    /// - Parameters:
+    ///   - checkpointPath: a file written by `mnist-mpi train --checkpoint`.
+    ///   - dataDirectory: the folder with the test files (t10k-*).
+    ///   - limit: evaluate only the first N test examples (nil: all).
+    /// - Throws: `CheckpointError`, `MNISTDataError` or `TrainingError` naming the problem.
+    public static func evaluate(checkpointPath: String, dataDirectory: String, limit: Int? = nil) throws -> TestResult {
+        let checkpoint = try CheckpointFile.read(path: checkpointPath)
+        let layout = MLPLayout(sizes: checkpoint.header.layerSizes)
+        let source = try MNISTSource(directory: dataDirectory, split: .test)
+        guard source.pixelsPerImage == layout.inputSize else {
+            throw TrainingError.inputSizeMismatch(
+                path: source.imagesPath, pixels: source.pixelsPerImage, inputLayer: layout.inputSize)
+        }
+        let model = MLP(layout: layout, activation: checkpoint.header.activation)
+        model.parameters.assign(checkpoint.parameters)
+        let examples = try source.load(range: 0..<min(limit ?? source.count, source.count))
+        let counts = Evaluator(examples: examples, layout: layout).confusionCounts(model: model)
+        return TestResult(classCount: layout.outputSize, confusion: counts)
+    }
+}
