@@ -10,26 +10,21 @@ struct Evaluate: ParsableCommand {
     @Option(help: "A checkpoint written by `mnist-mpi train --checkpoint`.")
     var checkpoint: String
 
-    @Option(help: "Data set: mnist or fashion-mnist (for the folder default and class names).")
-    var dataset: Dataset = .mnist
-
-    @Option(help: "Folder with the test files. (default: $MNIST_DIR or data/mnist; $FASHION_MNIST_DIR or data/fashion-mnist)")
-    var data: String?
-
-    @Option(help: "Evaluate on only the first N test examples. (default: all)")
-    var testLimit: Int?
+    @OptionGroup var dataOptions: DataOptions
 
     func validate() throws {
-        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit \(testLimit): must be at least 1") }
+        if let testLimit = dataOptions.testLimit, testLimit < 1 {
+            throw ValidationError("--test-limit \(testLimit): must be at least 1")
+        }
     }
 
     func run() throws {
         let logger = Logger(isPrinting: true)
         do {
             let result = try CheckpointEvaluation.evaluate(
-                checkpointPath: checkpoint, dataDirectory: data ?? Train.defaultDirectory(for: dataset),
-                limit: testLimit)
-            result.tableLines(classNames: dataset.classNames).forEach(logger.info)
+                checkpointPath: checkpoint, dataDirectory: dataOptions.directory,
+                limit: dataOptions.testLimit)
+            result.tableLines(classNames: dataOptions.chosenDataset.classNames).forEach(logger.info)
             logger.info(String(format: "test accuracy %.2f%% (%d of %d)", result.accuracy * 100,
                                result.correct, result.total))
         } catch {

@@ -16,11 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "seed: the original (784-256-256-10 sigmoid, N(0,1), SGD 0.1, batch 100, 30 epochs); improved: ReLU, He init, Adam 0.001 with cosine decay, 15 epochs.")
     var preset: Preset = .seed
 
-    @Option(help: "Data set: mnist or fashion-mnist. (default: mnist)")
-    var dataset: Dataset?
-
-    @Option(help: "Folder with the data set's IDX files. (default: $MNIST_DIR or data/mnist; $FASHION_MNIST_DIR or data/fashion-mnist)")
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "Training epochs. (default: 30/15)")
     var epochs: Int?
@@ -112,8 +108,6 @@ struct Train: ParsableCommand {
     @Option(help: "Train on only the first N training examples. (default: all)")
     var trainLimit: Int?
 
-    @Option(help: "Evaluate on only the first N test examples. (default: all)")
-    var testLimit: Int?
 
     @Option(help: "Write a checkpoint (parameters, optimizer state, position) to this file, atomically.")
     var checkpoint: String?
@@ -133,8 +127,8 @@ struct Train: ParsableCommand {
     /// The effective configuration: the preset, then every option given.
     func makeConfiguration() throws -> TrainingConfiguration {
         var config = preset.configuration
-        if let dataset { config.dataset = dataset }
-        config.dataDirectory = data ?? Train.defaultDirectory(for: config.dataset)
+        config.dataset = dataOptions.chosenDataset
+        config.dataDirectory = dataOptions.directory
         if let epochs { config.epochs = epochs }
         if let batchSize { config.batchSize = batchSize }
         config.globalBatch = globalBatch
@@ -167,7 +161,7 @@ struct Train: ParsableCommand {
         config.allReduceMethod = allreduce
         if let blasThreads { config.blasThreads = blasThreads }
         config.trainLimit = trainLimit
-        config.testLimit = testLimit
+        config.testLimit = dataOptions.testLimit
         config.checkpointPath = checkpoint
         if let checkpointEvery { config.checkpointEvery = checkpointEvery }
         config.resume = resume
@@ -200,10 +194,6 @@ struct Train: ParsableCommand {
         }
     }
 
-    static func defaultDirectory(for dataset: Dataset) -> String {
-        let variable = dataset == .mnist ? "MNIST_DIR" : "FASHION_MNIST_DIR"
-        return ProcessInfo.processInfo.environment[variable] ?? dataset.defaultDirectory
-    }
 
     static func parseWidths(_ text: String) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
