@@ -106,17 +106,7 @@ public enum CheckpointFile {
     /// Checks that a checkpoint can be written at `path` (the folder exists and is writable,
     /// the path is no folder) by writing and removing a temporary file beside it.
     public static func checkWritable(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw CheckpointError.unwritable(path, reason: "it is a folder")
-        }
-        let probe = temporaryPath(for: path)
-        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw CheckpointError.unwritable(path, reason: String(cString: strerror(errno)))
-        }
-        close(descriptor)
-        unlink(probe)
+        if let reason = writeProbeFailure(path) { throw CheckpointError.unwritable(path, reason: reason) }
     }
 
     private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {

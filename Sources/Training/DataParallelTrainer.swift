@@ -154,9 +154,10 @@ public final class DataParallelTrainer {
                     parameters: model.parameters, gradients: model.gradients,
                     gradientScale: gradientScale, learningRate: Float(learningRate))
                 lossSum += stepLoss
-                computeSeconds += (reduceStart - computeStart) + (Communicator.wallTime() - reduceEnd)
+                let stepEnd = Communicator.wallTime()
+                computeSeconds += (reduceStart - computeStart) + (stepEnd - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
-                progress.stepDone(epoch: epoch, step: step, now: Communicator.wallTime())
+                progress.stepDone(epoch: epoch, step: step, now: stepEnd)
                 if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
                              partialLoss: lossSum, learningRate: learningRate)

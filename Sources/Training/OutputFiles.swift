@@ -16,7 +16,9 @@ final class OutputFiles {
         self.metricsPath = metricsPath
         // The summary is written atomically at the end; here only check that it can be, so a
         // failed run leaves an earlier summary alone.
-        if let summaryPath { try OutputFiles.checkWritable(summaryPath) }
+        if let summaryPath, let reason = writeProbeFailure(summaryPath) {
+            throw TrainingError.cannotWrite(path: summaryPath, reason: reason)
+        }
         if let metricsPath {
             try OutputFiles.create(metricsPath, truncate: !appendMetrics)
             metrics = FileHandle(forWritingAtPath: metricsPath)
@@ -48,20 +50,6 @@ final class OutputFiles {
         do { try data.write(to: URL(fileURLWithPath: summaryPath), options: .atomic) } catch {
             throw TrainingError.cannotWrite(path: summaryPath, reason: error.localizedDescription)
         }
-    }
-
-    private static func checkWritable(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw TrainingError.cannotWrite(path: path, reason: "it is a folder")
-        }
-        let probe = "\(path).tmp-\(getpid())"
-        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw TrainingError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
-        close(descriptor)
-        unlink(probe)
     }
 
     private static func create(_ path: String, truncate: Bool) throws {
