@@ -27,10 +27,15 @@ if [ "$(id -u)" -eq 0 ]; then
   scripts/cluster/netns.sh --hosts 2
   say "the same with 2 ranks per host: hierarchical allreduce (shared memory within, TCP across)"
   scripts/cluster/netns.sh --hosts 2 --ranks-per-host 2 --min-accuracy 0.85 --expect-method hierarchical
-  say "the compose roles without Docker: keygen, sshd workers, the head's ssh launch as mpi (scripts/cluster/netns-compose.sh)"
-  scripts/cluster/netns-compose.sh
 else
   say "SKIPPED: network namespaces need root (run scripts/test.sh as root to include this check)"
+fi
+
+if docker info >/dev/null 2>&1; then
+  say "the compose cluster with a real Docker engine: image, train, hierarchical, scaling, a killed worker, resume (scripts/cluster/compose-test.sh)"
+  scripts/cluster/compose-test.sh
+else
+  say "SKIPPED: the compose cluster test (no Docker engine answers: start one with scripts/cluster/docker-engine.sh start PIDFILE, as .ci/run does)"
 fi
 
 say "scaling report and cost model tests (python3 -m unittest)"

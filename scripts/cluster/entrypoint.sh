@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The cluster containers' entry point: one role per service of docker-compose.yml.
-#   keygen  make the ssh key pair in /keys once (never in the image or the repository)
 #   worker  run sshd for the user mpi only, by key only
 #   head    wait for the workers, write a hostfile from DNS, run mpirun over ssh as mpi,
 #           train (MODE=train) or run the scaling script (MODE=scaling) into /results
-# The defaults are the container's; scripts/cluster/netns-compose.sh runs the same roles in
-# network namespaces by overriding the paths (KEYS, SSHD_DIR, REPO, ...) and WORKER_HOSTS.
+# Every role first makes sure one ssh key pair exists in the shared volume /keys (made once,
+# under a lock, by whichever container comes first: never in the image or the repository; no
+# one-shot service, which `docker compose up --exit-code-from head` would take for the end of
+# the job). The user mpi takes the owner of /results as its uid when that is not root, so the
+# files that rank 0 writes there (in whichever container it runs) belong to the host's user.
 set -euo pipefail
 role=${1:-worker}
 KEYS=${KEYS:-/keys}
@@ -13,9 +15,8 @@ MPI_USER=${MPI_USER:-mpi}
 MPI_HOME=${MPI_HOME:-/home/$MPI_USER}
 SSHD_DIR=${SSHD_DIR:-/etc/ssh}
 REPO=${REPO:-/opt/mnist-mpi}
-MNIST_MPI_BIN=${MNIST_MPI_BIN:-$REPO/.build/release/mnist-mpi}
+MNIST_MPI_BIN=${MNIST_MPI_BIN:-/usr/local/bin/mnist-mpi}
 SERVICE=${WORKER_SERVICE:-worker}
-WORKER_HOSTS=${WORKER_HOSTS:-}   # addresses of the workers; empty: ask DNS for $SERVICE
 WORKERS=${WORKERS:-2}
 RANKS_PER_WORKER=${RANKS_PER_WORKER:-1}
 EPOCHS=${EPOCHS:-3}
@@ -24,35 +25,71 @@ MODE=${MODE:-train}
 NETWORK=${NETWORK:-eth0}
 DATA_DIR=${DATA_DIR:-/data/mnist}
 RESULTS=${RESULTS:-/results}
+CHECKPOINT=${CHECKPOINT-$RESULTS/checkpoint.ckpt}   # empty: no checkpoint
+RESUME=${RESUME:-0}
+WAIT_SECONDS=${WAIT_SECONDS:-120}
 
 log() { printf '[%s] %s\n' "$role" "$*" >&2; }
+fail() { printf '[%s] error: %s\n' "$role" "$*" >&2; exit 1; }
+
+ensure_key_pair() {
+  mkdir -p "$KEYS"
+  (
+    flock -w "$WAIT_SECONDS" 9 || fail "could not lock $KEYS/.lock within $WAIT_SECONDS s"
+    if [ ! -s "$KEYS/id_ed25519" ] || [ ! -s "$KEYS/id_ed25519.pub" ]; then
+      rm -f "$KEYS/id_ed25519" "$KEYS/id_ed25519.pub"
+      ssh-keygen -q -t ed25519 -N '' -C mnist-mpi-cluster -f "$KEYS/id_ed25519"
+      log "made the cluster's ssh key pair in $KEYS"
+    fi
+  ) 9> "$KEYS/.lock"
+}
+
+# The results folder is a bind mount of the host's ./results: write there as its owner.
+match_results_owner() {
+  [ -d "$RESULTS" ] || return 0
+  local owner group
+  owner=$(stat -c %u "$RESULTS") group=$(stat -c %g "$RESULTS")
+  if [ "$owner" != 0 ] && [ "$owner" != "$(id -u "$MPI_USER")" ]; then
+    groupmod -o -g "$group" "$MPI_USER"
+    usermod -o -u "$owner" -g "$group" "$MPI_USER"
+  fi
+}
 
 install_key() {  # authorized (worker) or private (head) key for the user mpi
-  local home=$MPI_HOME
-  mkdir -p "$home/.ssh"
-  for _ in $(seq 1 120); do [ -s "$KEYS/id_ed25519.pub" ] && break; sleep 1; done
-  [ -s "$KEYS/id_ed25519.pub" ] || { log "no key in $KEYS after 120 s: is the keygen service running?"; exit 1; }
-  cp "$KEYS/id_ed25519.pub" "$home/.ssh/authorized_keys"
+  mkdir -p "$MPI_HOME/.ssh"
+  cp "$KEYS/id_ed25519.pub" "$MPI_HOME/.ssh/authorized_keys"
   if [ "$1" = private ]; then
-    cp "$KEYS/id_ed25519" "$home/.ssh/id_ed25519"
-    printf 'Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > "$home/.ssh/config"
+    cp "$KEYS/id_ed25519" "$MPI_HOME/.ssh/id_ed25519"
+    printf 'Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > "$MPI_HOME/.ssh/config"
   fi
-  chown -R "$MPI_USER:$MPI_USER" "$home/.ssh"
-  chmod 700 "$home/.ssh"
-  chmod 600 "$home/.ssh"/*
+  chown -R "$MPI_USER:" "$MPI_HOME"
+  chmod 700 "$MPI_HOME/.ssh"
+  chmod 600 "$MPI_HOME/.ssh"/*
+}
+
+# Runs "$@" as mpi in the background and waits; SIGTERM or SIGINT (docker stop, Ctrl-C in
+# docker compose up) goes on to mpirun, which passes it to every rank: they stop after the same
+# step and write a final checkpoint. Without this, PID 1 would ignore the signal until Docker
+# kills it 10 s later.
+run_as_mpi() {
+  # setpriv execs in place (runuser would sit between as a session with signals of its own).
+  setpriv --reuid "$MPI_USER" --regid "$(id -g "$MPI_USER")" --init-groups -- "$@" &
+  local child=$!
+  trap 'kill -TERM "$child" 2>/dev/null || true' TERM INT
+  local status=0
+  wait "$child" || status=$?
+  while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+  return "$status"
+}
+
+worker_hosts() {  # the workers' addresses from Docker's DNS, one per line
+  getent ahostsv4 "$SERVICE" | awk '{print $1}' | sort -u -t . -k 1,1n -k 2,2n -k 3,3n -k 4,4n
 }
 
 case $role in
-  keygen)
-    if [ ! -s "$KEYS/id_ed25519" ]; then
-      ssh-keygen -q -t ed25519 -N '' -C mnist-mpi-cluster -f "$KEYS/id_ed25519"
-      log "made a new key pair in $KEYS"
-    fi
-    chmod 644 "$KEYS/id_ed25519.pub"
-    chmod 600 "$KEYS/id_ed25519"
-    ;;
-
   worker)
+    match_results_owner
+    ensure_key_pair
     install_key authorized
     mkdir -p "$SSHD_DIR" /run/sshd
     # Host keys made here, at start: an image must not carry them (every container would share them).
@@ -73,31 +110,32 @@ CONF
     ;;
 
   head)
+    match_results_owner
+    ensure_key_pair
     install_key private
     log "waiting for $WORKERS workers named $SERVICE"
     hosts=()
-    for _ in $(seq 1 120); do
-      if [ -n "$WORKER_HOSTS" ]; then
-        read -r -a hosts <<< "$WORKER_HOSTS"
-      else
-        mapfile -t hosts < <(getent ahostsv4 "$SERVICE" | awk '{print $1}' | sort -u)
-      fi
+    for ((waited = 0; waited < WAIT_SECONDS; waited++)); do
+      mapfile -t hosts < <(worker_hosts)
       [ "${#hosts[@]}" -ge "$WORKERS" ] && break
       sleep 1
     done
-    [ "${#hosts[@]}" -ge "$WORKERS" ] || { log "found ${#hosts[@]} of $WORKERS workers after 120 s"; exit 1; }
+    [ "${#hosts[@]}" -ge "$WORKERS" ] \
+      || fail "found ${#hosts[@]} of $WORKERS workers after $WAIT_SECONDS s: start them with WORKERS=$WORKERS (docker compose up scales the worker service to WORKERS)"
+    hosts=("${hosts[@]:0:$WORKERS}")
     for host in "${hosts[@]}"; do
-      for _ in $(seq 1 60); do nc -z "$host" 22 && break; sleep 1; done
+      for ((waited = 0; waited < WAIT_SECONDS; waited++)); do nc -z "$host" 22 && break; sleep 1; done
+      nc -z "$host" 22 || fail "worker $host does not answer on port 22 after $WAIT_SECONDS s (docker compose logs worker)"
     done
     hostfile=$MPI_HOME/hostfile
     for host in "${hosts[@]}"; do echo "$host slots=$RANKS_PER_WORKER"; done > "$hostfile"
-    chown "$MPI_USER:$MPI_USER" "$hostfile"
+    chown "$MPI_USER:" "$hostfile"
     ranks=$(( ${#hosts[@]} * RANKS_PER_WORKER ))
     log "hostfile: ${hosts[*]} ($RANKS_PER_WORKER slots each, $ranks ranks)"
-    MNIST_DIR=$DATA_DIR "$REPO/scripts/fetch-mnist.sh" "$DATA_DIR" \
-      || { log "MNIST is not in $DATA_DIR: run scripts/fetch-mnist.sh on the host first (the cluster network is internal)"; exit 1; }
+    [ -s "$DATA_DIR/train-images-idx3-ubyte.gz" ] || [ -s "$DATA_DIR/train-images-idx3-ubyte" ] \
+      || fail "MNIST is not in $DATA_DIR: run scripts/fetch-mnist.sh on the host first (the cluster network is internal)"
     mkdir -p "$RESULTS"
-    chown "$MPI_USER:$MPI_USER" "$RESULTS"
+    [ "$(stat -c %u "$RESULTS")" = 0 ] && chown "$MPI_USER:" "$RESULTS"
     launch="$REPO/scripts/cluster/mpirun-hosts.sh"
     environment=(NETWORK="$NETWORK" HOME="$MPI_HOME" PATH="$PATH")
     if [ "$MODE" = scaling ]; then
@@ -105,15 +143,38 @@ CONF
       # and built, so SKIP_SETUP; its results go to the bind-mounted RESULTS.
       printf '#!/usr/bin/env bash\nexec %s %s "$@"\n' "$launch" "$hostfile" > "$MPI_HOME/launch.sh"
       chmod +x "$MPI_HOME/launch.sh"
-      exec runuser -u "$MPI_USER" -- env "${environment[@]}" LAUNCH="$MPI_HOME/launch.sh" DATA_DIR="$DATA_DIR" \
+      scaling_args=()
+      read -r -a scaling_args <<< "${SCALING_ARGS:-}"   # e.g. --repeats 1 --modes weak
+      run_as_mpi env "${environment[@]}" LAUNCH="$MPI_HOME/launch.sh" DATA_DIR="$DATA_DIR" \
         SKIP_SETUP=1 RESULTS_DIR="$RESULTS" BIN="$MNIST_MPI_BIN" "$REPO/scripts/scaling.sh" \
-        --ranks "${SCALING_RANKS:-1 $ranks}" --epochs "$EPOCHS" --name "cluster-$(date +%Y%m%d-%H%M%S)" \
-        -- --preset "$PRESET"
+        --ranks "${SCALING_RANKS:-1 $ranks}" --epochs "$EPOCHS" --name "${SCALING_NAME:-cluster-$(date +%Y%m%d-%H%M%S)}" \
+        "${scaling_args[@]}" -- --preset "$PRESET"
+      exit
     fi
+    train_args=()
     read -r -a train_args <<< "${TRAIN_ARGS:-}"   # extra options for mnist-mpi train
-    exec runuser -u "$MPI_USER" -- env "${environment[@]}" "$launch" "$hostfile" "$ranks" \
+    if [ -n "$CHECKPOINT" ]; then
+      train_args+=(--checkpoint "$CHECKPOINT")
+      if [ "$RESUME" = 1 ]; then
+        [ -s "$CHECKPOINT" ] || fail "RESUME=1 but there is no checkpoint $CHECKPOINT (./results on the host): run without RESUME first"
+        train_args+=(--resume)
+      fi
+    fi
+    started=$SECONDS
+    status=0
+    run_as_mpi env "${environment[@]}" "$launch" "$hostfile" "$ranks" \
       "$MNIST_MPI_BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" \
-      --summary "$RESULTS/summary.json" --metrics "$RESULTS/metrics.jsonl" ${train_args[@]+"${train_args[@]}"}
+      --summary "$RESULTS/summary.json" --metrics "$RESULTS/metrics.jsonl" "${train_args[@]}" || status=$?
+    if [ "$status" -ne 0 ]; then
+      lost=()
+      for host in "${hosts[@]}"; do nc -z -w 1 "$host" 22 2>/dev/null || lost+=("$host"); done
+      cause="a rank failed or the job was stopped (docker compose logs)"
+      [ ${#lost[@]} -eq 0 ] || cause="worker ${lost[*]} no longer answers: its container died (docker compose ps -a)"
+      resume=""
+      [ -n "$CHECKPOINT" ] && [ -s "$CHECKPOINT" ] && resume="; the last checkpoint is ./results/${CHECKPOINT##*/}: continue with RESUME=1"
+      fail "the job ended after $((SECONDS - started)) s with mpirun's status $status: $cause$resume"
+    fi
+    log "done in $((SECONDS - started)) s; results in ./results"
     ;;
 
   *)

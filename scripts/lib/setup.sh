@@ -32,13 +32,16 @@ ensure_swift() {
   command -v swift >/dev/null || die "no Swift toolchain on PATH: install Swift 5.10 or later from swift.org"
 }
 
-# Builds the package in the given configuration (release by default).
+# Builds the package in the given configuration (release by default). Release binaries carry
+# the Swift standard library statically, so the same binary runs in the cluster image (no Swift
+# runtime there) and on nodes that have no toolchain.
 build() {
-  local configuration=${1:-release}
-  say "swift build -c $configuration"
+  local configuration=${1:-release} flags=()
+  [ "$configuration" = release ] && flags=(--static-swift-stdlib)
+  say "swift build -c $configuration ${flags[*]}"
   # Progress lines dropped; pipefail keeps swift build's status.
-  swift build -c "$configuration" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
-    || die "swift build -c $configuration failed (see above)"
+  swift build -c "$configuration" "${flags[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
+    || die "swift build -c $configuration ${flags[*]} failed (see above)"
 }
 
 # OpenMPI refuses to run as root unless told; containers and CI run as root.
