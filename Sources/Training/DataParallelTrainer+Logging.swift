@@ -18,7 +18,8 @@ extension DataParallelTrainer {
                 + (schedule.factor != 1 ? " x\(Int(schedule.factor)) (warmup \(schedule.warmupSteps) steps)" : "")
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)"
-                + (ranks > 1 ? ", \(exchange.methodDescription)" : ""))
+                + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
+                + ", OpenBLAS \(BLASCoreSelection.activeCoreDescription)")
         logger.info(String(
             format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
             plan.exampleCount, plan.shard(rank: 0).count, data.testCount,

@@ -43,6 +43,9 @@ public struct RunSummary: Codable, Sendable {
     public var peakRssBytesPerRank: [Int]
     /// How the gradients were summed (shared-memory allreduce, MPI_Allreduce, ...).
     public var allreduceMethod: String
+    /// The OpenBLAS kernel family that ran the matrix products on rank 0, e.g. "SkylakeX", and
+    /// the one OpenBLAS had picked by itself where mnist-mpi replaced a generic fallback.
+    public var blasCore: String
     public var configuration: TrainingConfiguration
 
     init(
@@ -75,6 +78,7 @@ public struct RunSummary: Codable, Sendable {
         peakRssBytes = peakRssBytesPerRank.max() ?? 0
         self.peakRssBytesPerRank = peakRssBytesPerRank
         self.allreduceMethod = allreduceMethod
+        blasCore = BLASCoreSelection.activeCoreDescription
         self.configuration = configuration
     }
 }

@@ -10,6 +10,8 @@ import Training
 let launcherRank = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
     .lazy.compactMap { ProcessInfo.processInfo.environment[$0] }.first.flatMap { Int($0) } ?? 0
 
+BLASCoreRestart.restartIfBetterCoreExists()
+
 do {
     var command = try MnistMpi.parseAsRoot()
     try command.run()

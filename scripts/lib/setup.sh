@@ -36,8 +36,14 @@ ensure_swift() {
 # the Swift standard library statically, so the same binary runs in the cluster image (no Swift
 # runtime there) and on nodes that have no toolchain.
 build() {
-  local configuration=${1:-release} flags=()
-  [ "$configuration" = release ] && flags=(--static-swift-stdlib)
+  local configuration=${1:-release} flags=() toolchain
+  if [ "$configuration" = release ]; then
+    flags=(--static-swift-stdlib)
+    # gold warns about a mktemp inside the static Foundation; lld (shipped with the toolchain)
+    # links the same objects without that warning.
+    toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+    [ -x "$toolchain/ld.lld" ] && flags+=(-Xswiftc -use-ld=lld)
+  fi
   say "swift build -c $configuration ${flags[*]}"
   # Progress lines dropped; pipefail keeps swift build's status.
   swift build -c "$configuration" "${flags[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
