@@ -34,7 +34,10 @@ fi
 if docker info >/dev/null 2>&1; then
   say "the compose cluster with a real Docker engine: image, train, hierarchical, scaling, a killed worker, resume (scripts/cluster/compose-test.sh)"
   scripts/cluster/compose-test.sh
+  say "the Slurm recipe on a Slurm cluster in containers: srun --mpi=pmix, LAUNCHER=mpirun, scancel and resume (scripts/cluster/slurm-test.sh)"
+  scripts/cluster/slurm-test.sh
 else
+  say "SKIPPED: the Slurm cluster test (no Docker engine answers)"
   say "SKIPPED: the compose cluster test (no Docker engine answers: start one with scripts/cluster/docker-engine.sh start PIDFILE, as .ci/run does)"
 fi
 

@@ -7,6 +7,7 @@
 #      `docker compose build` runs online (where the binary is compiled on the Swift image).
 #   scripts/cluster/build-image.sh
 #   RUNTIME_IMAGE=debian:bookworm-slim scripts/cluster/build-image.sh   # a base you already have
+#   TARGET=slurm-prebuilt IMAGE=mnist-mpi-slurm:latest scripts/cluster/build-image.sh   # with Slurm
 # The base must be the host's own release: the binary links the host's glibc, OpenMPI, OpenBLAS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/../.."
 source scripts/lib/setup.sh
 
 IMAGE=${IMAGE:-mnist-mpi:latest}
+TARGET=${TARGET:-prebuilt}   # prebuilt, or slurm-prebuilt
 # shellcheck disable=SC1091
 . /etc/os-release
 RELEASE=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release: set RUNTIME_IMAGE to a base image of this host\'s release}
@@ -58,13 +60,13 @@ fi
 mkdir -p "$STAGE"
 install -m 755 "$binary" "$STAGE/mnist-mpi"
 
-# The classic builder (no buildx) also builds target `prebuilt` without the Swift image.
+# The classic builder (no buildx) also builds the prebuilt targets without the Swift image.
 builder=()
 docker buildx version >/dev/null 2>&1 || builder=(env DOCKER_BUILDKIT=0)
-say "docker build --target prebuilt -t $IMAGE (base $RUNTIME_IMAGE)"
+say "docker build --target $TARGET -t $IMAGE (base $RUNTIME_IMAGE)"
 started=$SECONDS
 log=$STAGE/docker-build.log
-"${builder[@]}" docker build --target prebuilt --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" \
+"${builder[@]}" docker build --target "$TARGET" --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" \
   -f scripts/cluster/Dockerfile -t "$IMAGE" . > "$log" 2>&1 \
   || { tail -n 30 "$log" >&2; die "docker build failed (above; the whole log is $log)"; }
 size=$(docker image inspect -f '{{.Size}}' "$IMAGE")

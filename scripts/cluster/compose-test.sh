@@ -17,6 +17,9 @@ cd "$(dirname "$0")/../.."
 repo=$PWD
 # shellcheck source=scripts/lib/setup.sh
 source scripts/lib/setup.sh
+TEST_NAME="compose-test"
+# shellcheck source=scripts/cluster/test-lib.sh
+source scripts/cluster/test-lib.sh
 
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-mnistmpitest}
 export CLUSTER_SUBNET=${CLUSTER_SUBNET:-10.213.61.0/24}   # beside, not on, the default 10.213.60.0/24
@@ -30,22 +33,14 @@ BIN=${BIN:-.build/release/mnist-mpi}
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info): start dockerd first"
 [ -s "$HOST_DATA_DIR/mnist/train-images-idx3-ubyte.gz" ] || [ -s "$HOST_DATA_DIR/mnist/train-images-idx3-ubyte" ] \
   || die "no MNIST in $HOST_DATA_DIR/mnist: run scripts/fetch-mnist.sh first"
-if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
-command -v "${compose[0]}" >/dev/null || die "neither docker compose (v2) nor docker-compose (v1) is installed"
+find_compose
 
 work=$(mktemp -d)
-passed=0 failed=0
 cleanup() {
   "${compose[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-pass() { passed=$((passed + 1)); printf 'compose-test: PASS %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'compose-test: FAIL %s\n' "$*" >&2; }
-check() {  # description command... : PASS or FAIL by the command's status
-  local description=$1; shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
 # Runs `compose ARGS...` with the environment given before it, into a log; returns its status.
 compose_run() {  # log env-assignments... -- compose-args...
   local log=$1; shift
@@ -72,7 +67,7 @@ if scripts/cluster/build-image.sh; then
   pass "image $IMAGE built in $((SECONDS - started)) s, $((size / 1000000)) MB"
 else
   fail "image build (scripts/cluster/build-image.sh)"
-  printf 'compose-test: %d passed, %d failed\n' "$passed" "$((failed + 1))"
+  tally
   exit 1
 fi
 
@@ -156,7 +151,7 @@ mkdir -p "$results"
 env WORKERS=2 EPOCHS="$EPOCHS" HOST_RESULTS_DIR="$results" timeout --kill-after 10 "$RUN_TIMEOUT" \
   "${compose[@]}" run --rm head > "$work/fault.log" 2>&1 &
 job=$!
-for ((i = 0; i < 600; i++)); do [ -s "$results/checkpoint.ckpt" ] && break; sleep 0.1; done
+waits_for 60 test -s "$results/checkpoint.ckpt" || true
 victim=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
   --filter label=com.docker.compose.service=worker --filter label=com.docker.compose.container-number=2)
 killed_at=$SECONDS
@@ -199,12 +194,6 @@ check "RESUME=1 finishes with the final cost of the uninterrupted run" check_res
 down
 
 # 6. Nothing left behind.
-left=$(
-  docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
-  docker network ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
-  docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
-)
+left=$(project_leftovers "$COMPOSE_PROJECT_NAME")
 check "down -v: no container, network or volume of project $COMPOSE_PROJECT_NAME left" test -z "$left"
-
-printf 'compose-test: %d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+tally

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The sbatch recipe, run for real on a Slurm cluster in containers (scripts/cluster/slurm-compose.yml:
+# slurmctld and two slurmd nodes, munge, an internal network):
+#   1. the image (scripts/cluster/build-image.sh, target slurm-prebuilt), the shared folder staged
+#      (scripts, the host-built binary, the data), the cluster up, `sinfo` showing both nodes idle;
+#   2. `sbatch scripts/cluster/slurm.sbatch --epochs 2` with `srun --mpi=pmix`, then again with
+#      LAUNCHER=mpirun: COMPLETED, accuracy in results/slurm-<job id>/summary.json, ranks on both
+#      nodes (the hierarchical sum found 2 nodes; the job's node list is c[1-2]);
+#   3. a job cancelled mid-run (scancel) leaves its checkpoint intact (mnist-mpi evaluate), and a
+#      resubmitted job with --resume continues it to COMPLETED;
+#   4. `down -v`: nothing of the project left. Each wait is bounded; ends with a tally line.
+#   scripts/cluster/slurm-test.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+TEST_NAME="slurm-test"
+# shellcheck source=scripts/cluster/test-lib.sh
+source scripts/cluster/test-lib.sh
+
+export COMPOSE_PROJECT_NAME=${SLURM_PROJECT:-mnistmpislurm}
+export SLURM_SUBNET=${SLURM_SUBNET:-10.213.62.0/24}
+export SLURM_IMAGE=${SLURM_IMAGE:-mnist-mpi-slurm:latest}
+DATA_DIR=${DATA_DIR:-$repo/data/mnist}
+BIN=${BIN:-.build/release/mnist-mpi}
+JOB_SECONDS=${JOB_SECONDS:-180}
+MIN_ACCURACY=${MIN_ACCURACY:-0.6}
+
+docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info): start dockerd first"
+[ -s "$DATA_DIR/train-images-idx3-ubyte.gz" ] || [ -s "$DATA_DIR/train-images-idx3-ubyte" ] \
+  || die "no MNIST in $DATA_DIR: run scripts/fetch-mnist.sh first"
+find_compose
+
+work=$(mktemp -d)
+chmod 755 "$work"
+export SHARED_DIR=$work/shared
+slurm=("${compose[@]}" -f scripts/cluster/slurm-compose.yml)
+cleanup() {
+  "${slurm[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# docker exec, not compose exec: the waits poll with it, and a compose process per poll would
+# take CPU from the jobs on this machine's cores.
+controller_id() {
+  docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter label=com.docker.compose.service=controller | head -n 1
+}
+on_controller() { docker exec -i "$(controller_id)" "$@"; }
+# sbatch as the user mpi from the shared checkout, with what a container cluster needs: no rank
+# binding (the nodes share this machine's cores), eth0, no CMA (not permitted in containers).
+submit() {  # "ENV=VALUE ..." "sbatch options" train-options...
+  local env_words=() sbatch_words=() exec_env=() word
+  read -r -a env_words <<< "$1"
+  read -r -a sbatch_words <<< "$2"
+  shift 2
+  for word in BIND=none NETWORK=eth0 OMPI_MCA_btl_vader_single_copy_mechanism=none ${env_words[@]+"${env_words[@]}"}; do
+    exec_env+=(-e "$word")
+  done
+  docker exec -i -u mpi -w /shared/mnist-mpi "${exec_env[@]}" "$(controller_id)" \
+    sbatch --parsable ${sbatch_words[@]+"${sbatch_words[@]}"} scripts/cluster/slurm.sbatch "$@" 
+}
+job_state() { on_controller scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
+job_ended() { case $(job_state "$1") in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) return 0 ;; esac; return 1; }
+job_output() { cat "$SHARED_DIR/mnist-mpi/mnist-mpi-$1.out" 2>/dev/null || true; }
+
+say "slurm-test with ${compose[*]}, project $COMPOSE_PROJECT_NAME on $SLURM_SUBNET"
+"${slurm[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+
+# 1. Image, shared folder, cluster.
+started=$SECONDS
+if TARGET=slurm-prebuilt IMAGE=$SLURM_IMAGE scripts/cluster/build-image.sh; then
+  pass "image $SLURM_IMAGE built in $((SECONDS - started)) s, $(( $(docker image inspect -f '{{.Size}}' "$SLURM_IMAGE") / 1000000 )) MB"
+else
+  fail "image build (TARGET=slurm-prebuilt scripts/cluster/build-image.sh)"
+  tally
+  exit 1
+fi
+checkout=$SHARED_DIR/mnist-mpi
+mkdir -p "$checkout/.build/release" "$checkout/data"
+cp -r scripts "$checkout/"
+cp "$BIN" "$checkout/.build/release/mnist-mpi"
+cp -r "$DATA_DIR" "$checkout/data/mnist"
+# The nodes' user mpi takes the shared folder's owner as its uid: give it one that is not root.
+chown -R 1000:1000 "$SHARED_DIR"
+started=$SECONDS
+"${slurm[@]}" up -d > "$work/up.log" 2>&1 || { cat "$work/up.log" >&2; die "the Slurm cluster did not start"; }
+nodes_idle() { [ "$(on_controller sinfo -h -N -o '%T' 2>/dev/null | grep -c '^idle')" -eq 2 ]; }
+if waits_for 90 nodes_idle; then
+  pass "sinfo: c1 and c2 idle $((SECONDS - started)) s after up"
+else
+  on_controller sinfo >&2 || true
+  "${slurm[@]}" logs --tail 20 >&2 || true
+  fail "the nodes did not become idle within 90 s"
+  tally
+  exit 1
+fi
+
+# 2. The recipe with both launchers, 2 nodes x 2 tasks.
+run_job() {  # launcher
+  local launcher=$1 id first_epoch submitted
+  submitted=$(date +%s.%N)
+  id=$(submit "LAUNCHER=$launcher" "" --epochs 2) || { fail "sbatch ($launcher)"; return; }
+  first_epoch=""
+  job_has_epoch() { job_output "$id" | grep -q '^epoch   0'; }
+  if waits_for "$JOB_SECONDS" job_has_epoch; then
+    first_epoch=$(python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$submitted")
+  fi
+  POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
+  local state nodes
+  state=$(job_state "$id")
+  nodes=$(on_controller scontrol show job "$id" | grep -o ' NodeList=[^ ]*' | cut -d= -f2)
+  local summary=$checkout/results/slurm-$id/summary.json
+  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$MIN_ACCURACY" "$nodes" "$launcher" "$first_epoch" <<'CHECK'
+import json, sys
+s = json.load(open(sys.argv[1]))
+minimum, nodes, launcher, first = float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+print(f"slurm-test: {launcher}: {s['ranks']} ranks on {nodes} ({s['allreduce_method']}), test accuracy "
+      f"{s['test_accuracy'] * 100:.2f}%, {s['seconds_per_epoch']:.2f} s/epoch, first epoch logged {first} s after sbatch")
+problems = []
+if s["ranks"] != 4: problems.append(f"{s['ranks']} ranks, expected 4")
+if s["test_accuracy"] < minimum: problems.append(f"accuracy {s['test_accuracy']:.4f} below {minimum}")
+if "2 nodes" not in s["allreduce_method"]: problems.append(f"the ranks did not span 2 nodes ({s['allreduce_method']})")
+if nodes != "c[1-2]": problems.append(f"node list {nodes}")
+if problems: sys.exit("slurm-test: " + "; ".join(problems))
+CHECK
+  then
+    pass "sbatch with LAUNCHER=$launcher: job $id COMPLETED on both nodes, summary in results/slurm-$id"
+  else
+    job_output "$id" | tail -n 20 >&2
+    fail "sbatch with LAUNCHER=$launcher: job $id ended $state"
+  fi
+}
+run_job srun
+run_job mpirun
+
+# 3. scancel mid-run, then resubmit with --resume (2 nodes x 1 task).
+checkpoint=results/cancel-resume.ckpt
+epochs=12
+id=$(submit "" "--ntasks-per-node=1" --epochs "$epochs" --checkpoint "$checkpoint")
+if waits_for "$JOB_SECONDS" test -s "$checkout/$checkpoint"; then
+  sleep 0.5   # into the next epoch
+  on_controller scancel "$id"
+  cancelled=$SECONDS
+  stopped() { job_output "$id" | grep -q 'stopped by SIGTERM'; }
+  waits_for 45 stopped || true
+  POLL_SECONDS=0.5 waits_for 45 job_ended "$id" || true
+  state=$(job_state "$id")
+  job_output "$id" | grep '^error:' | sed 's/^/slurm-test: the cancelled job said: /'
+  if [ "$state" = CANCELLED ] && stopped && [ "$(job_output "$id" | grep -c '^error:')" -eq 1 ]; then
+    pass "scancel: job $id CANCELLED, every rank stopped at one step within $((SECONDS - cancelled)) s with one line and a checkpoint"
+  else
+    job_output "$id" | tail -n 20 >&2
+    fail "scancel: job $id ended $state without the trainer's one stop line"
+  fi
+  evaluate_checkpoint() {
+    "$BIN" evaluate --checkpoint "$checkout/$checkpoint" --data "$DATA_DIR" > "$work/evaluate.log" 2>&1 \
+      || { cat "$work/evaluate.log" >&2; return 1; }
+    grep -m 1 'accuracy' "$work/evaluate.log" | sed 's/^/slurm-test: checkpoint: /'
+  }
+  check "the cancelled job's checkpoint is intact (mnist-mpi evaluate)" evaluate_checkpoint
+  id=$(submit "" "--ntasks-per-node=1" --epochs "$epochs" --checkpoint "$checkpoint" --resume)
+  POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
+  state=$(job_state "$id")
+  summary=$checkout/results/slurm-$id/summary.json
+  job_output "$id" | grep '^resuming' | sed 's/^/slurm-test: /' || true
+  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$epochs" <<'CHECK'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"slurm-test: resumed job: {s['epochs_run']} of {s['epochs']} epochs run, {s['ranks']} ranks, "
+      f"{s['seconds_per_epoch']:.2f} s/epoch, test accuracy {s['test_accuracy'] * 100:.2f}%")
+if s["epochs"] != int(sys.argv[2]) or not 0 < s["epochs_run"] < s["epochs"]:
+    sys.exit("slurm-test: the resubmitted job did not continue the cancelled one")
+CHECK
+  then
+    pass "resubmitted with --resume: job $id COMPLETED from the cancelled job's checkpoint"
+  else
+    job_output "$id" | tail -n 20 >&2
+    fail "resubmitted with --resume: job $id ended $state"
+  fi
+else
+  job_output "$id" | tail -n 20 >&2
+  fail "scancel: job $id wrote no checkpoint within $JOB_SECONDS s"
+fi
+
+# 4. Nothing left behind.
+"${slurm[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+left=$(project_leftovers "$COMPOSE_PROJECT_NAME")
+check "down -v: no container, network or volume of project $COMPOSE_PROJECT_NAME left" test -z "$left"
+tally
