@@ -26,12 +26,14 @@ let package = Package(
         .target(name: "CMPIExtras", dependencies: ["CMPI"]),
         // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
         .target(name: "CStopSignal"),
+        // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.
+        .target(name: "CFloatControl"),
 
         // MARK: - Libraries
         // Only MPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of MPI;
         // only Training joins model, data and communicator.
         .target(name: "MPI", dependencies: ["CMPI", "CMPIExtras"]),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "CStopSignal"]),
         // The collective self-test and the micro-benchmarks (sgemm floor, allreduce timings).

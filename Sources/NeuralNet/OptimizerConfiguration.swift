@@ -8,6 +8,13 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
         case momentum
         /// Adam (Kingma & Ba, 2015) with bias correction.
         case adam
+        /// LARS (You, Gitman & Ginsburg, 2017): momentum SGD whose step for each weight matrix is
+        /// scaled by the trust ratio η·‖w‖ / ‖g + λw‖, so every layer moves by a similar fraction
+        /// of its norm however large the batch; biases are not adapted.
+        case lars
+        /// LAMB (You et al., 2019): Adam's update r, plus λw, scaled for each weight matrix by
+        /// ‖w‖ / ‖r + λw‖; biases are not adapted.
+        case lamb
     }
 
     public var kind: Kind = .sgd
@@ -18,8 +25,11 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
     public var beta1: Double = 0.9
     public var beta2: Double = 0.999
     public var epsilon: Double = 1e-8
-    /// L2 penalty added to the gradient: g += weightDecay · p (0: none).
+    /// L2 penalty added to the gradient: g += weightDecay · p (0: none). LARS and LAMB apply it
+    /// to the weight matrices only.
     public var weightDecay: Double = 0
+    /// η of LARS: the fraction of a layer's norm that one step at learning rate 1 moves it.
+    public var trustCoefficient: Double = 0.001
 
     public init(kind: Kind = .sgd) {
         self.kind = kind
@@ -31,6 +41,9 @@ public struct OptimizerConfiguration: Codable, Sendable, Equatable {
         if !(beta1 > 0 && beta1 < 1) { return ("--beta1", beta1, "must be in (0, 1)") }
         if !(beta2 > 0 && beta2 < 1) { return ("--beta2", beta2, "must be in (0, 1)") }
         if !(epsilon > 0 && epsilon.isFinite) { return ("--epsilon", epsilon, "must be a positive finite number") }
+        if !(trustCoefficient > 0 && trustCoefficient.isFinite) {
+            return ("--trust-coefficient", trustCoefficient, "must be a positive finite number")
+        }
         if !(weightDecay >= 0 && weightDecay.isFinite) {
             return ("--weight-decay", weightDecay, "must be a finite number >= 0")
         }

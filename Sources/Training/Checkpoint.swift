@@ -48,8 +48,9 @@ extension TrainingConfiguration {
         let optimizer: OptimizerConfiguration
         let learningRate: Double
         let learningRateScaling: LearningRateScaling
+        let lrReferenceBatch: Int?
         let learningRateDecay: LearningRateDecay
-        let warmupEpochs: Double
+        let warmupEpochs: Double?
         let batchSize: Int
         let globalBatch: Int?
         let seed: UInt64
@@ -63,7 +64,7 @@ extension TrainingConfiguration {
         let settings = TrajectorySettings(
             hiddenSizes: hiddenSizes, activation: activation, initializer: initializer,
             optimizer: optimizer, learningRate: learningRate, learningRateScaling: learningRateScaling,
-            learningRateDecay: learningRateDecay, warmupEpochs: warmupEpochs, batchSize: batchSize,
+            lrReferenceBatch: lrReferenceBatch, learningRateDecay: learningRateDecay, warmupEpochs: warmupEpochs, batchSize: batchSize,
             globalBatch: globalBatch, seed: seed, dataset: dataset, trainLimit: trainLimit)
         let bytes = (try? CheckpointFile.headerEncoder.encode(settings)) ?? Data()
         return String(fnv1a64(bytes), radix: 16)

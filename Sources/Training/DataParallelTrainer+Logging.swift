@@ -15,7 +15,11 @@ extension DataParallelTrainer {
             "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.dataset.rawValue), "
                 + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.activation.rawValue), "
                 + "init \(describe(config.initializer)), \(describe(config.optimizer)) lr \(config.learningRate)"
-                + (schedule.factor != 1 ? " x\(Int(schedule.factor)) (warmup \(schedule.warmupSteps) steps)" : "")
+                + (schedule.factor != 1
+                    ? String(format: " x%.3g = %.4g (%@ scaling, global batch %d / %d; warm-up %d steps)",
+                             schedule.factor, schedule.peakRate, config.effectiveLearningRateScaling.rawValue,
+                             plan.batchSize * ranks, config.learningRateReferenceBatch, schedule.warmupSteps)
+                    : "")
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
@@ -56,7 +60,8 @@ extension DataParallelTrainer {
         switch optimizer.kind {
         case .sgd: break
         case .momentum: text += "(\(optimizer.momentum)\(optimizer.nesterov ? ", nesterov" : ""))"
-        case .adam: text += "(\(optimizer.beta1), \(optimizer.beta2), \(optimizer.epsilon))"
+        case .adam, .lamb: text += "(\(optimizer.beta1), \(optimizer.beta2), \(optimizer.epsilon))"
+        case .lars: text += "(\(optimizer.momentum), trust \(optimizer.trustCoefficient))"
         }
         if optimizer.weightDecay > 0 { text += " wd \(optimizer.weightDecay)" }
         return text

@@ -41,6 +41,7 @@ public final class DataParallelTrainer {
     public func run() throws -> RunSummary {
         let config = configuration
         setBLASThreads(config.blasThreads)
+        SubnormalFloats.setFlushed(config.flushSubnormals)
         let startTime = Communicator.wallTime()
         let data = try communicator.agreeingOnFailure { try loadData() }
         let outputs = try communicator.agreeingOnFailure {
@@ -71,10 +72,11 @@ public final class DataParallelTrainer {
             model.initialize(config.initializer, random: &random)
         }
         try communicator.broadcast(model.parameters.buffer, root: 0)
-        let optimizer = Optimizer(config.optimizer, parameterCount: layout.parameterCount)
+        let optimizer = Optimizer(
+            config.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
         let start = try prepareCheckpoint(model: model, optimizer: optimizer)
         let schedule = LearningRateSchedule(
-            config, ranks: communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
+            config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
         logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange,
                   dataSeconds: Communicator.wallTime() - startTime)
 
@@ -94,7 +96,7 @@ public final class DataParallelTrainer {
         let summary = RunSummary(
             configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
             epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
-            allreduceMethod: exchange.methodDescription)
+            allreduceMethod: exchange.methodDescription, schedule: schedule)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

@@ -27,21 +27,29 @@ public struct LearningRateSchedule: Sendable, Equatable {
         self.totalSteps = totalSteps
     }
 
-    /// The schedule of `configuration` on `ranks` ranks with `stepsPerEpoch` steps an epoch.
-    public init(_ configuration: TrainingConfiguration, ranks: Int, stepsPerEpoch: Int) {
-        let weak = configuration.globalBatch == nil
-        let factor = configuration.learningRateScaling == .linear && weak ? Double(ranks) : 1
+    /// The schedule of `configuration` for a global batch of `globalBatch` examples with
+    /// `stepsPerEpoch` steps an epoch.
+    public init(_ configuration: TrainingConfiguration, globalBatch: Int, stepsPerEpoch: Int) {
+        let factor = configuration.learningRateFactor(globalBatch: globalBatch)
+        let warmupEpochs = configuration.effectiveWarmupEpochs(factor: factor)
         self.init(
             baseRate: configuration.learningRate, factor: factor,
-            warmupSteps: Int((configuration.warmupEpochs * Double(stepsPerEpoch)).rounded()),
+            warmupSteps: Int((warmupEpochs * Double(stepsPerEpoch)).rounded()),
             decay: configuration.learningRateDecay,
             totalSteps: configuration.epochs * stepsPerEpoch)
     }
 
+    /// The highest rate of the run (after warm-up, before decay).
+    public var peakRate: Double { baseRate * factor }
+
     /// The rate of step `step` (0-based, counted over all epochs).
+    ///
+    /// Warm-up ramps up only: from the base rate to a larger peak (k > 1). A smaller peak
+    /// (k < 1, a global batch below the reference) holds from the first step, since starting
+    /// at the larger base rate is what warm-up exists to avoid.
     public func rate(atStep step: Int) -> Double {
         let peak = baseRate * factor
-        if step < warmupSteps {
+        if step < warmupSteps, factor > 1 {
             let progress = Double(step) / Double(warmupSteps)
             return baseRate * (1 + (factor - 1) * progress)
         }

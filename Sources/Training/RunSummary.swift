@@ -46,11 +46,18 @@ public struct RunSummary: Codable, Sendable {
     /// The OpenBLAS kernel family that ran the matrix products on rank 0, e.g. "SkylakeX", and
     /// the one OpenBLAS had picked by itself where mnist-mpi replaced a generic fallback.
     public var blasCore: String
+    /// The learning-rate rule that ran ("linear", "sqrt" or "none"; `auto` resolved), its factor
+    /// k, the peak rate (base × k) and the warm-up steps.
+    public var learningRateRule: String
+    public var learningRateFactor: Double
+    public var peakLearningRate: Double
+    public var warmupSteps: Int
     public var configuration: TrainingConfiguration
 
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
-        epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String
+        epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
+        schedule: LearningRateSchedule
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
@@ -79,6 +86,10 @@ public struct RunSummary: Codable, Sendable {
         self.peakRssBytesPerRank = peakRssBytesPerRank
         self.allreduceMethod = allreduceMethod
         blasCore = BLASCoreSelection.activeCoreDescription
+        learningRateRule = configuration.effectiveLearningRateScaling.rawValue
+        learningRateFactor = schedule.factor
+        peakLearningRate = schedule.peakRate
+        warmupSteps = schedule.warmupSteps
         self.configuration = configuration
     }
 }

@@ -10,12 +10,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var initializer: Initializer = .normal(standardDeviation: 1)
     public var optimizer = OptimizerConfiguration(kind: .sgd)
     public var learningRate: Double = 0.1
-    /// How the learning rate grows with the global batch.
-    public var learningRateScaling: LearningRateScaling = .none
+    /// How the learning rate grows with the global batch (see `LearningRateScaling`).
+    public var learningRateScaling: LearningRateScaling = .auto
+    /// The batch `learningRate` was set for (nil: `batchSize`).
+    public var lrReferenceBatch: Int? = nil
     /// How the learning rate falls after warmup.
     public var learningRateDecay: LearningRateDecay = .none
-    /// Epochs over which the learning rate ramps from `learningRate` to its scaled value.
-    public var warmupEpochs: Double = 0
+    /// Epochs over which the learning rate ramps from `learningRate` to its scaled value (nil:
+    /// 2 when the rate is scaled up, else 0).
+    public var warmupEpochs: Double? = nil
     /// Examples per rank per step (weak scaling); the global batch is ranks × this.
     public var batchSize: Int = 100
     /// Strong scaling: the global batch, split evenly over the ranks (nil: weak scaling).
@@ -44,6 +47,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var allReduceMethod: AllReduceMethod = .automatic
     /// OpenBLAS threads per rank.
     public var blasThreads: Int = 1
+    /// Treat subnormal floats as zero (see `SubnormalFloats`); false: IEEE arithmetic.
+    public var flushSubnormals: Bool = true
     /// Rank 0 writes the run summary (JSON) here.
     public var summaryPath: String? = nil
     /// Rank 0 writes one JSON line per epoch here.
@@ -112,8 +117,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard logEvery >= 1 else { throw fail("--log-every", logEvery, "must be at least 1") }
         guard evalEvery >= 0 else { throw fail("--eval-every", evalEvery, "must be 0 (only at the end) or more") }
         if let globalBatch, globalBatch < 1 { throw fail("--global-batch", globalBatch, "must be at least 1") }
-        guard warmupEpochs >= 0, warmupEpochs.isFinite else {
+        if let warmupEpochs, !(warmupEpochs >= 0 && warmupEpochs.isFinite) {
             throw fail("--warmup-epochs", warmupEpochs, "must be a finite number >= 0")
+        }
+        if let lrReferenceBatch, lrReferenceBatch < 1 {
+            throw fail("--lr-reference-batch", lrReferenceBatch, "must be at least 1")
         }
         if case .normal(let deviation) = initializer, !(deviation > 0 && deviation.isFinite) {
             throw fail("--init-std", deviation, "must be a positive finite number")

@@ -39,19 +39,19 @@ struct Train: ParsableCommand {
     @Option(help: "Standard deviation of --init normal (weights and biases). (default: 1.0)")
     var initStd: Double?
 
-    @Option(help: "Optimizer: sgd, momentum or adam. (default: sgd/adam)")
+    @Option(help: "Optimizer: sgd, momentum, adam, lars (layer-wise trust ratio on momentum SGD) or lamb (the same on Adam). (default: sgd/adam)")
     var optimizer: OptimizerConfiguration.Kind?
 
     @Option(help: "Learning rate. (default: 0.1/0.001)")
     var lr: Double?
 
-    @Option(help: "Momentum coefficient of --optimizer momentum. (default: 0.9)")
+    @Option(help: "Momentum coefficient of --optimizer momentum and lars. (default: 0.9)")
     var momentum: Double?
 
     @Flag(help: "Nesterov momentum (with --optimizer momentum).")
     var nesterov = false
 
-    @Option(help: "Adam's beta1, in (0, 1). (default: 0.9)")
+    @Option(help: "Adam's and LAMB's beta1, in (0, 1). (default: 0.9)")
     var beta1: Double?
 
     @Option(help: "Adam's beta2, in (0, 1). (default: 0.999)")
@@ -63,13 +63,19 @@ struct Train: ParsableCommand {
     @Option(help: "L2 weight decay added to the gradient. (default: 0)")
     var weightDecay: Double?
 
-    @Option(help: "Learning-rate scaling with the rank count: none or linear (Goyal et al. 2017; weak scaling only). (default: none)")
+    @Option(help: "Learning-rate scaling with the global batch G against --lr-reference-batch B: auto (linear for sgd, momentum, lars; sqrt for adam, lamb), linear (x G/B, Goyal et al. 2017), sqrt (x sqrt(G/B)) or none. One rank at B is unchanged. (default: auto)")
     var lrScaling: LearningRateScaling?
+
+    @Option(help: "The global batch --lr was set for. (default: --batch-size)")
+    var lrReferenceBatch: Int?
+
+    @Option(help: "LARS's trust coefficient eta: a layer moves by about lr x eta of its norm per step. (default: 0.001)")
+    var trustCoefficient: Double?
 
     @Option(help: "Learning-rate decay after warmup: none or cosine (to zero at the last step). (default: none/cosine)")
     var lrDecay: LearningRateDecay?
 
-    @Option(help: "Epochs of linear warmup from --lr to the scaled rate. (default: 0)")
+    @Option(help: "Epochs of linear warm-up from --lr to the scaled rate. (default: 2 when the rate is scaled up, else 0)")
     var warmupEpochs: Double?
 
     @Option(help: "Log the cost every K epochs (epochs 0, K, 2K, ...). (default: 3)")
@@ -104,6 +110,9 @@ struct Train: ParsableCommand {
 
     @Option(help: "OpenBLAS threads per rank. (default: 1)")
     var blasThreads: Int?
+
+    @Flag(help: "Compute with subnormal floats as IEEE says (slow on x86 when a saturated network makes many); the default flushes them to zero, as TensorFlow does.")
+    var keepSubnormals = false
 
     @Option(help: "Train on only the first N training examples. (default: all)")
     var trainLimit: Int?
@@ -148,6 +157,8 @@ struct Train: ParsableCommand {
         if let epsilon { config.optimizer.epsilon = epsilon }
         if let weightDecay { config.optimizer.weightDecay = weightDecay }
         if let lrScaling { config.learningRateScaling = lrScaling }
+        if let lrReferenceBatch { config.lrReferenceBatch = lrReferenceBatch }
+        if let trustCoefficient { config.optimizer.trustCoefficient = trustCoefficient }
         if let lrDecay { config.learningRateDecay = lrDecay }
         if let warmupEpochs { config.warmupEpochs = warmupEpochs }
         if let logEvery { config.logEvery = logEvery }
@@ -160,6 +171,7 @@ struct Train: ParsableCommand {
         config.compressGradients = compressGradients
         config.allReduceMethod = allreduce
         if let blasThreads { config.blasThreads = blasThreads }
+        config.flushSubnormals = !keepSubnormals
         config.trainLimit = trainLimit
         config.testLimit = dataOptions.testLimit
         config.checkpointPath = checkpoint

@@ -7,7 +7,7 @@ import Testing
         config.learningRate = 0.1
         config.learningRateScaling = .linear
         config.warmupEpochs = 2
-        let schedule = LearningRateSchedule(config, ranks: 4, stepsPerEpoch: 150)
+        let schedule = LearningRateSchedule(config, globalBatch: 400, stepsPerEpoch: 150)
         #expect(schedule.factor == 4)
         #expect(schedule.warmupSteps == 300)
         #expect(abs(schedule.rate(atStep: 0) - 0.1) < 1e-12)
@@ -16,12 +16,52 @@ import Testing
         #expect(abs(schedule.rate(atStep: 10_000) - 0.4) < 1e-12)
     }
 
-    @Test func noScalingAndStrongScalingKeepTheRate() {
+    @Test func noScalingKeepsTheRate() {
         var config = TrainingConfiguration.seed
-        #expect(LearningRateSchedule(config, ranks: 8, stepsPerEpoch: 10).rate(atStep: 50) == 0.1)
-        config.learningRateScaling = .linear
-        config.globalBatch = 200
-        #expect(LearningRateSchedule(config, ranks: 8, stepsPerEpoch: 10).factor == 1)
+        config.learningRateScaling = .none
+        let schedule = LearningRateSchedule(config, globalBatch: 800, stepsPerEpoch: 10)
+        #expect(schedule.rate(atStep: 50) == 0.1)
+        #expect(schedule.warmupSteps == 0)
+    }
+
+    /// The default at one rank and the batch the rate was set for is the original program:
+    /// the same rate at every step, no warm-up, for the seed (SGD) and improved (Adam) presets.
+    @Test func theDefaultRuleAtOneRankIsTheOriginal() {
+        for preset in [TrainingConfiguration.seed, .improved] {
+            #expect(preset.learningRateScaling == .auto)
+            let schedule = LearningRateSchedule(preset, globalBatch: preset.batchSize, stepsPerEpoch: 600)
+            let original = LearningRateSchedule(
+                baseRate: preset.learningRate, factor: 1, warmupSteps: 0, decay: preset.learningRateDecay,
+                totalSteps: preset.epochs * 600)
+            #expect(schedule == original)
+        }
+    }
+
+    @Test func autoIsLinearForSGDAndSquareRootForAdamWithWarmup() {
+        let seed = LearningRateSchedule(.seed, globalBatch: 800, stepsPerEpoch: 75)
+        #expect(seed.factor == 8)
+        #expect(seed.warmupSteps == 150)   // 2 epochs
+        let improved = LearningRateSchedule(.improved, globalBatch: 1600, stepsPerEpoch: 37)
+        #expect(improved.factor == 4)
+        #expect(abs(improved.peakRate - 0.004) < 1e-15)
+    }
+
+    /// Below the reference batch the smaller rate holds from the first step: a ramp down from
+    /// the larger base rate would start with the steps warm-up exists to avoid.
+    @Test func warmUpOnlyRampsUp() {
+        let schedule = LearningRateSchedule(baseRate: 1, factor: 0.25, warmupSteps: 100, totalSteps: 1000)
+        #expect(schedule.rate(atStep: 0) == 0.25)
+        #expect(schedule.rate(atStep: 50) == 0.25)
+    }
+
+    @Test func theReferenceBatchDefaultsToTheBatchSize() {
+        var config = TrainingConfiguration.seed
+        config.batchSize = 50
+        #expect(config.learningRateFactor(globalBatch: 100) == 2)   // 2 ranks x 50
+        config.lrReferenceBatch = 100
+        #expect(config.learningRateFactor(globalBatch: 100) == 1)
+        config.learningRateScaling = .sqrt
+        #expect(config.learningRateFactor(globalBatch: 400) == 2)
     }
 
     @Test func globalBatchSplitsEvenlyOrFailsWithOneLine() throws {

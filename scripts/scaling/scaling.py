@@ -253,6 +253,25 @@ plot {', '.join(plots)}
 """ + "".join(d + "\ne\n" for d in data))
 
 
+ACCURACY_DROP_POINTS = 0.5
+
+
+def accuracy_drops(table, limit_points=ACCURACY_DROP_POINTS):
+    """The points whose test accuracy is more than limit_points below their mode's 1-rank point,
+    as (point, drop in points)."""
+    drops = []
+    for mode in sorted({p["mode"] for p in table}):
+        points = [p for p in table if p["mode"] == mode]
+        base = next((p for p in points if p["ranks"] == 1), None)
+        if base is None:
+            continue
+        for p in points:
+            drop = (base["test_accuracy"] - p["test_accuracy"]) * 100
+            if drop > limit_points:
+                drops.append((p, drop))
+    return drops
+
+
 def write_report(out_dir, plots=True):
     rows = read_rows(os.path.join(out_dir, "runs.csv"))
     table = aggregate(rows)
@@ -266,6 +285,13 @@ def write_report(out_dir, plots=True):
              "Speed-up and efficiency against each mode's 1-rank point (samples per second). "
              "Ranks marked oversubscribed share cores, so they measure contention, not scaling.", "",
              markdown_table(table), ""]
+    drops = accuracy_drops(table)
+    if drops:
+        lines += [f"**Accuracy below the 1-rank run by more than {ACCURACY_DROP_POINTS} points:** "
+                  + "; ".join(f"{p['mode']} at {p['ranks']} ranks (global batch {p['global_batch']}): "
+                              f"{p['test_accuracy'] * 100:.2f}%, {drop:.2f} points below"
+                              for p, drop in drops)
+                  + ". The global batch grew: see docs/accuracy-at-scale.md for the recipes that hold.", ""]
     if model:
         lines += ["## Cost model for larger clusters", "",
                   f"Allreduce fitted on {model['fitted_on_ranks']} ranks (4 B to 4 MiB): latency "

@@ -27,6 +27,16 @@ class AggregateTests(unittest.TestCase):
         self.assertAlmostEqual(one["samples_per_second"], 60000)  # median of 60000, 50000, 75000
         self.assertAlmostEqual(one["compute_seconds_per_epoch"], 0.9)
 
+    def test_accuracy_drops_flag_only_points_more_than_half_a_point_below_one_rank(self):
+        table = [
+            {"mode": "weak", "ranks": 1, "test_accuracy": 0.9168, "global_batch": 100},
+            {"mode": "weak", "ranks": 2, "test_accuracy": 0.9130, "global_batch": 200},   # 0.38 below
+            {"mode": "weak", "ranks": 4, "test_accuracy": 0.9100, "global_batch": 400},   # 0.68 below
+            {"mode": "strong", "ranks": 2, "test_accuracy": 0.80, "global_batch": 200},   # no 1-rank point
+        ]
+        drops = scaling.accuracy_drops(table)
+        self.assertEqual([(p["ranks"], round(d, 2)) for p, d in drops], [(4, 0.68)])
+
     def test_speedup_and_efficiency_by_hand(self):
         two = self.points[("weak", 2)]
         # median samples/s at 2 ranks: 100000; speed-up 100000 / 60000 = 1.6667; efficiency 0.8333
