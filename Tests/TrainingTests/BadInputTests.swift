@@ -180,7 +180,9 @@ import Testing
         (["--momentum", "1.5"], "--momentum"),
         (["--init-std", "0"], "--init-std"),
         (["--global-batch", "0"], "--global-batch"),
-        (["--lr-scaling", "sqrt"], "sqrt"),
+        (["--lr-scaling", "cubic"], "cubic"),
+        (["--lr-reference-batch", "0"], "--lr-reference-batch"),
+        (["--trust-coefficient=-1"], "--trust-coefficient"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)

@@ -29,30 +29,16 @@ CHECKPOINT=${CHECKPOINT-$RESULTS/checkpoint.ckpt}   # empty: no checkpoint
 RESUME=${RESUME:-0}
 WAIT_SECONDS=${WAIT_SECONDS:-120}
 
+# shellcheck source=scripts/cluster/node-lib.sh
+source "$(dirname "$0")/node-lib.sh"
+
 log() { printf '[%s] %s\n' "$role" "$*" >&2; }
 fail() { printf '[%s] error: %s\n' "$role" "$*" >&2; exit 1; }
 
-ensure_key_pair() {
-  mkdir -p "$KEYS"
-  (
-    flock -w "$WAIT_SECONDS" 9 || fail "could not lock $KEYS/.lock within $WAIT_SECONDS s"
-    if [ ! -s "$KEYS/id_ed25519" ] || [ ! -s "$KEYS/id_ed25519.pub" ]; then
-      rm -f "$KEYS/id_ed25519" "$KEYS/id_ed25519.pub"
-      ssh-keygen -q -t ed25519 -N '' -C mnist-mpi-cluster -f "$KEYS/id_ed25519"
-      log "made the cluster's ssh key pair in $KEYS"
-    fi
-  ) 9> "$KEYS/.lock"
-}
-
-# The results folder is a bind mount of the host's ./results: write there as its owner.
-match_results_owner() {
-  [ -d "$RESULTS" ] || return 0
-  local owner group
-  owner=$(stat -c %u "$RESULTS") group=$(stat -c %g "$RESULTS")
-  if [ "$owner" != 0 ] && [ "$owner" != "$(id -u "$MPI_USER")" ]; then
-    groupmod -o -g "$group" "$MPI_USER"
-    usermod -o -u "$owner" -g "$group" "$MPI_USER"
-  fi
+make_key_pair() {
+  rm -f "$KEYS/id_ed25519" "$KEYS/id_ed25519.pub"
+  ssh-keygen -q -t ed25519 -N '' -C mnist-mpi-cluster -f "$KEYS/id_ed25519"
+  log "made the cluster's ssh key pair in $KEYS"
 }
 
 install_key() {  # authorized (worker) or private (head) key for the user mpi
@@ -88,8 +74,8 @@ worker_hosts() {  # the workers' addresses from Docker's DNS, one per line
 
 case $role in
   worker)
-    match_results_owner
-    ensure_key_pair
+    adopt_folder_owner "$MPI_USER" "$RESULTS"
+    once_under_lock "$KEYS" id_ed25519.pub "$WAIT_SECONDS" make_key_pair
     install_key authorized
     mkdir -p "$SSHD_DIR" /run/sshd
     # Host keys made here, at start: an image must not carry them (every container would share them).
@@ -110,8 +96,8 @@ CONF
     ;;
 
   head)
-    match_results_owner
-    ensure_key_pair
+    adopt_folder_owner "$MPI_USER" "$RESULTS"
+    once_under_lock "$KEYS" id_ed25519.pub "$WAIT_SECONDS" make_key_pair
     install_key private
     log "waiting for $WORKERS workers named $SERVICE"
     hosts=()

@@ -17,32 +17,22 @@ COMPUTE_NODES=${COMPUTE_NODES:-c1 c2}
 CPUS=${CPUS:-$(nproc)}
 WAIT_SECONDS=${WAIT_SECONDS:-60}
 
+# shellcheck source=scripts/cluster/node-lib.sh
+source "$(dirname "$0")/node-lib.sh"
+
 log() { printf '[%s] %s\n' "$role" "$*" >&2; }
 fail() { printf '[%s] error: %s\n' "$role" "$*" >&2; exit 1; }
 
-ensure_munge_key() {
-  mkdir -p "$KEYS"
-  (
-    flock -w "$WAIT_SECONDS" 9 || fail "could not lock $KEYS/.lock within $WAIT_SECONDS s"
-    if [ ! -s "$KEYS/munge.key" ]; then
-      dd if=/dev/urandom of="$KEYS/munge.key.new" bs=1024 count=1 status=none
-      mv "$KEYS/munge.key.new" "$KEYS/munge.key"
-      log "made the cluster's munge key in $KEYS"
-    fi
-  ) 9> "$KEYS/.lock"
+make_munge_key() {
+  dd if=/dev/urandom of="$KEYS/munge.key.new" bs=1024 count=1 status=none
+  mv "$KEYS/munge.key.new" "$KEYS/munge.key"
+  log "made the cluster's munge key in $KEYS"
+}
+
+start_munged() {
   install -o munge -g munge -m 400 "$KEYS/munge.key" /etc/munge/munge.key
   install -d -o munge -g munge -m 755 /run/munge
   runuser -u munge -- /usr/sbin/munged || fail "munged did not start"
-}
-
-match_shared_owner() {
-  [ -d "$SHARED" ] || return 0
-  local owner group
-  owner=$(stat -c %u "$SHARED") group=$(stat -c %g "$SHARED")
-  if [ "$owner" != 0 ] && [ "$owner" != "$(id -u "$MPI_USER")" ]; then
-    groupmod -o -g "$group" "$MPI_USER"
-    usermod -o -u "$owner" -g "$group" "$MPI_USER"
-  fi
 }
 
 # The same file on every node. No cgroups in these containers: processes are tracked through
@@ -80,8 +70,9 @@ PartitionName=debug Nodes=$nodes Default=YES MaxTime=INFINITE State=UP
 CONF
 }
 
-match_shared_owner
-ensure_munge_key
+adopt_folder_owner "$MPI_USER" "$SHARED"
+once_under_lock "$KEYS" munge.key "$WAIT_SECONDS" make_munge_key
+start_munged
 write_slurm_conf
 case $role in
   controller)
