@@ -82,6 +82,10 @@ public final class DataParallelTrainer {
 
         let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
         installStopHandler()
+        if config.stallTimeout > 0 {
+            StallWatchdog.start(seconds: config.stallTimeout, rank: communicator.rank)
+        }
+        defer { StallWatchdog.stop() }
         let epochs = try train(
             model: model, optimizer: optimizer, exchange: exchange, start: start, data: data,
             schedule: schedule, evaluator: evaluator, outputs: outputs)
@@ -131,6 +135,7 @@ public final class DataParallelTrainer {
             var computeSeconds = 0.0
             var allreduceSeconds = 0.0
             for step in (resuming ? min(start.step, plan.stepsPerEpoch) : 0)..<plan.stepsPerEpoch {
+                StallWatchdog.beat(epoch: epoch, step: step)
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
                 try model.lossAndGradients(
@@ -193,6 +198,7 @@ public final class DataParallelTrainer {
                     model: model, optimizer: optimizer, epoch: epoch + 1, step: 0, partialLoss: 0,
                     learningRate: metrics.learningRate)
             }
+            StallWatchdog.beat(epoch: epoch + 1, step: 0)
         }
         return history
     }

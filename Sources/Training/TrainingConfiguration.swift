@@ -63,6 +63,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var rankParametersDirectory: String? = nil
     /// Testing aid: this rank nudges one parameter after epoch 0, so the drift check must fire.
     public var debugPerturbRank: Int? = nil
+    /// End the job when a rank's loop makes no progress for this many seconds (0: never).
+    public var stallTimeout: Double = 300
 
     public init() {}
 
@@ -136,6 +138,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         if resume, checkpointPath == nil {
             throw fail("--resume", "", "needs --checkpoint FILE to resume from")
+        }
+        guard stallTimeout >= 0, stallTimeout.isFinite else {
+            throw fail("--stall-timeout", stallTimeout, "must be 0 (never) or a finite number of seconds")
         }
         if let trainLimit, trainLimit < 1 { throw fail("--train-limit", trainLimit, "must be at least 1") }
         if let testLimit, testLimit < 1 { throw fail("--test-limit", testLimit, "must be at least 1") }

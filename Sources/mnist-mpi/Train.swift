@@ -133,6 +133,9 @@ struct Train: ParsableCommand {
     @Option(help: .hidden)
     var debugPerturbRank: Int?
 
+    @Option(help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never. (default: 300)")
+    var stallTimeout: Double?
+
     /// The effective configuration: the preset, then every option given.
     func makeConfiguration() throws -> TrainingConfiguration {
         var config = preset.configuration
@@ -179,6 +182,7 @@ struct Train: ParsableCommand {
         config.resume = resume
         config.rankParametersDirectory = rankParametersDir
         config.debugPerturbRank = debugPerturbRank
+        if let stallTimeout { config.stallTimeout = stallTimeout }
         return config
     }
 

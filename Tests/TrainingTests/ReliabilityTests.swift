@@ -104,6 +104,31 @@ import Testing
         #expect(resumed.stdout.contains("resuming from"))
     }
 
+    /// A rank that stops (SIGSTOP: swapped out, stuck on I/O) would leave the other waiting in
+    /// the allreduce forever; the stall watchdog ends the job within the timeout + 10 s with one
+    /// line naming the step. The control: the same run unstopped finishes under that timeout.
+    @Test func stalledRankEndsTheJobWithinTheTimeout() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let arguments = small + ["--epochs", "100", "--stall-timeout", "3", "--checkpoint", folder + "/ck"]
+        let job = try MPIJob.start(ranks: 2, arguments)
+        try #require(waitForFile(folder + "/ck"), "no checkpoint appeared")
+        let ranks = job.rankPIDs()
+        try #require(ranks.count == 2, "rank pids: \(ranks)")
+        defer { kill(ranks[1], SIGCONT); kill(ranks[1], SIGKILL) }
+        let stopped = Date()
+        kill(ranks[1], SIGSTOP)
+        let outcome = job.wait(timeout: 40)
+        #expect(!outcome.timedOut)
+        #expect(Date().timeIntervalSince(stopped) < 3 + 10)
+        #expect(outcome.status != 0)
+        #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)")
+        let line = String(outcome.errorLines.first ?? "")
+        #expect(line.hasPrefix("error: no progress for") && line.contains("--stall-timeout 3"), "\(line)")
+        let control = try MPIJob.run(ranks: 2, small + ["--epochs", "2", "--stall-timeout", "3"], timeout: 60)
+        #expect(control.status == 0, "\(control.stderr)")
+    }
+
     /// --lr 1e6: every rank stops at the same step with one line suggesting a lower rate, and
     /// the existing checkpoint is left untouched (nothing non-finite is written).
     @Test func nonFiniteCostStopsEveryRank() throws {

@@ -1,7 +1,8 @@
 // CMPIExtras: C code next to OpenMPI that Swift cannot or should not express:
 // - the bfloat16 sum reduction (an MPI_Op needs a C function pointer), and the conversions
 //   between float32 and bfloat16 buffers for gradient compression;
-// - a plain C MPI_Allreduce timing loop, the baseline the Swift layer is measured against.
+// - a plain C MPI_Allreduce timing loop, the baseline the Swift layer is measured against;
+// - the stall watchdog thread (stall_watchdog.c), which must call MPI_Abort from C.
 #ifndef CMPI_EXTRAS_H
 #define CMPI_EXTRAS_H
 
@@ -24,5 +25,16 @@ void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count);
 /// Seconds per call of `iterations` in-place MPI_Allreduce (sum) of `count` floats on
 /// MPI_COMM_WORLD, after a barrier; negative on an MPI error.
 double cmpi_time_allreduce(float *buffer, int count, int iterations);
+
+/// Starts the stall watchdog (stall_watchdog.c): when cmpi_watchdog_beat has not been called
+/// for `seconds` (plus rank x 0.5 s), it prints one line naming the last epoch and step and
+/// calls MPI_Abort. Returns 0, or pthread_create's error. A second start does nothing.
+int cmpi_watchdog_start(double seconds, int rank);
+
+/// Records progress: the loop is at `epoch`, `step`, now.
+void cmpi_watchdog_beat(int64_t epoch, int64_t step);
+
+/// Stops and joins the watchdog thread (nothing if none runs).
+void cmpi_watchdog_stop(void);
 
 #endif
