@@ -61,9 +61,11 @@ public enum CheckpointFile {
         } catch {
             throw CheckpointError.corrupt(path, reason: "unreadable header")
         }
+        try validate(header, path: path)
         let counts = [header.parameterCount, header.firstMomentCount, header.secondMomentCount]
         var offset = headerStart + headerLength
-        guard counts.allSatisfy({ $0 >= 0 }), offset + 4 * counts.reduce(0, +) == bytes.count - 8 else {
+        // Each count is at most the parameter count, itself bounded by `validate`: no overflow.
+        guard offset + 4 * counts.reduce(0, +) == bytes.count - 8 else {
             throw CheckpointError.corrupt(path, reason: "payload size does not match the header")
         }
         var arrays: [[Float]] = []
@@ -79,6 +81,45 @@ public enum CheckpointFile {
         }
         return Checkpoint(
             header: header, parameters: arrays[0], firstMoment: arrays[1], secondMoment: arrays[2])
+    }
+
+    /// The largest layer width and parameter count a header may name (far above any model this
+    /// trainer builds, far below what would overflow the size arithmetic).
+    static let maximumWidth = 1 << 20
+    static let maximumParameterCount = 1 << 34
+
+    /// Checks what a crafted header could otherwise turn into a crash: the layer sizes (at least
+    /// an input and an output, each in 1...maximumWidth), the parameter count they imply
+    /// (computed with overflow checks) against the one the header states, the moment counts
+    /// (none, or one per parameter) and the position (non-negative).
+    ///
+    /// - Throws: `CheckpointError.corrupt` naming the first inconsistency.
+    static func validate(_ header: Checkpoint.Header, path: String) throws {
+        func corrupt(_ reason: String) -> CheckpointError { .corrupt(path, reason: reason) }
+        let sizes = header.layerSizes
+        guard sizes.count >= 2, sizes.count <= 64, sizes.allSatisfy({ (1...maximumWidth).contains($0) }) else {
+            throw corrupt("layer sizes \(sizes) are not a model (2 to 64 widths of 1 to \(maximumWidth))")
+        }
+        var implied = 0
+        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {
+            let (weights, overflow1) = inputs.multipliedReportingOverflow(by: outputs)
+            let (layer, overflow2) = weights.addingReportingOverflow(outputs)
+            let (total, overflow3) = implied.addingReportingOverflow(layer)
+            guard !overflow1, !overflow2, !overflow3, total <= maximumParameterCount else {
+                throw corrupt("layer sizes \(sizes) imply more than \(maximumParameterCount) parameters")
+            }
+            implied = total
+        }
+        guard header.parameterCount == implied else {
+            throw corrupt("the header names \(header.parameterCount) parameters, but layer sizes \(sizes) have \(implied)")
+        }
+        for count in [header.firstMomentCount, header.secondMomentCount] where count != 0 && count != implied {
+            throw corrupt("an optimizer state of \(count) values for \(implied) parameters")
+        }
+        guard header.nextEpoch >= 0, header.nextStep >= 0, header.optimizerSteps >= 0, header.ranks >= 1,
+              header.partialLoss.isFinite else {
+            throw corrupt("a negative or non-finite position (epoch \(header.nextEpoch), step \(header.nextStep))")
+        }
     }
 
     /// Reads the checkpoint at `path`.

@@ -31,6 +31,32 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// Headers a crafted file could carry, with a correct checksum: each is refused with a
+    /// reason, none traps (before, `[784,256,256,11]` over a 10-class payload crashed evaluate).
+    @Test(arguments: [
+        ("sizes", "but layer sizes [4, 3, 3] have 27"), ("zero-width", "are not a model"), ("one-layer", "are not a model"),
+        ("huge", "imply more than"), ("moments", "optimizer state"), ("count", "payload size"),
+        ("negative", "negative or non-finite"),
+    ])
+    func craftedHeadersAreRefused(kind: String, reason: String) throws {
+        var checkpoint = sample()
+        switch kind {
+        case "sizes": checkpoint.header.layerSizes = [4, 3, 3]          // 15 + 12 = 27, not 23
+        case "zero-width": checkpoint.header.layerSizes = [4, 0, 2]
+        case "one-layer": checkpoint.header.layerSizes = [23]
+        case "huge": checkpoint.header.layerSizes = [1 << 20, 1 << 20, 1 << 20]
+        case "moments": checkpoint.header.firstMomentCount = 5
+        case "count": checkpoint.header.parameterCount = 23; checkpoint.parameters.removeLast()
+        case "negative": checkpoint.header.nextStep = -1
+        default: Issue.record("unknown case \(kind)")
+        }
+        let bytes = try CheckpointFile.encode(checkpoint)   // a valid checksum over the crafted file
+        let error = try #require(throws: CheckpointError.self) { try CheckpointFile.decode(bytes, path: "crafted.ckpt") }
+        let text = "\(error)"
+        #expect(text.contains(reason), "\(text)")
+        #expect(!text.contains("\n"))
+    }
+
     @Test func everyDamageIsRefused() throws {
         let bytes = try CheckpointFile.encode(sample())
         var flipped = bytes
