@@ -41,6 +41,9 @@ else
   say "SKIPPED: the compose cluster test (no Docker engine answers: start one with scripts/cluster/docker-engine.sh start PIDFILE, as .ci/run does)"
 fi
 
+say "fuzzing the IDX reader for ${FUZZ_SECONDS:-20} s (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling
 export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt

@@ -72,10 +72,15 @@ public enum IDXFile {
         guard dimensions.allSatisfy({ $0 > 0 }) else {
             throw MNISTDataError.badDimensions(path, reason: "\(dimensions) has a zero dimension")
         }
-        // Refuse absurd sizes before allocating anything (MNIST is 47 MB).
-        let total = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-        guard total <= 1 << 34 else {
-            throw MNISTDataError.badDimensions(path, reason: "\(dimensions) is implausibly large")
+        // Refuse absurd sizes before allocating or multiplying anything else (MNIST is 47 MB):
+        // every later size (item size, byte count) is a factor of this bounded product.
+        var total = 1
+        for dimension in dimensions {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= 1 << 34 else {
+                throw MNISTDataError.badDimensions(path, reason: "\(dimensions) is implausibly large")
+            }
+            total = product
         }
         return IDXHeader(magic: magic, dimensions: dimensions)
     }

@@ -40,6 +40,21 @@ import Testing
         #expect(names.first == "train-labels-idx1-ubyte")
     }
 
+    /// Found by scripts/fuzz.sh: dimensions whose product overflows Int passed the size check
+    /// (it kept the overflowed partial value) and then trapped. Now: one error, no trap.
+    @Test func dimensionsWhoseProductOverflowsAreRefused() throws {
+        let fixtures = try IDXFixtures()
+        defer { fixtures.remove() }
+        // magic 0x803, dimensions 0xfffffffc x 0x803fffff x 0xfffcfefe, then 4 stray bytes: the crash input.
+        let bytes: [UInt8] = [0, 0, 8, 3, 0xff, 0xff, 0xff, 0xfc, 0x80, 0x3f, 0xff, 0xff, 0xff, 0xfc, 0xfe, 0xfe, 0x24]
+        let path = try fixtures.write("crafted", bytes)
+        #expect {
+            _ = try IDXFile.readItems(path: path, dimensionCount: 3, range: 0..<1)
+        } throws: { error in
+            "\(error)".contains("implausibly large")
+        }
+    }
+
     @Test func badMagicNumber() throws {
         let fixtures = try IDXFixtures()
         defer { fixtures.remove() }

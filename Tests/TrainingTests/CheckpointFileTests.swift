@@ -57,6 +57,38 @@ import Testing
         #expect(!text.contains("\n"))
     }
 
+    /// Random headers with a valid checksum (sizes and counts from a seeded generator, extremes
+    /// included) over random payload lengths: decode returns or throws, and never traps, 3000
+    /// times. What it returns is consistent with itself.
+    @Test func randomHeadersNeverTrap() throws {
+        var seeded = SplitMix64(seed: 2026)
+        let extremes = [0, 1, -1, 2, 10, 784, 1 << 20, (1 << 20) + 1, Int(Int32.max), Int.max, Int.min]
+        func pick() -> Int {
+            seeded.next() % 3 == 0 ? extremes[Int(seeded.next() % UInt64(extremes.count))] : Int(seeded.next() % 40)
+        }
+        var accepted = 0
+        for _ in 0..<3000 {
+            var checkpoint = sample()
+            checkpoint.header.layerSizes = (0..<Int(seeded.next() % 5)).map { _ in pick() }
+            checkpoint.header.parameterCount = pick()
+            checkpoint.header.firstMomentCount = pick()
+            checkpoint.header.secondMomentCount = pick()
+            checkpoint.header.nextStep = pick()
+            let lengths = (0..<3).map { _ in Int(seeded.next() % 40) }
+            checkpoint.parameters = [Float](repeating: 0.5, count: lengths[0])
+            checkpoint.firstMoment = [Float](repeating: 0.5, count: lengths[1])
+            checkpoint.secondMoment = [Float](repeating: 0.5, count: lengths[2])
+            let bytes = try CheckpointFile.encode(checkpoint)
+            if let decoded = try? CheckpointFile.decode(bytes, path: "random.ckpt") {
+                accepted += 1
+                #expect(decoded.parameters.count == MLPLayout(sizes: decoded.header.layerSizes).parameterCount)
+            }
+        }
+        // Some random headers are consistent (e.g. sizes [2, 3] with 9 parameters): the check
+        // refuses the inconsistent ones, not everything.
+        #expect(accepted < 3000)
+    }
+
     @Test func everyDamageIsRefused() throws {
         let bytes = try CheckpointFile.encode(sample())
         var flipped = bytes
@@ -86,5 +118,18 @@ import Testing
         #expect(a.trajectoryFingerprint == b.trajectoryFingerprint)
         a.learningRate = 0.2
         #expect(a.trajectoryFingerprint != b.trajectoryFingerprint)
+    }
+}
+
+/// A small deterministic generator for the random header test (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
