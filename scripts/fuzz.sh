@@ -14,7 +14,7 @@ SECONDS_TO_RUN=${1:-60}
 OUT=.build-fuzz
 ensure_swift
 ensure_packages zlib1g-dev python3
-mkdir -p "$OUT/corpus" "$OUT/crashes"
+mkdir -p "$OUT/corpus" "$OUT/crashes" "$OUT/tmp"
 say "building the IDX harness (swiftc -sanitize=fuzzer,address)"
 swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -module-name MNISTData \
   Sources/MNISTData/*.swift Fuzz/IDXFuzz.swift -I Sources/CZlib -o "$OUT/idx-fuzz" 2> "$OUT/build.log" \
@@ -30,7 +30,8 @@ for name, data in [("images", images), ("labels", labels)]:
 SEEDS
 say "fuzzing the IDX reader for $SECONDS_TO_RUN s"
 status=0
-(cd "$OUT/crashes" && ../idx-fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 ../corpus) \
+# The harness writes each input to a scratch file under TMPDIR: keep it in the build folder.
+(cd "$OUT/crashes" && TMPDIR=$PWD/../tmp ../idx-fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 ../corpus) \
   > "$OUT/fuzz.log" 2>&1 || status=$?
 runs=$(grep -o 'Done [0-9]* runs' "$OUT/fuzz.log" | grep -o '[0-9]*' || echo "?")
 if [ "$status" -ne 0 ]; then
