@@ -130,6 +130,46 @@ import Training
         #expect(epochsSeen.count > 1)
     }
 
+    /// A full disk at a checkpoint (a 256 KiB tmpfs, filled after the first checkpoint): every
+    /// rank ends with one line, and the previous checkpoint is intact with nothing beside it.
+    /// Needs root (mount).
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func fullDiskAtACheckpointKeepsThePreviousOne() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        mount.arguments = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", folder]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "mount failed")
+        defer {
+            let unmount = Process()
+            unmount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            unmount.arguments = ["umount", folder]
+            try? unmount.run()
+            unmount.waitUntilExit()
+        }
+        let path = folder + "/ck"
+        let arguments = small + ["--hidden", "16", "--checkpoint", path]   // a 51 KB checkpoint
+        let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "1"], timeout: 60)
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Leave 20 KiB free: the next checkpoint cannot be written.
+        var stats = statvfs()
+        try #require(statvfs(folder, &stats) == 0)
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        try #require(FileManager.default.createFile(
+            atPath: folder + "/filler", contents: Data(count: max(0, free - 20 * 1024))))
+        let outcome = try MPIJob.run(ranks: 2, arguments + ["--epochs", "3", "--resume"], timeout: 60)
+        #expect(!outcome.timedOut)
+        #expect(outcome.status != 0)
+        #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("No space left on device"), "\(outcome.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["ck", "filler"])
+    }
+
     /// A rank that stops (SIGSTOP: swapped out, stuck on I/O) would leave the other waiting in
     /// the allreduce forever; the stall watchdog ends the job within the timeout + 10 s with one
     /// line naming the step. The control: the same run unstopped finishes under that timeout.
