@@ -57,8 +57,21 @@ public struct MPIJob {
     /// - Parameter user: run as this user (through setpriv; the caller must be root).
     public static func start(ranks: Int, _ arguments: [String], user: String? = nil) throws -> Running {
         let program = try user.map { try binary(runnableBy: $0) } ?? binary
-        let launch = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none",
-                      "-np", String(ranks), program] + arguments
+        return try start(launching: ["-np", String(ranks), program] + arguments, user: user)
+    }
+
+    /// Runs one rank per entry of `argumentsPerRank`, each with its own arguments (mpirun's
+    /// `-np 1 A : -np 1 B` form), and waits at most `timeout` seconds.
+    public static func runEach(_ argumentsPerRank: [[String]], timeout: Double = 60) throws -> Outcome {
+        let apps = argumentsPerRank.enumerated().flatMap { index, arguments in
+            (index > 0 ? [":"] : []) + ["-np", "1", binary] + arguments
+        }
+        return try start(launching: apps, user: nil).wait(timeout: timeout)
+    }
+
+    /// Starts `mpirun` with the test settings and then `apps` (rank counts, programs, arguments).
+    private static func start(launching apps: [String], user: String?) throws -> Running {
+        let launch = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none"] + apps
         // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
         // that would make the child mpirun think it is part of this process's job.
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in

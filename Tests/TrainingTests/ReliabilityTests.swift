@@ -170,6 +170,19 @@ import Training
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["ck", "filler"])
     }
 
+    /// Only rank 1's data folder is missing (a node without the shared file system): every
+    /// rank ends within 10 s with one line naming that folder.
+    @Test func oneRanksMissingDataEndsEveryRank() throws {
+        let missing = try temporary() + "/no-such-mnist"
+        let outcome = try MPIJob.runEach([small + ["--epochs", "1"], small.map { $0 == MPIJob.mnistDirectory ? missing : $0 } + ["--epochs", "1"]],
+                                         timeout: 30)
+        #expect(!outcome.timedOut)
+        #expect(outcome.seconds < 10)
+        #expect(outcome.status != 0)
+        #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains(missing), "\(outcome.stderr)")
+    }
+
     /// A rank that stops (SIGSTOP: swapped out, stuck on I/O) would leave the other waiting in
     /// the allreduce forever; the stall watchdog ends the job within the timeout + 10 s with one
     /// line naming the step. The control: the same run unstopped finishes under that timeout.
