@@ -6,6 +6,8 @@ let package = Package(
     name: "mnist-mpi",
     products: [
         .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
+        // libFuzzer targets (scripts/fuzz.sh); built normally, it replays inputs.
+        .executable(name: "mnist-mpi-fuzz", targets: ["mnist-mpi-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +48,9 @@ let package = Package(
                 "Training", "Diagnostics", "MPI", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        // The checkpoint decoder and the options' validation as libFuzzer targets.
+        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet"]),
 
         // MARK: - Tests (Swift Testing)
         .testTarget(name: "MPITests", dependencies: ["MPI"]),

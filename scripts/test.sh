@@ -41,7 +41,7 @@ else
   say "SKIPPED: the compose cluster test (no Docker engine answers: start one with scripts/cluster/docker-engine.sh start PIDFILE, as .ci/run does)"
 fi
 
-say "fuzzing the IDX reader for ${FUZZ_SECONDS:-20} s (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
+say "fuzzing the IDX reader, the checkpoint decoder and the options, ${FUZZ_SECONDS:-20} s each (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "scaling report and cost model tests (python3 -m unittest)"

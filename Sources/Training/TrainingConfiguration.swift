@@ -104,6 +104,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         [inputSize] + hiddenSizes + [classCount]
     }
 
+    /// The largest values `validate` accepts.
+    public static let limits = (
+        epochs: 1_000_000, batch: 1 << 24, hiddenLayers: 62, width: 1 << 20, stallSeconds: 31_536_000.0)
+
     /// Checks the values a command line can get wrong.
     ///
     /// - Throws: `TrainingError.invalidOption` naming the option, the value and what is allowed.
@@ -111,27 +115,39 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         func fail(_ option: String, _ value: Any, _ rule: String) -> TrainingError {
             .invalidOption(option: option, value: "\(value)", rule: rule)
         }
-        guard epochs >= 1 else { throw fail("--epochs", epochs, "must be at least 1") }
-        guard batchSize >= 1 else { throw fail("--batch-size", batchSize, "must be at least 1") }
+        // Upper bounds keep every product of these (steps of a run, global batch, warm-up
+        // steps, parameter counts) far inside Int: mnist-mpi-fuzz found `--epochs 2^63-1`
+        // trapping in epochs x steps per epoch.
+        let limits = Self.limits
+        guard (1...limits.epochs).contains(epochs) else {
+            throw fail("--epochs", epochs, "must be 1 to \(limits.epochs)")
+        }
+        guard (1...limits.batch).contains(batchSize) else {
+            throw fail("--batch-size", batchSize, "must be 1 to \(limits.batch)")
+        }
         guard learningRate.isFinite, learningRate > 0 else {
             throw fail("--lr", learningRate, "must be a positive finite number")
         }
         guard logEvery >= 1 else { throw fail("--log-every", logEvery, "must be at least 1") }
         guard evalEvery >= 0 else { throw fail("--eval-every", evalEvery, "must be 0 (only at the end) or more") }
-        if let globalBatch, globalBatch < 1 { throw fail("--global-batch", globalBatch, "must be at least 1") }
-        if let warmupEpochs, !(warmupEpochs >= 0 && warmupEpochs.isFinite) {
-            throw fail("--warmup-epochs", warmupEpochs, "must be a finite number >= 0")
+        if let globalBatch, !(1...limits.batch).contains(globalBatch) {
+            throw fail("--global-batch", globalBatch, "must be 1 to \(limits.batch)")
         }
-        if let lrReferenceBatch, lrReferenceBatch < 1 {
-            throw fail("--lr-reference-batch", lrReferenceBatch, "must be at least 1")
+        if let warmupEpochs, !(warmupEpochs >= 0 && warmupEpochs <= Double(limits.epochs)) {
+            throw fail("--warmup-epochs", warmupEpochs, "must be a number from 0 to \(limits.epochs)")
+        }
+        if let lrReferenceBatch, !(1...limits.batch).contains(lrReferenceBatch) {
+            throw fail("--lr-reference-batch", lrReferenceBatch, "must be 1 to \(limits.batch)")
         }
         if case .normal(let deviation) = initializer, !(deviation > 0 && deviation.isFinite) {
             throw fail("--init-std", deviation, "must be a positive finite number")
         }
         if let problem = optimizer.problem { throw fail(problem.option, problem.value, problem.rule) }
         guard blasThreads >= 1 else { throw fail("--blas-threads", blasThreads, "must be at least 1") }
-        guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 >= 1 }) else {
-            throw fail("--hidden", hiddenSizes, "needs one or more positive widths, e.g. 256,256")
+        guard (1...limits.hiddenLayers).contains(hiddenSizes.count),
+              hiddenSizes.allSatisfy({ (1...limits.width).contains($0) }) else {
+            throw fail("--hidden", hiddenSizes,
+                       "needs 1 to \(limits.hiddenLayers) widths of 1 to \(limits.width), e.g. 256,256")
         }
         guard checkpointEvery >= 1 else {
             throw fail("--checkpoint-every", checkpointEvery, "must be at least 1")
@@ -139,8 +155,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if resume, checkpointPath == nil {
             throw fail("--resume", "", "needs --checkpoint FILE to resume from")
         }
-        guard stallTimeout >= 0, stallTimeout.isFinite else {
-            throw fail("--stall-timeout", stallTimeout, "must be 0 (never) or a finite number of seconds")
+        guard stallTimeout >= 0, stallTimeout <= limits.stallSeconds else {
+            throw fail("--stall-timeout", stallTimeout, "must be 0 (never) to \(Int(limits.stallSeconds)) seconds")
         }
         if let trainLimit, trainLimit < 1 { throw fail("--train-limit", trainLimit, "must be at least 1") }
         if let testLimit, testLimit < 1 { throw fail("--test-limit", testLimit, "must be at least 1") }

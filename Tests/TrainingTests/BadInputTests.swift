@@ -183,6 +183,10 @@ import Testing
         (["--lr-scaling", "cubic"], "cubic"),
         (["--lr-reference-batch", "0"], "--lr-reference-batch"),
         (["--trust-coefficient=-1"], "--trust-coefficient"),
+        // Found by mnist-mpi-fuzz: values whose products overflowed and trapped.
+        (["--epochs", "9223372036854775807"], "--epochs"),
+        (["--warmup-epochs", "1e300"], "--warmup-epochs"),
+        (["--hidden", "1048577"], "--hidden"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)
