@@ -55,6 +55,23 @@ public enum CollectiveSelfTest {
         }
         local.append(("nonblocking allreduce sum", pending.allSatisfy { $0 == rankSum }))
 
+        // The bfloat16 sum (gradient compression's custom MPI_Op): small integers are exact in
+        // bfloat16's 8-bit mantissa, and the op sums them in float32.
+        var codes = [UInt16](repeating: 0, count: 1024)
+        let halves = (0..<codes.count).map { Float(rank + 1 + $0 % 3) }
+        BFloat16Codec.encode(halves, into: &codes, count: codes.count)
+        try codes.withUnsafeMutableBufferPointer { try communicator.allReduceSumBFloat16($0) }
+        var decoded = [Float](repeating: 0, count: codes.count)
+        BFloat16Codec.decode(codes, into: &decoded, count: codes.count)
+        local.append(("bfloat16 allreduce sum is exact",
+                      decoded.enumerated().allSatisfy { $0.element == rankSum + Float(size * ($0.offset % 3)) }))
+
+        // The raw C MPI_Allreduce timing loop sums in place: after 3 rounds every value is size^3.
+        var raw = [Float](repeating: 1, count: 4096)
+        let seconds = try raw.withUnsafeMutableBufferPointer { try communicator.timeRawAllReduce($0, iterations: 3) }
+        local.append(("raw C allreduce loop sums (3 rounds)",
+                      seconds > 0 && raw.allSatisfy { $0 == Float(size * size * size) }))
+
         // The shared-memory sum (when every rank is on one node).
         if let reducer = try SharedMemoryAllReducer.make(communicator: communicator, count: elementCount) {
             for i in reducer.buffer.indices { reducer.buffer[i] = Float(rank + 1 + i % 7) }

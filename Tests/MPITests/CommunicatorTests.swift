@@ -23,15 +23,9 @@ import Testing
         #expect(try Communicator.world().size == 1)
     }
 
-    @Test(arguments: [ReductionOperation.sum, .average, .max, .min])
-    func allReduceOnOneRankKeepsValues(operation: ReductionOperation) throws {
-        var values: [Float] = [1.5, -2, 3e7, 0]
-        try world.allReduce(&values, operation)
-        #expect(values == [1.5, -2, 3e7, 0])
-        var doubles: [Double] = [1, 2]
-        try world.allReduce(&doubles, operation)
-        #expect(doubles == [1, 2])
-    }
+    // Reductions on one rank would pass as no-ops: their exactness is checked on 2 and 3 ranks
+    // by `mnist-mpi selftest` (TrainingTests.collectivesAreExactOnEveryRank), which covers sum,
+    // average, max, min, broadcast, nonblocking, bfloat16, the raw C loop and shared memory.
 
     @Test func broadcastAndBarrier() throws {
         var values: [Int32] = [4, 5, 6]
@@ -40,29 +34,12 @@ import Testing
         try world.barrier()
     }
 
-    @Test func nonblockingAllReduceCompletes() throws {
+    @Test func nonblockingAverageIsRefusedNamingTheCall() throws {
         var values = [Float](repeating: 2, count: 1000)
-        try values.withUnsafeMutableBufferPointer { buffer in
-            var request = try world.startAllReduce(buffer, .sum)
-            try request.wait()
-        }
-        #expect(values.allSatisfy { $0 == 2 })
         let averageError = values.withUnsafeMutableBufferPointer { buffer in
             #expect(throws: MPIError.self) { try world.startAllReduce(buffer, .average) }
         }
         #expect(averageError?.call == "MPI_Iallreduce")
-    }
-
-    @Test func bfloat16SumAndRawTimerOnOneRank() throws {
-        var bits = [UInt16](repeating: 0, count: 3)
-        BFloat16Codec.encode([1.5, -4, 0.25], into: &bits, count: 3)
-        let before = bits
-        try bits.withUnsafeMutableBufferPointer { try world.allReduceSumBFloat16($0) }
-        #expect(bits == before)
-        var raw = [Float](repeating: 1, count: 100)
-        let seconds = try raw.withUnsafeMutableBufferPointer { try world.timeRawAllReduce($0, iterations: 10) }
-        #expect(seconds >= 0 && seconds < 1)
-        #expect(raw.allSatisfy { $0 == 1 })
     }
 
     @Test func failingCallBecomesAnErrorNamingTheCall() throws {
