@@ -233,13 +233,11 @@ public final class Optimizer {
         let beta1 = Float(configuration.beta1), beta2 = Float(configuration.beta2)
         let epsilon = Float(configuration.epsilon)
         let m = firstMoment.pointer, v = secondMoment.pointer
-        typealias Lanes = SIMD8<Float>
-        let width = MemoryLayout<Lanes>.stride
         let vectorCount = count / Lanes.scalarCount
         let pr = UnsafeMutableRawPointer(p), gr = UnsafeRawPointer(g)
         let mr = UnsafeMutableRawPointer(m), vr = UnsafeMutableRawPointer(v)
         for i in 0..<vectorCount {
-            let offset = i * width
+            let offset = i * Self.laneBytes
             let parameter = pr.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
             let gradient = scale * gr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + decay * parameter
             let first = beta1 * mr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + (1 - beta1) * gradient

@@ -83,13 +83,13 @@ public enum CheckpointFile {
             header: header, parameters: arrays[0], firstMoment: arrays[1], secondMoment: arrays[2])
     }
 
-    /// The largest layer width and parameter count a header may name (far above any model this
-    /// trainer builds, far below what would overflow the size arithmetic).
-    static let maximumWidth = 1 << 20
+    /// The largest parameter count a header may name (far above any model the options allow,
+    /// far below what would overflow the size arithmetic).
     static let maximumParameterCount = 1 << 34
 
-    /// Checks what a crafted header could otherwise turn into a crash: the layer sizes (at least
-    /// an input and an output, each in 1...maximumWidth), the parameter count they imply
+    /// Checks what a crafted header could otherwise turn into a crash: the layer sizes (what
+    /// `TrainingConfiguration.validate` allows: an input, up to its hidden-layer limit, an
+    /// output, each no wider than its width limit), the parameter count they imply
     /// (computed with overflow checks) against the one the header states, the moment counts
     /// (none, or one per parameter) and the position (non-negative).
     ///
@@ -97,8 +97,10 @@ public enum CheckpointFile {
     static func validate(_ header: Checkpoint.Header, path: String) throws {
         func corrupt(_ reason: String) -> CheckpointError { .corrupt(path, reason: reason) }
         let sizes = header.layerSizes
-        guard sizes.count >= 2, sizes.count <= 64, sizes.allSatisfy({ (1...maximumWidth).contains($0) }) else {
-            throw corrupt("layer sizes \(sizes) are not a model (2 to 64 widths of 1 to \(maximumWidth))")
+        let limits = TrainingConfiguration.limits
+        let layers = 2...(limits.hiddenLayers + 2)
+        guard layers.contains(sizes.count), sizes.allSatisfy({ (1...limits.width).contains($0) }) else {
+            throw corrupt("layer sizes \(sizes) are not a model (\(layers.lowerBound) to \(layers.upperBound) widths of 1 to \(limits.width))")
         }
         var implied = 0
         for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {

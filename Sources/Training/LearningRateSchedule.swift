@@ -48,7 +48,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// (k < 1, a global batch below the reference) holds from the first step, since starting
     /// at the larger base rate is what warm-up exists to avoid.
     public func rate(atStep step: Int) -> Double {
-        let peak = baseRate * factor
+        let peak = peakRate
         if step < warmupSteps, factor > 1 {
             let progress = Double(step) / Double(warmupSteps)
             return baseRate * (1 + (factor - 1) * progress)
