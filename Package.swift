@@ -49,8 +49,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // The checkpoint decoder and the options' validation as libFuzzer targets.
-        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet"]),
+        // The IDX reader, the checkpoint decoder and the options' validation as libFuzzer targets.
+        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet", "MNISTData"]),
 
         // MARK: - Tests (Swift Testing)
         .testTarget(name: "MPITests", dependencies: ["MPI"]),

@@ -1,12 +1,29 @@
-// mnist-mpi-fuzz: the libFuzzer targets for what crafted input reaches: the checkpoint decoder
-// and the training options' validation. Built normally it replays files (a crash's input, a
+// mnist-mpi-fuzz: the libFuzzer targets for what crafted input reaches: the IDX reader (plain
+// and gzip), the checkpoint decoder and the training options' validation. Built normally it replays files (a crash's input, a
 // corpus); built with `--sanitize fuzzer --sanitize address -Xswiftc -DFUZZING` (scripts/fuzz.sh)
 // libFuzzer drives the target MNIST_MPI_FUZZ_TARGET names.
-//   mnist-mpi-fuzz checkpoint|options FILE...                                  replay
+//   mnist-mpi-fuzz idx|checkpoint|options FILE...                              replay
 //   MNIST_MPI_FUZZ_TARGET=checkpoint .build-fuzz/.../mnist-mpi-fuzz CORPUS      fuzz
 import Foundation
+import MNISTData
 import NeuralNet
 import Training
+
+/// Where the IDX target writes each input: the reader takes a path (plain or gzip).
+let idxScratch = NSTemporaryDirectory() + "mnist-mpi-fuzz-idx-\(getpid())"
+
+/// Any bytes as an image file and as a label file: data or an MNISTDataError, never a trap.
+func fuzzIDX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let contents = data.map { Data(bytes: $0, count: size) } ?? Data()
+    guard FileManager.default.createFile(atPath: idxScratch, contents: contents) else { return 0 }
+    for dimensionCount in [1, 3] {
+        if let header = try? IDXFile.readHeader(path: idxScratch, dimensionCount: dimensionCount) {
+            _ = try? IDXFile.readItems(path: idxScratch, dimensionCount: dimensionCount, range: 0..<min(header.itemCount, 3))
+        }
+        _ = try? IDXFile.readItems(path: idxScratch, dimensionCount: dimensionCount, range: 0..<1)
+    }
+    return 0
+}
 
 /// Any bytes as a checkpoint file: a checkpoint or a CheckpointError, never a trap; what is
 /// accepted must be usable (the payload matches the layout its header names). The input is
@@ -80,6 +97,7 @@ struct ByteReader {
 
 /// The targets by name.
 let fuzzTargets: [String: (UnsafePointer<UInt8>?, Int) -> Int32] = [
+    "idx": fuzzIDX,
     "checkpoint": fuzzCheckpoint,
     "options": fuzzOptions,
 ]
@@ -106,7 +124,7 @@ enum FuzzReplay {
     static func main() {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2, let target = fuzzTargets[arguments[1]] else {
-            FileHandle.standardError.write(Data("usage: mnist-mpi-fuzz checkpoint|options FILE...\n".utf8))
+            FileHandle.standardError.write(Data("usage: mnist-mpi-fuzz idx|checkpoint|options FILE...\n".utf8))
             exit(2)
         }
         for path in arguments.dropFirst(2) {
