@@ -8,8 +8,9 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
+
+from scaling import gnuplot
 
 FIELDS = ["preset", "recipe", "global_batch", "ranks", "epochs", "steps", "test_accuracy", "final_cost",
           "learning_rate_rule", "peak_learning_rate", "warmup_steps", "optimizer", "seconds_per_epoch"]
@@ -95,7 +96,7 @@ def plot(path, rows):
         script.append("\n".join(data))
         data = []
     script.append("unset multiplot")
-    subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, check=True)
+    gnuplot("\n".join(script) + "\n")
 
 
 def report(out_dir):
