@@ -40,11 +40,15 @@ void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count) {
     for (int64_t i = 0; i < count; i++) out[i] = bf16_to_float(in[i]);
 }
 
-double cmpi_time_allreduce(float *buffer, int count, int iterations) {
-    if (MPI_Barrier(MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+int cmpi_time_allreduce(float *buffer, int count, int iterations, double *seconds, const char **failed_call) {
+    *seconds = 0;
+    int code = MPI_Barrier(MPI_COMM_WORLD);
+    if (code != MPI_SUCCESS) { *failed_call = "MPI_Barrier"; return code; }
     double start = MPI_Wtime();
     for (int i = 0; i < iterations; i++) {
-        if (MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+        code = MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        if (code != MPI_SUCCESS) { *failed_call = "MPI_Allreduce"; return code; }
     }
-    return (MPI_Wtime() - start) / iterations;
+    *seconds = (MPI_Wtime() - start) / (iterations > 0 ? iterations : 1);
+    return MPI_SUCCESS;
 }

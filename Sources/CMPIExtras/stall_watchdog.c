@@ -9,6 +9,14 @@
 // speaks first and the others are ended before they print. MPI_Abort from a second thread is
 // what Open MPI and MPICH do in practice for a job that must end; the main thread is stuck
 // inside MPI at that point and cannot.
+//
+// The arrival board names the ranks that did not arrive: the ranks of a node share one 64-byte
+// slot each (an MPI shared-memory window made once at start), holding the rank's world rank, how
+// many step collectives it has reached (cmpi_watchdog_arrive, one relaxed store per step into
+// the rank's own cache line) and when its watchdog thread last ticked. On a stall, the ranks of
+// this node behind the furthest one, and those whose thread has not ticked for over a second
+// (the process is stopped, swapped out or gone), are the ones the others wait for; ranks on
+// other nodes cannot be seen from here.
 #include "cmpi_extras.h"
 
 #include <pthread.h>
@@ -23,6 +31,72 @@ static _Atomic int running;
 static double limit_seconds;
 static int watched_rank;
 static pthread_t watchdog_thread;
+
+static int64_t now_nanoseconds(void);
+
+typedef struct {
+  _Atomic int64_t world_rank;
+  _Atomic int64_t arrivals;
+  _Atomic int64_t alive_nanoseconds;
+  char padding[40];
+} board_slot;
+static board_slot *board;
+static int board_count, board_own, board_covers_world;
+
+void cmpi_watchdog_set_board(void *slots, int count, int own, int covers_world) {
+  board = slots;
+  board_count = count;
+  board_own = own;
+  board_covers_world = covers_world;
+}
+
+int cmpi_watchdog_board_slot_bytes(void) { return (int)sizeof(board_slot); }
+
+void cmpi_watchdog_register(int world_rank) {
+  if (board == NULL) return;
+  atomic_store(&board[board_own].world_rank, world_rank);
+  atomic_store(&board[board_own].arrivals, 0);
+  atomic_store(&board[board_own].alive_nanoseconds, now_nanoseconds());
+}
+
+void cmpi_watchdog_arrive(void) {
+  if (board == NULL) return;
+  int64_t next = atomic_load_explicit(&board[board_own].arrivals, memory_order_relaxed) + 1;
+  atomic_store_explicit(&board[board_own].arrivals, next, memory_order_relaxed);
+}
+
+// Writes into `text` which ranks of this node have not reached the collective the others wait in.
+static void describe_missing(char *text, size_t size) {
+  if (board == NULL) {
+    snprintf(text, size, "which rank is behind is not known");
+    return;
+  }
+  int64_t furthest = 0;
+  for (int i = 0; i < board_count; i++) {
+    int64_t arrivals = atomic_load_explicit(&board[i].arrivals, memory_order_relaxed);
+    if (arrivals > furthest) furthest = arrivals;
+  }
+  const int64_t now = now_nanoseconds();
+  size_t used = (size_t)snprintf(text, size, "not arrived on this node:");
+  int missing = 0;
+  for (int i = 0; i < board_count && used < size; i++) {
+    int behind = atomic_load_explicit(&board[i].arrivals, memory_order_relaxed) < furthest;
+    int silent = now - atomic_load_explicit(&board[i].alive_nanoseconds, memory_order_relaxed) > 1000000000;
+    if (behind || silent) {
+      used += (size_t)snprintf(text + used, size - used, "%s rank %lld (%s)", missing ? "," : "",
+                               (long long)atomic_load(&board[i].world_rank),
+                               silent ? "not running: stopped, swapped out or gone" : "still before the collective");
+      missing++;
+    }
+  }
+  if (missing == 0 && used < size) {
+    snprintf(text + used, size - used, " none (%s)",
+             board_covers_world ? "every rank reached the step's collective: MPI itself hangs"
+                                : "the rank that stalled is on another node, or the network hangs");
+  } else if (!board_covers_world && used < size) {
+    snprintf(text + used, size - used, " (other nodes not visible)");
+  }
+}
 
 static int64_t now_nanoseconds(void) {
   struct timespec now;
@@ -43,14 +117,17 @@ static void *watch(void *unused) {
     // the SIGCONT that comes before mpirun's SIGTERM would let us report our own stall too.
     if (now - last_tick > 1000000000) quiet_until = now + 2000000000;
     last_tick = now;
+    if (board != NULL) atomic_store_explicit(&board[board_own].alive_nanoseconds, now, memory_order_relaxed);
     int64_t idle = now - atomic_load_explicit(&last_beat_nanoseconds, memory_order_relaxed);
     if (atomic_load_explicit(&running, memory_order_relaxed) && idle > limit && now > quiet_until) {
+      char missing[512];
+      describe_missing(missing, sizeof missing);
       fprintf(stderr,
-              "error: no progress for %.0f s at epoch %lld step %lld (rank %d waited): a rank stalled "
-              "or died (stopped, swapped out, stuck on I/O) or the network hangs; ending the job "
-              "(--stall-timeout %g; 0 disables)\n",
+              "error: no progress for %.0f s at epoch %lld step %lld (rank %d waited; %s): a rank "
+              "stalled or died (stopped, swapped out, stuck on I/O) or the network hangs; ending the "
+              "job (--stall-timeout %g; 0 disables)\n",
               (double)idle / 1e9, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
-              watched_rank, limit_seconds);
+              watched_rank, missing, limit_seconds);
       fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, 3);
     }
@@ -76,6 +153,6 @@ int cmpi_watchdog_start(double seconds, int rank) {
 }
 
 void cmpi_watchdog_stop(void) {
-  if (!atomic_exchange(&running, 0)) return;
-  pthread_join(watchdog_thread, NULL);
+  if (atomic_exchange(&running, 0)) pthread_join(watchdog_thread, NULL);
+  board = NULL;
 }

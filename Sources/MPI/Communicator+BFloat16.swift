@@ -33,7 +33,9 @@ extension Communicator {
         guard bits.count > 0, let base = bits.baseAddress else { return }
         try checkMPI(
             "MPI_Allreduce",
-            MPI_Allreduce(cmpi_in_place(), base, Int32(bits.count), cmpi_bf16_type(), try bf16Sum(), handle))
+            MPI_Allreduce(
+                cmpi_in_place(), base, try mpiCount(bits.count, call: "MPI_Allreduce"), cmpi_bf16_type(),
+                try bf16Sum(), handle))
     }
 
     /// Starts a nonblocking bfloat16 sum over all ranks (see `allReduceSumBFloat16`).
@@ -45,7 +47,8 @@ extension Communicator {
         try checkMPI(
             "MPI_Iallreduce",
             MPI_Iallreduce(
-                cmpi_in_place(), base, Int32(bits.count), cmpi_bf16_type(), try bf16Sum(), handle, &request))
+                cmpi_in_place(), base, try mpiCount(bits.count, call: "MPI_Iallreduce"), cmpi_bf16_type(),
+                try bf16Sum(), handle, &request))
         return Request(handle: request)
     }
 
@@ -55,8 +58,12 @@ extension Communicator {
     /// - Throws: `MPIError` if a call fails.
     public func timeRawAllReduce(_ buffer: UnsafeMutableBufferPointer<Float>, iterations: Int) throws -> Double {
         guard let base = buffer.baseAddress else { return 0 }
-        let seconds = cmpi_time_allreduce(base, Int32(buffer.count), Int32(iterations))
-        guard seconds >= 0 else { throw MPIError(call: "MPI_Allreduce", usage: "the C timing loop failed") }
+        var seconds = 0.0
+        var failedCall: UnsafePointer<CChar>? = nil
+        let code = cmpi_time_allreduce(
+            base, try mpiCount(buffer.count, call: "MPI_Allreduce"),
+            try mpiCount(iterations, call: "MPI_Allreduce"), &seconds, &failedCall)
+        try checkMPI(failedCall.map { String(cString: $0) } ?? "MPI_Allreduce", code)
         return seconds
     }
 

@@ -40,7 +40,7 @@ extension Communicator {
     public func broadcast<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
         guard buffer.count > 0, let base = buffer.baseAddress else { return }
         let count = try mpiCount(buffer.count, call: "MPI_Bcast")
-        try checkMPI("MPI_Bcast", MPI_Bcast(base, count, T.mpiDatatype, Int32(root), handle))
+        try checkMPI("MPI_Bcast", MPI_Bcast(base, count, T.mpiDatatype, try mpiCount(root, call: "MPI_Bcast"), handle))
     }
 
     /// Copies an array from `root` to every other rank. See `broadcast(_:root:)`.
@@ -70,12 +70,5 @@ extension Communicator {
             MPI_Iallreduce(
                 cmpi_in_place(), base, count, T.mpiDatatype, operation.mpiOp, handle, &request))
         return Request(handle: request)
-    }
-
-    private func mpiCount(_ count: Int, call: String) throws -> Int32 {
-        guard let narrow = Int32(exactly: count) else {
-            throw MPIError(call: call, usage: "\(count) elements exceed MPI's Int32 count")
-        }
-        return narrow
     }
 }

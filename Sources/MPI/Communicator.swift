@@ -16,7 +16,7 @@ public struct Communicator: @unchecked Sendable {
     ///
     /// - Throws: `MPIError` if rank or size cannot be read (e.g. MPI is not initialised).
     public static func world() throws -> Communicator {
-        guard MPIRuntime.isInitialized else {
+        guard try MPIRuntime.isInitialized else {
             throw MPIError(call: "Communicator.world", usage: "MPIRuntime.initialize() was not called")
         }
         return try Communicator(handle: cmpi_comm_world())

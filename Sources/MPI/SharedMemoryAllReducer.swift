@@ -34,10 +34,10 @@ public final class SharedMemoryAllReducer {
     /// - Throws: `MPIError` if an MPI call fails.
     public static func make(communicator: Communicator, count: Int) throws -> SharedMemoryAllReducer? {
         var node: MPI_Comm? = nil
+        let key = try mpiCount(communicator.rank, call: "MPI_Comm_split_type")
         try checkMPI(
             "MPI_Comm_split_type",
-            MPI_Comm_split_type(
-                communicator.handle, cmpi_comm_type_shared(), Int32(communicator.rank), cmpi_info_null(), &node))
+            MPI_Comm_split_type(communicator.handle, cmpi_comm_type_shared(), key, cmpi_info_null(), &node))
         var nodeSize: Int32 = 0, nodeRank: Int32 = 0
         try checkMPI("MPI_Comm_size", MPI_Comm_size(node, &nodeSize))
         try checkMPI("MPI_Comm_rank", MPI_Comm_rank(node, &nodeRank))
@@ -53,7 +53,7 @@ public final class SharedMemoryAllReducer {
         var cross: MPI_Comm? = nil
         if nodes > 1 {
             try checkMPI(
-                "MPI_Comm_split", MPI_Comm_split(communicator.handle, nodeRank, Int32(communicator.rank), &cross))
+                "MPI_Comm_split", MPI_Comm_split(communicator.handle, nodeRank, key, &cross))
         }
         return try SharedMemoryAllReducer(
             node: node, cross: cross, nodes: nodes, size: Int(nodeSize), rank: Int(nodeRank), count: count)
@@ -68,18 +68,27 @@ public final class SharedMemoryAllReducer {
         var window: MPI_Win? = nil
         // Segments are contiguous; a size rounded up to 64 bytes keeps each one cache-line
         // (and SIMD) aligned.
-        let bytes = MPI_Aint((max(count, 1) + 15) / 16 * 16 * MemoryLayout<Float>.stride)
+        let (paddedBytes, overflow) = ((max(count, 1) + 15) / 16 * 16).multipliedReportingOverflow(
+            by: MemoryLayout<Float>.stride)
+        guard !overflow else { throw MPIError(call: "MPI_Win_allocate_shared", usage: "\(count) floats overflow") }
+        let bytes = MPI_Aint(paddedBytes)
         try checkMPI(
             "MPI_Win_allocate_shared",
-            MPI_Win_allocate_shared(bytes, Int32(MemoryLayout<Float>.stride), cmpi_info_null(), node, &base, &window))
+            MPI_Win_allocate_shared(
+                bytes, try mpiCount(MemoryLayout<Float>.stride, call: "MPI_Win_allocate_shared"),
+                cmpi_info_null(), node, &base, &window))
         self.window = window
+        // Windows start with MPI's errors-are-fatal handler: make their calls return codes, so
+        // that checkMPI can report them like every other call.
+        try checkMPI("MPI_Win_set_errhandler", MPI_Win_set_errhandler(window, cmpi_errors_return()))
         var segments: [UnsafeMutablePointer<Float>] = []
         for peer in 0..<size {
             var segmentBytes: MPI_Aint = 0
             var unit: Int32 = 0
             var peerBase: UnsafeMutableRawPointer? = nil
             try checkMPI(
-                "MPI_Win_shared_query", MPI_Win_shared_query(window, Int32(peer), &segmentBytes, &unit, &peerBase))
+                "MPI_Win_shared_query", MPI_Win_shared_query(
+                    window, try mpiCount(peer, call: "MPI_Win_shared_query"), &segmentBytes, &unit, &peerBase))
             guard let peerBase else { throw MPIError(call: "MPI_Win_shared_query", usage: "no segment for rank \(peer)") }
             segments.append(peerBase.bindMemory(to: Float.self, capacity: max(count, 1)))
         }
@@ -111,7 +120,9 @@ public final class SharedMemoryAllReducer {
         if let crossCommunicator, length > 0 {
             try checkMPI(
                 "MPI_Allreduce",
-                MPI_Allreduce(cmpi_in_place(), first, Int32(length), cmpi_float(), cmpi_op_sum(), crossCommunicator))
+                MPI_Allreduce(
+                    cmpi_in_place(), first, try mpiCount(length, call: "MPI_Allreduce"), cmpi_float(),
+                    cmpi_op_sum(), crossCommunicator))
         }
         // ... then copy the sums to the node's other segments.
         for peer in 1..<segments.count where length > 0 {

@@ -1,18 +1,49 @@
+import CMPI
 import CMPIExtras
 
 /// Ends the whole job when this rank's loop makes no progress for a while: a stalled or dead
 /// peer otherwise leaves every other rank waiting in the next collective forever.
 ///
 /// The loop calls `beat(epoch:step:)` at every step (a clock read and two relaxed atomic
-/// stores: no collective, no allocation). A thread checks five times a second; when the last
-/// beat is older than the limit (plus rank x 0.5 s, so the lowest waiting rank speaks first) it
-/// prints one line naming the epoch and step and calls `MPI_Abort`, which ends every rank.
-public enum StallWatchdog {
-    /// Starts watching with a limit of `seconds`; false when the thread could not be started
-    /// (the run then goes on unwatched).
-    @discardableResult
-    public static func start(seconds: Double, rank: Int) -> Bool {
-        cmpi_watchdog_start(seconds, Int32(clamping: rank)) == 0
+/// stores: no collective, no allocation) and `arrive()` just before it waits for the step's
+/// collective (one relaxed store into this rank's cache line of the node's arrival board). A
+/// thread checks five times a second; when the last beat is older than the limit (plus rank x
+/// 0.5 s, so the lowest waiting rank speaks first) it prints one line naming the epoch, the step
+/// and the ranks of its node that did not arrive, and calls `MPI_Abort`, which ends every rank.
+public final class StallWatchdog {
+    private var window: MPI_Win?
+    private var nodeCommunicator: MPI_Comm?
+    private var isOpen = true
+
+    /// Starts watching with a limit of `seconds`. Collective: every rank calls it (it makes the
+    /// node's arrival board). When the thread cannot be started the run goes on unwatched.
+    ///
+    /// - Throws: `MPIError` if the board's communicator or window cannot be made.
+    public init(seconds: Double, communicator: Communicator) throws {
+        let key = try mpiCount(communicator.rank, call: "MPI_Comm_split_type")
+        try checkMPI(
+            "MPI_Comm_split_type",
+            MPI_Comm_split_type(communicator.handle, cmpi_comm_type_shared(), key, cmpi_info_null(), &nodeCommunicator))
+        var nodeSize: Int32 = 0, nodeRank: Int32 = 0
+        try checkMPI("MPI_Comm_size", MPI_Comm_size(nodeCommunicator, &nodeSize))
+        try checkMPI("MPI_Comm_rank", MPI_Comm_rank(nodeCommunicator, &nodeRank))
+        let slotBytes = cmpi_watchdog_board_slot_bytes()
+        var base: UnsafeMutableRawPointer? = nil
+        try checkMPI(
+            "MPI_Win_allocate_shared",
+            MPI_Win_allocate_shared(
+                MPI_Aint(slotBytes), slotBytes, cmpi_info_null(), nodeCommunicator, &base, &window))
+        try checkMPI("MPI_Win_set_errhandler", MPI_Win_set_errhandler(window, cmpi_errors_return()))
+        // Slots are contiguous in node-rank order: the board starts at node rank 0's slot.
+        var firstBytes: MPI_Aint = 0
+        var unit: Int32 = 0
+        var first: UnsafeMutableRawPointer? = nil
+        try checkMPI("MPI_Win_shared_query", MPI_Win_shared_query(window, 0, &firstBytes, &unit, &first))
+        guard let first else { throw MPIError(call: "MPI_Win_shared_query", usage: "no board slot for node rank 0") }
+        cmpi_watchdog_set_board(first, nodeSize, nodeRank, Int(nodeSize) == communicator.size ? 1 : 0)
+        cmpi_watchdog_register(key)
+        try checkMPI("MPI_Barrier", MPI_Barrier(nodeCommunicator))  // every slot registered
+        _ = cmpi_watchdog_start(seconds, key)
     }
 
     /// Records that the loop reached `epoch`, `step`.
@@ -21,8 +52,26 @@ public enum StallWatchdog {
         cmpi_watchdog_beat(Int64(epoch), Int64(step))
     }
 
-    /// Stops watching (a no-op when not started).
-    public static func stop() {
+    /// Records that this rank reached the step's collective (call just before waiting in it).
+    @inline(__always)
+    public static func arrive() {
+        cmpi_watchdog_arrive()
+    }
+
+    /// Stops watching (local: joins the thread). Safe to call more than once.
+    public func stop() {
         cmpi_watchdog_stop()
+    }
+
+    /// Stops watching and frees the arrival board. Collective: call it on every rank, after
+    /// the loop and before `MPI_Finalize` (never on a path where one rank failed alone).
+    ///
+    /// - Throws: `MPIError` if freeing the window or communicator fails.
+    public func close() throws {
+        stop()
+        guard isOpen else { return }
+        isOpen = false
+        try checkMPI("MPI_Win_free", MPI_Win_free(&window))
+        try checkMPI("MPI_Comm_free", MPI_Comm_free(&nodeCommunicator))
     }
 }

@@ -85,11 +85,12 @@ extension DataParallelTrainer {
         learningRate: Double
     ) throws {
         guard let path = configuration.checkpointPath else { return }
-        // Every rank holds the same parameters, so every rank reaches the same verdict.
-        guard model.parameters.buffer.allSatisfy({ $0.isFinite }) else {
-            throw collective(.nonFinite(epoch: epoch, step: step, learningRate: learningRate))
-        }
+        // Every rank checks its own parameters inside the agreement: should they ever differ,
+        // the verdict is still one for all ranks, reached in the same collective.
         try communicator.agreeingOnFailure {
+            guard model.parameters.buffer.allSatisfy({ $0.isFinite }) else {
+                throw TrainingError.nonFinite(epoch: epoch, step: step, learningRate: learningRate)
+            }
             guard communicator.isRoot else { return }
             let header = Checkpoint.Header(
                 nextEpoch: epoch, nextStep: step, optimizerSteps: optimizer.stepCount,

@@ -65,7 +65,34 @@ public final class DataParallelTrainer {
         } catch let error as TrainingError {
             throw collective(error)
         }
-        defer { try? exchange.close() }
+        let watchdog = config.stallTimeout > 0
+            ? try StallWatchdog(seconds: config.stallTimeout, communicator: communicator) : nil
+        // The exchange's and the watchdog's collective clean-up runs where every rank is: after
+        // success, or after a failure all ranks agreed on. A rank that failed alone must reach
+        // MPI_Abort at once, not wait in MPI_Win_free for ranks that never come.
+        let summary: RunSummary
+        do {
+            summary = try trainAndReport(
+                layout: layout, data: data, outputs: outputs, exchange: exchange, startTime: startTime)
+        } catch let failure as CollectiveFailure {
+            watchdog?.stop()
+            try? watchdog?.close()
+            try? exchange.close()
+            throw failure
+        } catch {
+            watchdog?.stop()
+            throw error
+        }
+        try watchdog?.close()
+        try exchange.close()
+        return summary
+    }
+
+    /// Everything after the exchange is made: the model, the loop, the test, the summary.
+    private func trainAndReport(
+        layout: MLPLayout, data: RankData, outputs: OutputFiles?, exchange: GradientExchange, startTime: Double
+    ) throws -> RunSummary {
+        let config = configuration
         let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
         if communicator.isRoot {
             var random = RandomSource(seed: config.seed)
@@ -82,10 +109,6 @@ public final class DataParallelTrainer {
 
         let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
         installStopHandler()
-        if config.stallTimeout > 0 {
-            StallWatchdog.start(seconds: config.stallTimeout, rank: communicator.rank)
-        }
-        defer { StallWatchdog.stop() }
         let epochs = try train(
             model: model, optimizer: optimizer, exchange: exchange, start: start, data: data,
             schedule: schedule, evaluator: evaluator, outputs: outputs)
@@ -149,6 +172,7 @@ public final class DataParallelTrainer {
                         try exchange.layerReady(index)
                     })
                 let reduceStart = Communicator.wallTime()
+                StallWatchdog.arrive()
                 try exchange.finish()
                 let reduceEnd = Communicator.wallTime()
                 let learningRate = schedule.rate(atStep: epoch * plan.stepsPerEpoch + step)
@@ -172,6 +196,9 @@ public final class DataParallelTrainer {
             }
             if communicator.rank == config.debugPerturbRank, epoch == 0 {
                 model.parameters[0] += 1e-3
+            }
+            if communicator.rank == config.debugFailRank, epoch == 0 {
+                throw TrainingError.injectedFailure(rank: communicator.rank, epoch: epoch)
             }
             // One small collective per epoch: timings summed over ranks.
             var totals = [computeSeconds, allreduceSeconds]

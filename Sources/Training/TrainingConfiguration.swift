@@ -63,6 +63,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var rankParametersDirectory: String? = nil
     /// Testing aid: this rank nudges one parameter after epoch 0, so the drift check must fire.
     public var debugPerturbRank: Int? = nil
+    /// Testing aid: this rank alone fails after epoch 0, so the job must end by MPI_Abort.
+    public var debugFailRank: Int? = nil
     /// End the job when a rank's loop makes no progress for this many seconds (0: never).
     public var stallTimeout: Double = 300
 

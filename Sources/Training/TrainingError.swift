@@ -12,6 +12,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case parametersDiverged(epoch: Int)
     case nonFinite(epoch: Int, step: Int, learningRate: Double)
     case interrupted(signal: Int32, epoch: Int, step: Int, checkpoint: String?)
+    /// Testing aid (`--debug-fail-rank`): a failure only this rank knows of.
+    case injectedFailure(rank: Int, epoch: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 return "stopped by \(name) at epoch \(epoch) step \(step); checkpoint written to \(checkpoint): continue with --checkpoint \(checkpoint) --resume"
             }
             return "stopped by \(name) at epoch \(epoch) step \(step); no --checkpoint was given, so progress is lost"
+        case .injectedFailure(let rank, let epoch):
+            return "injected failure on rank \(rank) after epoch \(epoch) (--debug-fail-rank, a testing aid)"
         }
     }
 }

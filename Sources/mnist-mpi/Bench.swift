@@ -56,7 +56,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            try runUnderMPI { communicator in
+            MPIRuntime.runJob(report: { Logger.error($0) }) { communicator in
                 let comparison = try AllReduceBenchmark.compare(
                     on: communicator, elements: elements, iterations: iterations, rounds: rounds)
                 let points = sweep ? try AllReduceBenchmark.sweep(on: communicator) : []

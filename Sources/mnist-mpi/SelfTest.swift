@@ -12,7 +12,7 @@ struct SelfTest: ParsableCommand {
 
     func run() throws {
         var failed = false
-        try runUnderMPI { communicator in
+        MPIRuntime.runJob(report: { Logger.error($0) }) { communicator in
             let logger = Logger(isPrinting: communicator.isRoot)
             let checks = try CollectiveSelfTest.run(on: communicator)
             for check in checks {

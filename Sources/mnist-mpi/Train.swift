@@ -133,6 +133,9 @@ struct Train: ParsableCommand {
     @Option(help: .hidden)
     var debugPerturbRank: Int?
 
+    @Option(help: .hidden)
+    var debugFailRank: Int?
+
     @Option(help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never. (default: 300)")
     var stallTimeout: Double?
 
@@ -182,6 +185,7 @@ struct Train: ParsableCommand {
         config.resume = resume
         config.rankParametersDirectory = rankParametersDir
         config.debugPerturbRank = debugPerturbRank
+        config.debugFailRank = debugFailRank
         if let stallTimeout { config.stallTimeout = stallTimeout }
         return config
     }
@@ -196,7 +200,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try makeConfiguration()
-        try runUnderMPI { communicator in
+        MPIRuntime.runJob(report: { Logger.error($0) }) { communicator in
             // Under mpirun a rank's stdout is a pseudo-terminal even when mpirun's output goes
             // to a file, so auto draws only in a run without mpirun; scripts/train.sh passes
             // always when a terminal watches it.

@@ -11,11 +11,11 @@ import Testing
         world = try Communicator.world()
     }
 
-    @Test func singletonWorldHasOneRank() {
+    @Test func singletonWorldHasOneRank() throws {
         #expect(world.rank == 0)
         #expect(world.size == 1)
         #expect(world.isRoot)
-        #expect(MPIRuntime.isInitialized)
+        #expect(try MPIRuntime.isInitialized)
     }
 
     @Test func initializeTwiceIsHarmless() throws {
@@ -51,6 +51,39 @@ import Testing
         #expect(error.code != 0)
         #expect(!error.message.isEmpty)
         #expect(error.description.contains("MPI_Bcast"))
+    }
+
+    @Test func countsPastMPIsIntAreErrorsNotTraps() throws {
+        #expect(try mpiCount(Int(Int32.max), call: "MPI_Allreduce") == Int32.max)
+        #expect(try mpiCount(0, call: "MPI_Allreduce") == 0)
+        let tooLarge = try #require(throws: MPIError.self) { try mpiCount(Int(Int32.max) + 1, call: "MPI_Allreduce") }
+        #expect(tooLarge.call == "MPI_Allreduce" && tooLarge.message.contains("2147483648"))
+        #expect(throws: MPIError.self) { try mpiCount(-1, call: "MPI_Bcast") }
+        // A negative root reaches MPI as an error named by its call, not a trap.
+        var values: [Float] = [1]
+        let negativeRoot = try #require(throws: MPIError.self) { try world.broadcast(&values, root: -3) }
+        #expect(negativeRoot.call == "MPI_Bcast")
+    }
+
+    @Test func agreementOnOneRankPassesValuesAndReportsItsOwnFailure() throws {
+        #expect(try world.agreeingOnFailure { 42 } == 42)
+        struct Broken: Error {}
+        let failure = try #require(throws: CollectiveFailure.self) {
+            try world.agreeingOnFailure { () throws -> Int in throw Broken() }
+        }
+        guard case .reportedHere(let error) = failure else {
+            Issue.record("rank 0 alone must report its own failure, got \(failure)")
+            return
+        }
+        #expect(error is Broken)
+    }
+
+    @Test func stallWatchdogBoardOpensAndClosesOnASingleton() throws {
+        let watchdog = try StallWatchdog(seconds: 60, communicator: world)
+        StallWatchdog.beat(epoch: 0, step: 1)
+        StallWatchdog.arrive()
+        try watchdog.close()
+        try watchdog.close()  // a second close does nothing
     }
 }
 

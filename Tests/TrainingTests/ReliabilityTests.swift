@@ -204,8 +204,25 @@ import Training
         #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)")
         let line = String(outcome.errorLines.first ?? "")
         #expect(line.hasPrefix("error: no progress for") && line.contains("--stall-timeout 3"), "\(line)")
+        // Rank 0 waited and names the stopped rank from the node's arrival board.
+        #expect(line.contains("rank 0 waited; not arrived on this node: rank 1 (not running"), "\(line)")
         let control = try MPIJob.run(ranks: 2, small + ["--epochs", "2", "--stall-timeout", "3"], timeout: 60)
         #expect(control.status == 0, "\(control.stderr)")
+    }
+
+    /// A failure one rank alone finds (injected after epoch 0) ends every rank through MPI_Abort
+    /// with one line, even with the shared-memory exchange open and no stall watchdog: the
+    /// failing rank must not wait in the window's collective MPI_Win_free for ranks that never
+    /// come (they wait for it in the epoch's collective).
+    @Test func loneFailureAbortsEveryRankWithoutWaitingInCollectiveCleanUp() throws {
+        let arguments = small + [
+            "--epochs", "3", "--allreduce", "shared-memory", "--stall-timeout", "0", "--debug-fail-rank", "1",
+        ]
+        let started = Date()
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        #expect(!outcome.timedOut, "the job hung: \(outcome.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "rank 1: injected failure on rank 1 after epoch 0")
     }
 
     /// --lr 1e6: every rank stops at the same step with one line suggesting a lower rate, and

@@ -22,9 +22,10 @@ void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count);
 /// out[i] = float(in[i]) (exact).
 void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count);
 
-/// Seconds per call of `iterations` in-place MPI_Allreduce (sum) of `count` floats on
-/// MPI_COMM_WORLD, after a barrier; negative on an MPI error.
-double cmpi_time_allreduce(float *buffer, int count, int iterations);
+/// Times `iterations` in-place MPI_Allreduce (sum) of `count` floats on MPI_COMM_WORLD, after a
+/// barrier: `*seconds` per call. Returns MPI_SUCCESS, or the failing call's error code with its
+/// name in `*failed_call`.
+int cmpi_time_allreduce(float *buffer, int count, int iterations, double *seconds, const char **failed_call);
 
 /// Starts the stall watchdog (stall_watchdog.c): when cmpi_watchdog_beat has not been called
 /// for `seconds` (plus rank x 0.5 s), it prints one line naming the last epoch and step and
@@ -34,7 +35,21 @@ int cmpi_watchdog_start(double seconds, int rank);
 /// Records progress: the loop is at `epoch`, `step`, now.
 void cmpi_watchdog_beat(int64_t epoch, int64_t step);
 
-/// Stops and joins the watchdog thread (nothing if none runs).
+/// Records that this rank reached the step's collective (its slot on the arrival board).
+void cmpi_watchdog_arrive(void);
+
+/// Hands the watchdog the node's arrival board: `count` slots of
+/// cmpi_watchdog_board_slot_bytes() each (shared by the node's ranks), this rank's slot `own`;
+/// `covers_world` is nonzero when every rank of the job is on this node. Call before start.
+void cmpi_watchdog_set_board(void *slots, int count, int own, int covers_world);
+
+/// Bytes per slot of the arrival board (one cache line).
+int cmpi_watchdog_board_slot_bytes(void);
+
+/// Writes this rank's world rank into its board slot and zeroes its arrivals.
+void cmpi_watchdog_register(int world_rank);
+
+/// Stops and joins the watchdog thread (nothing if none runs) and forgets the board.
 void cmpi_watchdog_stop(void);
 
 #endif

@@ -1,5 +1,3 @@
-import MPI
-
 /// An error that every rank knows of, because the ranks agreed on it in a collective: the job
 /// can end cleanly (every rank exits, one rank prints) instead of aborting.
 public enum CollectiveFailure: Error, CustomStringConvertible {
@@ -26,11 +24,12 @@ extension Communicator {
     ///
     /// - Returns: `body`'s result when every rank succeeded.
     /// - Throws: `CollectiveFailure`, or `MPIError` if the agreement itself fails.
-    func agreeingOnFailure<T>(_ body: () throws -> T) throws -> T {
+    public func agreeingOnFailure<T>(_ body: () throws -> T) throws -> T {
         let result: Result<T, Error>
         do { result = .success(try body()) } catch { result = .failure(error) }
-        var failingRank: [Int32] = [Int32(size)]
-        if case .failure = result { failingRank[0] = Int32(rank) }
+        // Ranks count as Int64: no narrowing to check.
+        var failingRank: [Int64] = [Int64(size)]
+        if case .failure = result { failingRank[0] = Int64(rank) }
         try allReduce(&failingRank, .min)
         let firstFailure = Int(failingRank[0])
         switch result {
