@@ -37,7 +37,10 @@ let package = Package(
         .target(name: "MPI", dependencies: ["CMPI", "CMPIExtras"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
-        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "CStopSignal"]),
+        // What a run writes and prints: the logger, the live line, metrics and summary files,
+        // TensorBoard event files and the timeline (no MPI, no model).
+        .target(name: "RunOutput"),
+        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "RunOutput", "CStopSignal"]),
         // The collective self-test and the micro-benchmarks (sgemm floor, allreduce timings).
         .target(name: "Diagnostics", dependencies: ["MPI", "NeuralNet"]),
 
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "Training", "Diagnostics", "MPI", "NeuralNet",
+                "Training", "RunOutput", "Diagnostics", "MPI", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,9 +60,10 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "RunOutputTests", dependencies: ["RunOutput"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "mnist-mpi", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunOutput", "mnist-mpi", "TestSupport"]),
         // Fixture writers and the mpirun launcher shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]

@@ -72,3 +72,30 @@ extension Communicator {
         return Request(handle: request)
     }
 }
+
+extension Communicator {
+    /// Collects every rank's `values` on `root` (`MPI_Gather`), in rank order.
+    ///
+    /// - Parameters:
+    ///   - values: `[n]` values; every rank passes the same `n`.
+    ///   - root: the rank that receives.
+    /// - Returns: on `root`, `[size × n]` (rank r's values at `r*n ..< (r+1)*n`); elsewhere `[]`.
+    /// - Throws: `MPIError` if the gather fails or a count does not fit MPI's int.
+    public func gather<T: MPIScalar>(_ values: [T], root: Int = 0) throws -> [T] {
+        let count = try mpiCount(values.count, call: "MPI_Gather")
+        let rootRank = try mpiCount(root, call: "MPI_Gather")
+        let (total, overflow) = values.count.multipliedReportingOverflow(by: size)
+        guard !overflow else { throw MPIError(call: "MPI_Gather", usage: "\(values.count) x \(size) values overflow") }
+        var gathered = [T](repeating: .zero, count: rank == root ? total : 0)
+        try values.withUnsafeBufferPointer { send in
+            try gathered.withUnsafeMutableBufferPointer { receive in
+                try checkMPI(
+                    "MPI_Gather",
+                    MPI_Gather(
+                        send.baseAddress, count, T.mpiDatatype, receive.baseAddress, count, T.mpiDatatype,
+                        rootRank, handle))
+            }
+        }
+        return gathered
+    }
+}

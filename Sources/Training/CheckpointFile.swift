@@ -1,4 +1,5 @@
 import Foundation
+import RunOutput
 
 /// Reads and writes checkpoints:
 /// `magic "MNMPICKP" | format version u32 | header length u32 | header JSON |

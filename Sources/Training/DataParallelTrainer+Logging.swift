@@ -1,6 +1,7 @@
 import Foundation
 import MNISTData
 import NeuralNet
+import RunOutput
 
 extension DataParallelTrainer {
     func logBanner(

@@ -1,6 +1,7 @@
 import MNISTData
 import MPI
 import NeuralNet
+import RunOutput
 
 #if canImport(Glibc)
 import Glibc
@@ -70,11 +71,19 @@ public final class DataParallelTrainer {
         // The exchange's and the watchdog's collective clean-up runs where every rank is: after
         // success, or after a failure all ranks agreed on. A rank that failed alone must reach
         // MPI_Abort at once, not wait in MPI_Win_free for ranks that never come.
+        // The timeline is gathered where every rank is too: at the end, or at an agreed stop.
         let summary: RunSummary
+        var timeline: TimelineRecorder? = nil
+        var timelinePending = true
         do {
+            timeline = try makeTimelineRecorder()
             summary = try trainAndReport(
-                layout: layout, data: data, outputs: outputs, exchange: exchange, startTime: startTime)
+                layout: layout, data: data, outputs: outputs, exchange: exchange, startTime: startTime,
+                timeline: timeline)
+            timelinePending = false
+            try writeTimeline(timeline)
         } catch let failure as CollectiveFailure {
+            if timelinePending { try? writeTimeline(timeline) }
             watchdog?.stop()
             try? watchdog?.close()
             try? exchange.close()
@@ -90,7 +99,8 @@ public final class DataParallelTrainer {
 
     /// Everything after the exchange is made: the model, the loop, the test, the summary.
     private func trainAndReport(
-        layout: MLPLayout, data: RankData, outputs: OutputFiles?, exchange: GradientExchange, startTime: Double
+        layout: MLPLayout, data: RankData, outputs: OutputFiles?, exchange: GradientExchange, startTime: Double,
+        timeline: TimelineRecorder?
     ) throws -> RunSummary {
         let config = configuration
         let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
@@ -102,6 +112,10 @@ public final class DataParallelTrainer {
         let optimizer = Optimizer(
             config.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
         let start = try prepareCheckpoint(model: model, optimizer: optimizer)
+        let observers = Observers(
+            tensorboard: try makeTensorBoardWriter(
+                resumedStep: config.resume ? start.epoch * data.plan.stepsPerEpoch + start.step : nil),
+            timeline: timeline)
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
         logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange,
@@ -111,9 +125,11 @@ public final class DataParallelTrainer {
         installStopHandler()
         let epochs = try train(
             model: model, optimizer: optimizer, exchange: exchange, start: start, data: data,
-            schedule: schedule, evaluator: evaluator, outputs: outputs)
+            schedule: schedule, evaluator: evaluator, outputs: outputs, observers: observers)
 
+        let evaluationStart = Communicator.wallTime()
         let test = try evaluate(model, with: evaluator)
+        timeline?.span(.evaluate, epoch: config.epochs, step: 0, start: evaluationStart, end: Communicator.wallTime())
         // Each rank fills its own slot; the sum gathers every rank's peak.
         var peaks = [Int64](repeating: 0, count: communicator.size)
         peaks[communicator.rank] = Int64(peakResidentBytes())
@@ -133,7 +149,7 @@ public final class DataParallelTrainer {
 
     private func train(
         model: MLP, optimizer: Optimizer, exchange: GradientExchange, start: StartPoint, data: RankData,
-        schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?
+        schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?, observers: Observers
     ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
@@ -189,6 +205,16 @@ public final class DataParallelTrainer {
                 computeSeconds += (reduceStart - computeStart) + (stepEnd - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
                 progress.stepDone(epoch: epoch, step: step, now: stepEnd)
+                observers.timeline?.step(
+                    epoch: epoch, step: step, computeStart: computeStart, reduceStart: reduceStart,
+                    reduceEnd: reduceEnd, end: stepEnd)
+                if let tensorboard = observers.tensorboard, config.tensorboardEvery > 0 {
+                    let completedSteps = epoch * plan.stepsPerEpoch + step + 1
+                    if completedSteps % config.tensorboardEvery == 0 {
+                        tensorboard.scalar(
+                            TensorBoardTags.stepCost, stepLoss / Double(communicator.size), step: completedSteps)
+                    }
+                }
                 if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
                              partialLoss: lossSum, learningRate: learningRate)
@@ -215,15 +241,24 @@ public final class DataParallelTrainer {
             let isLogPoint = epoch % config.logEvery == 0
             if isLogPoint { try checkParametersInSync(model, epoch: epoch) }
             if config.evalEvery > 0, epoch % config.evalEvery == 0 {
+                let evaluationStart = Communicator.wallTime()
                 metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy
+                observers.timeline?.span(
+                    .evaluate, epoch: epoch, step: plan.stepsPerEpoch, start: evaluationStart, end: Communicator.wallTime())
             }
             if isLogPoint || metrics.testAccuracy != nil { logEpoch(metrics) }
-            try communicator.agreeingOnFailure { try outputs?.appendMetrics(metrics) }
+            try communicator.agreeingOnFailure {
+                try outputs?.appendMetrics(metrics)
+                try writeEpoch(metrics, step: (epoch + 1) * plan.stepsPerEpoch, to: observers.tensorboard)
+            }
             history.append(metrics)
             if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
+                let checkpointStart = Communicator.wallTime()
                 try saveCheckpoint(
                     model: model, optimizer: optimizer, epoch: epoch + 1, step: 0, partialLoss: 0,
                     learningRate: metrics.learningRate)
+                observers.timeline?.span(
+                    .checkpoint, epoch: epoch + 1, step: 0, start: checkpointStart, end: Communicator.wallTime())
             }
             StallWatchdog.beat(epoch: epoch + 1, step: 0)
         }

@@ -1,5 +1,6 @@
 import MNISTData
 import NeuralNet
+import RunOutput
 
 /// The `--summary` JSON object (written by rank 0; keys in snake_case, see DESIGN.md).
 public struct RunSummary: Codable, Sendable {

@@ -67,6 +67,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var debugFailRank: Int? = nil
     /// End the job when a rank's loop makes no progress for this many seconds (0: never).
     public var stallTimeout: Double = 300
+    /// Rank 0 writes TensorBoard event files into this folder.
+    public var tensorboardDirectory: String? = nil
+    /// With `tensorboardDirectory`: the step's cost every this many steps (0: per epoch only).
+    public var tensorboardEvery: Int = 10
+    /// Every rank's timeline, gathered to rank 0, goes to this Chrome trace file.
+    public var timelinePath: String? = nil
+    /// Steps the timeline records (the first ones of the run).
+    public var timelineSteps: Int = 300
 
     public init() {}
 
@@ -108,7 +116,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The largest values `validate` accepts.
     public static let limits = (
-        epochs: 1_000_000, batch: 1 << 24, hiddenLayers: 62, width: 1 << 20, stallSeconds: 31_536_000.0)
+        epochs: 1_000_000, batch: 1 << 24, hiddenLayers: 62, width: 1 << 20, stallSeconds: 31_536_000.0,
+        steps: 1 << 40, timelineSteps: 1_000_000)
 
     /// Checks the values a command line can get wrong.
     ///
@@ -159,6 +168,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         guard stallTimeout >= 0, stallTimeout <= limits.stallSeconds else {
             throw fail("--stall-timeout", stallTimeout, "must be 0 (never) to \(Int(limits.stallSeconds)) seconds")
+        }
+        guard (0...limits.steps).contains(tensorboardEvery) else {
+            throw fail("--tensorboard-every", tensorboardEvery, "must be 0 (per epoch only) to \(limits.steps) steps")
+        }
+        guard (1...limits.timelineSteps).contains(timelineSteps) else {
+            throw fail("--timeline-steps", timelineSteps, "must be 1 to \(limits.timelineSteps)")
         }
         if let trainLimit, trainLimit < 1 { throw fail("--train-limit", trainLimit, "must be at least 1") }
         if let testLimit, testLimit < 1 { throw fail("--test-limit", testLimit, "must be at least 1") }

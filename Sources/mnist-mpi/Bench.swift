@@ -2,6 +2,7 @@ import ArgumentParser
 import Diagnostics
 import Foundation
 import MPI
+import RunOutput
 import Training
 
 /// `mnist-mpi bench floor|allreduce`: the measurements scripts/bench.sh and

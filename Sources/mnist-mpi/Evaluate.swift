@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunOutput
 import Training
 
 /// `mnist-mpi evaluate`: the test accuracy and confusion matrix of a checkpoint (one process).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Diagnostics
 import Foundation
 import MPI
+import RunOutput
 import Training
 
 /// `mnist-mpi selftest`: checks that this launch's collectives are exact on every rank.

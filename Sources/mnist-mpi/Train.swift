@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MPI
 import NeuralNet
+import RunOutput
 import Training
 
 /// `mnist-mpi train`: parses the options into a `TrainingConfiguration` and runs the trainer.
@@ -136,6 +137,18 @@ struct Train: ParsableCommand {
     @Option(help: .hidden)
     var debugFailRank: Int?
 
+    @Option(help: ArgumentHelp("Rank 0 writes TensorBoard event files into this folder: per epoch the cost, test accuracy, learning rate, samples/s, compute and allreduce seconds; the step's cost every --tensorboard-every steps. Resumed runs continue the same curves.", valueName: "dir"))
+    var tensorboard: String?
+
+    @Option(help: "With --tensorboard: the step's cost every N steps; 0 per epoch only. (default: 10)")
+    var tensorboardEvery: Int?
+
+    @Option(help: ArgumentHelp("Write every rank's timeline (forward+backward, allreduce split into waiting for the slowest rank and transfer, optimizer, evaluations, checkpoints) as a Chrome trace JSON file for Perfetto or chrome://tracing, gathered to rank 0 at the end or at a stop.", valueName: "file"))
+    var timeline: String?
+
+    @Option(help: "With --timeline: record the first N steps. (default: 300)")
+    var timelineSteps: Int?
+
     @Option(help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never. (default: 300)")
     var stallTimeout: Double?
 
@@ -187,6 +200,10 @@ struct Train: ParsableCommand {
         config.debugPerturbRank = debugPerturbRank
         config.debugFailRank = debugFailRank
         if let stallTimeout { config.stallTimeout = stallTimeout }
+        config.tensorboardDirectory = tensorboard
+        if let tensorboardEvery { config.tensorboardEvery = tensorboardEvery }
+        config.timelinePath = timeline
+        if let timelineSteps { config.timelineSteps = timelineSteps }
         return config
     }
 

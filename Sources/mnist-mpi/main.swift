@@ -4,6 +4,7 @@
 // so a bad option prints one line however many ranks were launched.
 import ArgumentParser
 import Foundation
+import RunOutput
 import Training
 
 /// This process's rank as the launcher announced it (MPI is not initialised yet).

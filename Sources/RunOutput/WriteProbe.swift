@@ -3,7 +3,7 @@ import Foundation
 /// Why `path` cannot be written, or nil if it can: the path is no folder and a temporary file
 /// can be made beside it (the probe is removed). Checks an output path at start-up without
 /// touching an existing file there.
-func writeProbeFailure(_ path: String) -> String? {
+public func writeProbeFailure(_ path: String) -> String? {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
         return "it is a folder"

@@ -2,7 +2,7 @@ import Foundation
 
 /// The live status line of rank 0 on a terminal: batches done in the epoch, samples per second
 /// and the time left, redrawn at most four times a second (nothing when no terminal watches).
-final class ProgressReporter {
+public final class ProgressReporter {
     private let logger: Logger
     private let stepsPerEpoch: Int
     private let samplesPerStep: Int
@@ -11,7 +11,7 @@ final class ProgressReporter {
     private var started: Double?
     private var lastDrawn = 0.0
 
-    init(logger: Logger, stepsPerEpoch: Int, samplesPerStep: Int, totalSteps: Int) {
+    public init(logger: Logger, stepsPerEpoch: Int, samplesPerStep: Int, totalSteps: Int) {
         self.logger = logger
         self.stepsPerEpoch = stepsPerEpoch
         self.samplesPerStep = samplesPerStep
@@ -20,7 +20,7 @@ final class ProgressReporter {
 
     /// Records a finished step (`now` in seconds) and redraws the line when it is due.
     @inline(__always)
-    func stepDone(epoch: Int, step: Int, now: Double) {
+    public func stepDone(epoch: Int, step: Int, now: Double) {
         guard logger.showsLiveLine else { return }
         stepsDone += 1
         guard let started else {

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// This process's peak resident set size in bytes (`getrusage`).
-func peakResidentBytes() -> Int {
+public func peakResidentBytes() -> Int {
     var usage = rusage()
     guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
     #if os(Linux)

@@ -1,0 +1,26 @@
+/// One `--metrics` JSON line: an epoch's cost, timing breakdown and (when evaluated) accuracy.
+public struct EpochMetrics: Codable, Sendable {
+    public var epoch: Int
+    public var cost: Double
+    public var testAccuracy: Double?
+    public var seconds: Double
+    public var computeSeconds: Double
+    public var allreduceSeconds: Double
+    public var samplesPerSecond: Double
+    /// The learning rate at the epoch's last step.
+    public var learningRate: Double
+
+    public init(
+        epoch: Int, cost: Double, testAccuracy: Double?, seconds: Double, computeSeconds: Double,
+        allreduceSeconds: Double, samplesPerSecond: Double, learningRate: Double
+    ) {
+        self.epoch = epoch
+        self.cost = cost
+        self.testAccuracy = testAccuracy
+        self.seconds = seconds
+        self.computeSeconds = computeSeconds
+        self.allreduceSeconds = allreduceSeconds
+        self.samplesPerSecond = samplesPerSecond
+        self.learningRate = learningRate
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import MPI
+import RunOutput
+
+/// The TensorBoard curves rank 0 writes (`--tensorboard`).
+enum TensorBoardTags {
+    static let cost = TensorBoardWriter.Tag("train/cost")
+    static let stepCost = TensorBoardWriter.Tag("train/step_cost")
+    static let learningRate = TensorBoardWriter.Tag("train/learning_rate")
+    static let testAccuracy = TensorBoardWriter.Tag("test/accuracy")
+    static let samplesPerSecond = TensorBoardWriter.Tag("speed/samples_per_second")
+    static let epochSeconds = TensorBoardWriter.Tag("time/epoch_seconds")
+    static let computeSeconds = TensorBoardWriter.Tag("time/compute_seconds")
+    static let allreduceSeconds = TensorBoardWriter.Tag("time/allreduce_seconds")
+}
+
+extension DataParallelTrainer {
+    /// Rank 0's TensorBoard writer (nil elsewhere, or without `--tensorboard`), made in an
+    /// agreement so a bad folder stops every rank with one line before training. A resumed run
+    /// drops the events past `resumedStep` that an earlier run wrote.
+    func makeTensorBoardWriter(resumedStep: Int?) throws -> TensorBoardWriter? {
+        guard let directory = configuration.tensorboardDirectory else { return nil }
+        return try communicator.agreeingOnFailure {
+            communicator.isRoot ? try TensorBoardWriter(directory: directory, resumingAfter: resumedStep) : nil
+        }
+    }
+
+    /// Writes an epoch's scalars at optimizer step `step` (rank 0; call inside an agreement).
+    func writeEpoch(_ metrics: EpochMetrics, step: Int, to writer: TensorBoardWriter?) throws {
+        guard let writer else { return }
+        var scalars: [(TensorBoardWriter.Tag, Double)] = [
+            (TensorBoardTags.cost, metrics.cost), (TensorBoardTags.learningRate, metrics.learningRate),
+            (TensorBoardTags.samplesPerSecond, metrics.samplesPerSecond),
+            (TensorBoardTags.epochSeconds, metrics.seconds), (TensorBoardTags.computeSeconds, metrics.computeSeconds),
+            (TensorBoardTags.allreduceSeconds, metrics.allreduceSeconds),
+        ]
+        if let accuracy = metrics.testAccuracy { scalars.append((TensorBoardTags.testAccuracy, accuracy)) }
+        writer.scalars(scalars, step: step)
+        try writer.check()
+    }
+
+    /// A timeline recorder when `--timeline` is given: the ranks meet in a barrier and each
+    /// takes the moment it left as its clock's zero, which aligns their clocks to within the
+    /// barrier's skew. Rank 0 checks that the file can be written (in an agreement).
+    func makeTimelineRecorder() throws -> TimelineRecorder? {
+        guard let path = configuration.timelinePath else { return nil }
+        try communicator.agreeingOnFailure {
+            if communicator.isRoot, let reason = writeProbeFailure(path) {
+                throw OutputError.cannotWrite(path: path, reason: reason)
+            }
+        }
+        try communicator.barrier()
+        return TimelineRecorder(origin: Communicator.wallTime(), stepLimit: configuration.timelineSteps)
+    }
+
+    /// Gathers every rank's spans and host name to rank 0, which writes the trace. Collective.
+    func writeTimeline(_ recorder: TimelineRecorder?) throws {
+        guard let recorder, let path = configuration.timelinePath else { return }
+        let packed = try communicator.gather(recorder.packed())
+        let hostBytes = 64
+        var host = [CChar](repeating: 0, count: hostBytes)
+        gethostname(&host, hostBytes - 1)
+        let hosts = try communicator.gather(host.map { Int32($0) })
+        try communicator.agreeingOnFailure {
+            guard communicator.isRoot else { return }
+            let perRank = packed.count / communicator.size
+            let ranks = (0..<communicator.size).map {
+                TimelineRecorder.unpack(packed[($0 * perRank)..<(($0 + 1) * perRank)])
+            }
+            let hostNames = (0..<communicator.size).map { rank in
+                String(decoding: hosts[(rank * hostBytes)..<((rank + 1) * hostBytes)]
+                    .prefix { $0 != 0 }.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+            }
+            try ChromeTrace.write(
+                ranks: ranks, hostNames: hostNames,
+                metadata: [
+                    "tool": "mnist-mpi", "ranks": "\(communicator.size)", "preset": configuration.preset,
+                    "steps_recorded": "first \(configuration.timelineSteps)",
+                    "allreduce": "split into waiting for the slowest rank and transfer from the ranks' aligned clocks",
+                ],
+                to: path)
+        }
+    }
+}
+
+extension DataParallelTrainer {
+    /// What watches the loop besides the log: TensorBoard (rank 0) and the timeline.
+    struct Observers {
+        var tensorboard: TensorBoardWriter?
+        var timeline: TimelineRecorder?
+    }
+}
