@@ -20,7 +20,7 @@ export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
 export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
 say "static checks: docker-compose config -q, shellcheck"
 docker-compose -f docker-compose.yml config -q
-shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/cluster/slurm.sbatch .ci/run
+shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
 
 say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
 if [ "$(id -u)" -eq 0 ]; then
@@ -43,6 +43,9 @@ fi
 
 say "fuzzing the IDX reader, the checkpoint decoder and the options, ${FUZZ_SECONDS:-20} s each (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
+say "--tensorboard and --timeline read by TensorBoard, its HTTP API and Perfetto UI (scripts/observability/observability-test.sh)"
+DATA_DIR=$DATA_DIR scripts/observability/observability-test.sh
 
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling

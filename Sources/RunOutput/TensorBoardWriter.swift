@@ -165,7 +165,7 @@ public final class TensorBoardWriter {
     }
 
     /// An encoded Event's `step` (field 2), or nil when it has none or is malformed.
-    static func eventStep(_ event: [UInt8]) -> Int? {
+    public static func eventStep(_ event: [UInt8]) -> Int? {
         var offset = 0
         while offset < event.count {
             guard let key = ProtobufEncoding.readVarint(event, &offset) else { return nil }

@@ -131,12 +131,23 @@ import Testing
         try expectOneLineFailure(["train", "--data", data.directory], mentioning: "cannot read", user: user)
     }
 
-    @Test(arguments: ["--summary", "--metrics", "--checkpoint"])
+    @Test(arguments: ["--summary", "--metrics", "--checkpoint", "--timeline", "--tensorboard"])
     func unwritableOutputPaths(option: String) throws {
         let data = try dataFolder()
         defer { data.remove() }
+        if option == "--tensorboard" {
+            // A folder made as needed (as TensorFlow's writers do): it fails where a file is in the way.
+            let blocked = data.path("train-labels-idx1-ubyte") + "/tb"
+            try expectOneLineFailure(["train", "--data", data.directory, option, blocked], mentioning: blocked)
+            return
+        }
         try expectOneLineFailure(["train", "--data", data.directory, option, "/no/such/dir/out"], mentioning: "/no/such/dir/out")
         try expectOneLineFailure(["train", "--data", data.directory, option, data.directory], mentioning: "folder")
+    }
+
+    @Test func observabilityOptionsOutOfRange() throws {
+        try expectOneLineFailure(["train", "--data", "/unused", "--timeline-steps", "0"], mentioning: "--timeline-steps 0")
+        try expectOneLineFailure(["train", "--data", "/unused", "--tensorboard-every=-1"], mentioning: "--tensorboard-every -1")
     }
 
     @Test func sharedMemorySumWithOverlapIsRefused() throws {
