@@ -65,16 +65,31 @@ class Browser:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
 
+    # Every element of the page, inside shadow roots too (TensorBoard's Polymer pages keep
+    # their content there, where document.body.innerText does not look).
+    ALL_ELEMENTS = """(() => {
+        const found = [];
+        const visit = root => {
+            for (const element of root.querySelectorAll('*')) {
+                found.push(element);
+                if (element.shadowRoot) visit(element.shadowRoot);
+            }
+        };
+        visit(document);
+        return found;
+    })()"""
+
     def text(self):
-        result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''",
-                           returnByValue=True)
+        script = """%s.map(e => Array.from(e.childNodes).filter(n => n.nodeType === 3)
+            .map(n => n.textContent.trim()).filter(t => t).join(' ')).filter(t => t).join('\\n')""" % self.ALL_ELEMENTS
+        result = self.call("Runtime.evaluate", expression=script, returnByValue=True)
         return result.get("result", {}).get("value", "") or ""
 
     def click_text(self, text):
         """Clicks the centre of the smallest element whose own text starts with `text`."""
         script = """(() => {
             let best = null;
-            for (const element of document.querySelectorAll('body *')) {
+            for (const element of %s) {
                 const own = Array.from(element.childNodes).filter(n => n.nodeType === 3)
                     .map(n => n.textContent).join('').trim();
                 if (own.startsWith(%s)) {
@@ -84,7 +99,7 @@ class Browser:
                 }
             }
             return best;
-        })()""" % json.dumps(text)
+        })()""" % (self.ALL_ELEMENTS, json.dumps(text))
         box = self.call("Runtime.evaluate", expression=script, returnByValue=True).get("result", {}).get("value")
         if not box:
             raise RuntimeError(f"nothing on the page shows '{text}' to click")
