@@ -99,3 +99,37 @@ extension Communicator {
         return gathered
     }
 }
+
+extension Communicator {
+    /// Hands rank r the r-th slice of `values` on `root` (`MPI_Scatter`).
+    ///
+    /// - Parameters:
+    ///   - values: on `root`, `[size × count]` (rank r's slice at `r*count ..< (r+1)*count`);
+    ///     ignored elsewhere.
+    ///   - count: the slice length, the same on every rank.
+    ///   - root: the rank that sends.
+    /// - Returns: `[count]` this rank's slice.
+    /// - Throws: `MPIError` if the scatter fails, a count does not fit MPI's int, or `values`
+    ///   on `root` is not `size × count` long.
+    public func scatter<T: MPIScalar>(_ values: [T], count: Int, root: Int = 0) throws -> [T] {
+        let narrowCount = try mpiCount(count, call: "MPI_Scatter")
+        let rootRank = try mpiCount(root, call: "MPI_Scatter")
+        if rank == root {
+            let (total, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, values.count == total else {
+                throw MPIError(call: "MPI_Scatter", usage: "root holds \(values.count) values for \(size) x \(count)")
+            }
+        }
+        var slice = [T](repeating: .zero, count: count)
+        try values.withUnsafeBufferPointer { send in
+            try slice.withUnsafeMutableBufferPointer { receive in
+                try checkMPI(
+                    "MPI_Scatter",
+                    MPI_Scatter(
+                        send.baseAddress, narrowCount, T.mpiDatatype, receive.baseAddress, narrowCount, T.mpiDatatype,
+                        rootRank, handle))
+            }
+        }
+        return slice
+    }
+}

@@ -9,7 +9,8 @@ public final class ProgressReporter {
     private let totalSteps: Int
     private var stepsDone = 0
     private var started: Double?
-    private var lastDrawn = 0.0
+    // -infinity: the first step after the start draws, however early the clock (MPI_Wtime may start near 0).
+    private var lastDrawn = -Double.infinity
 
     public init(logger: Logger, stepsPerEpoch: Int, samplesPerStep: Int, totalSteps: Int) {
         self.logger = logger

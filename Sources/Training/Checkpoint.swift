@@ -25,12 +25,20 @@ public struct Checkpoint: Equatable {
         public var parameterCount: Int
         public var firstMomentCount: Int
         public var secondMomentCount: Int
+        /// With `--compression powersgd`: its rank, and the floats of its state after the
+        /// moments (absent in checkpoints of other runs). Spelled so that the snake-case JSON
+        /// keys (`powersgd_rank`) convert back.
+        public var powersgdRank: Int? = nil
+        public var compressionStateCount: Int? = nil
     }
 
     public var header: Header
     public var parameters: [Float]
     public var firstMoment: [Float]
     public var secondMoment: [Float]
+    /// PowerSGD's state: the warm-start Q factors (shared), then every rank's error feedback
+    /// (`[ranks × parameterCount]`, by rank), so that a resumed run continues exactly.
+    public var compressionState: [Float] = []
 
     /// The architecture as text, e.g. "784-256-256-10 sigmoid".
     public var architecture: String {

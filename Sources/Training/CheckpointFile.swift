@@ -1,9 +1,11 @@
 import Foundation
+import NeuralNet
 import RunOutput
 
 /// Reads and writes checkpoints:
 /// `magic "MNMPICKP" | format version u32 | header length u32 | header JSON |
-///  parameters, first moment, second moment as float32 | FNV-1a 64 checksum of all before`,
+///  parameters, first moment, second moment[, PowerSGD state] as float32 |
+///  FNV-1a 64 checksum of all before`,
 /// little-endian. Writes are atomic: a temporary file beside the target, fsync, rename, fsync
 /// of the folder, so a crash leaves the old checkpoint or the new one, never half of one.
 public enum CheckpointFile {
@@ -22,11 +24,12 @@ public enum CheckpointFile {
         let header = try Array(headerEncoder.encode(checkpoint.header))
         var bytes = magic
         bytes.reserveCapacity(64 + header.count
-            + 4 * (checkpoint.parameters.count + checkpoint.firstMoment.count + checkpoint.secondMoment.count))
+            + 4 * (checkpoint.parameters.count + checkpoint.firstMoment.count + checkpoint.secondMoment.count
+                + checkpoint.compressionState.count))
         append(formatVersion, to: &bytes)
         append(UInt32(header.count), to: &bytes)
         bytes += header
-        for values in [checkpoint.parameters, checkpoint.firstMoment, checkpoint.secondMoment] {
+        for values in [checkpoint.parameters, checkpoint.firstMoment, checkpoint.secondMoment, checkpoint.compressionState] {
             values.withUnsafeBytes { bytes += $0 }  // float32, little-endian on every supported host
         }
         append(fnv1a64(bytes), to: &bytes)
@@ -63,9 +66,11 @@ public enum CheckpointFile {
             throw CheckpointError.corrupt(path, reason: "unreadable header")
         }
         try validate(header, path: path)
-        let counts = [header.parameterCount, header.firstMomentCount, header.secondMomentCount]
+        let counts = [
+            header.parameterCount, header.firstMomentCount, header.secondMomentCount, header.compressionStateCount ?? 0,
+        ]
         var offset = headerStart + headerLength
-        // Each count is at most the parameter count, itself bounded by `validate`: no overflow.
+        // Each count is bounded by `validate` (the state by maximumCompressionState): no overflow.
         guard offset + 4 * counts.reduce(0, +) == bytes.count - 8 else {
             throw CheckpointError.corrupt(path, reason: "payload size does not match the header")
         }
@@ -81,12 +86,16 @@ public enum CheckpointFile {
             offset += 4 * count
         }
         return Checkpoint(
-            header: header, parameters: arrays[0], firstMoment: arrays[1], secondMoment: arrays[2])
+            header: header, parameters: arrays[0], firstMoment: arrays[1], secondMoment: arrays[2],
+            compressionState: arrays[3])
     }
 
     /// The largest parameter count a header may name (far above any model the options allow,
     /// far below what would overflow the size arithmetic).
     static let maximumParameterCount = 1 << 34
+    /// The most ranks and state floats a PowerSGD state may claim.
+    static let maximumStateRanks = 1 << 20
+    static let maximumCompressionState = 1 << 36
 
     /// Checks what a crafted header could otherwise turn into a crash: the layer sizes (what
     /// `TrainingConfiguration.validate` allows: an input, up to its hidden-layer limit, an
@@ -118,6 +127,19 @@ public enum CheckpointFile {
         }
         for count in [header.firstMomentCount, header.secondMomentCount] where count != 0 && count != implied {
             throw corrupt("an optimizer state of \(count) values for \(implied) parameters")
+        }
+        if let count = header.compressionStateCount, count != 0 {
+            guard let rank = header.powersgdRank, (1...limits.width).contains(rank),
+                  (1...maximumStateRanks).contains(header.ranks),
+                  let factors = PowerSGDCompressor.factorCounts(sizes: sizes, rank: rank)
+            else {
+                throw corrupt("a PowerSGD state without a valid rank (\(header.powersgdRank.map(String.init) ?? "none")) or rank count")
+            }
+            let (errors, overflow1) = header.ranks.multipliedReportingOverflow(by: implied)
+            let (expected, overflow2) = errors.addingReportingOverflow(factors.q)
+            guard !overflow1, !overflow2, expected <= maximumCompressionState, count == expected else {
+                throw corrupt("a PowerSGD state of \(count) values, expected \(factors.q) + \(header.ranks) x \(implied)")
+            }
         }
         guard header.nextEpoch >= 0, header.nextStep >= 0, header.optimizerSteps >= 0, header.ranks >= 1,
               header.partialLoss.isFinite else {

@@ -19,7 +19,7 @@ extension DataParallelTrainer {
     /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`
     /// and `optimizer`; otherwise checks that the checkpoint path is writable. Every rank calls
     /// it.
-    func prepareCheckpoint(model: MLP, optimizer: Optimizer) throws -> StartPoint {
+    func prepareCheckpoint(model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?) throws -> StartPoint {
         let config = configuration
         guard let path = config.checkpointPath else { return StartPoint() }
         guard config.resume else {
@@ -49,15 +49,42 @@ extension DataParallelTrainer {
         try communicator.broadcast(optimizer.firstMoment.buffer, root: 0)
         try communicator.broadcast(optimizer.secondMoment.buffer, root: 0)
         optimizer.restore(stepCount: Int(position[2]))
+        let restoredPowerSGD = try restorePowerSGD(powerSGD, from: loaded)
         let start = StartPoint(epoch: Int(position[0]), step: Int(position[1]), partialLoss: position[3])
         if let loaded {
             let sameRun = loaded.header.fingerprint == config.trajectoryFingerprint
                 && loaded.header.ranks == communicator.size
             logger.info(
                 "resuming from \(path) at epoch \(start.epoch) step \(start.step)"
-                    + (sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)"))
+                    + (sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)")
+                    + (powerSGD != nil && !restoredPowerSGD
+                        ? " (PowerSGD starts afresh: the checkpoint holds no PowerSGD state of this rank and rank count)" : ""))
         }
         return start
+    }
+
+    /// Gives every rank its PowerSGD state from the checkpoint rank 0 read (Q to all, each
+    /// rank's error feedback to it), when the checkpoint holds one of the same PowerSGD rank and
+    /// rank count. Collective.
+    ///
+    /// - Returns: whether the state was restored (the same verdict on every rank).
+    private func restorePowerSGD(_ powerSGD: PowerSGDCompressor?, from loaded: Checkpoint?) throws -> Bool {
+        guard let powerSGD else { return false }
+        let header = loaded?.header
+        var usable: [Int32] = [
+            header?.powersgdRank == powerSGD.rank && header?.ranks == communicator.size
+                && (header?.compressionStateCount ?? 0) == powerSGD.qCount + communicator.size * powerSGD.errors.count
+                ? 1 : 0,
+        ]
+        try communicator.broadcast(&usable, root: 0)
+        guard usable[0] == 1 else { return false }
+        let state = loaded?.compressionState ?? []
+        if let loaded { powerSGD.q.assign(Array(loaded.compressionState.prefix(powerSGD.qCount))) }
+        try communicator.broadcast(powerSGD.q.buffer, root: 0)
+        let errors = try communicator.scatter(
+            communicator.isRoot ? Array(state.dropFirst(powerSGD.qCount)) : [], count: powerSGD.errors.count)
+        powerSGD.errors.assign(errors)
+        return true
     }
 
     private func checkCompatible(_ checkpoint: Checkpoint, model: MLP, optimizer: Optimizer, path: String) throws {
@@ -81,10 +108,12 @@ extension DataParallelTrainer {
     /// Rank 0 writes a checkpoint for continuing at (`epoch`, `step`); every rank calls it.
     /// Parameters that are not all finite are never written.
     func saveCheckpoint(
-        model: MLP, optimizer: Optimizer, epoch: Int, step: Int, partialLoss: Double,
+        model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?, epoch: Int, step: Int, partialLoss: Double,
         learningRate: Double
     ) throws {
         guard let path = configuration.checkpointPath else { return }
+        // PowerSGD's state: Q is the same everywhere; each rank's error feedback is its own.
+        let errors = try powerSGD.map { try communicator.gather($0.errors.array) } ?? []
         // Every rank checks its own parameters inside the agreement: should they ever differ,
         // the verdict is still one for all ranks, reached in the same collective.
         try communicator.agreeingOnFailure {
@@ -100,11 +129,14 @@ extension DataParallelTrainer {
                 fingerprint: configuration.trajectoryFingerprint,
                 parameterCount: model.parameters.count,
                 firstMomentCount: optimizer.firstMoment.count,
-                secondMomentCount: optimizer.secondMoment.count)
+                secondMomentCount: optimizer.secondMoment.count,
+                powersgdRank: powerSGD?.rank,
+                compressionStateCount: powerSGD.map { $0.qCount + errors.count })
             try CheckpointFile.write(
                 Checkpoint(
                     header: header, parameters: model.parameters.array,
-                    firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array),
+                    firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,
+                    compressionState: powerSGD.map { $0.q.array + errors } ?? []),
                 to: path)
         }
     }

@@ -62,7 +62,8 @@ public final class DataParallelTrainer {
         do {
             exchange = try GradientExchange(
                 communicator: communicator, layout: layout, overlapped: config.overlapCommunication,
-                compressed: config.compressGradients, method: config.allReduceMethod)
+                compression: config.compression, method: config.allReduceMethod,
+                powerSGDRank: config.powerSGDRank, powerSGDWarmupSteps: config.powerSGDWarmupSteps, seed: config.seed)
         } catch let error as TrainingError {
             throw collective(error)
         }
@@ -111,7 +112,7 @@ public final class DataParallelTrainer {
         try communicator.broadcast(model.parameters.buffer, root: 0)
         let optimizer = Optimizer(
             config.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
-        let start = try prepareCheckpoint(model: model, optimizer: optimizer)
+        let start = try prepareCheckpoint(model: model, optimizer: optimizer, powerSGD: exchange.powerSGD)
         let observers = Observers(
             tensorboard: try makeTensorBoardWriter(
                 resumedStep: config.resume ? start.epoch * data.plan.stepsPerEpoch + start.step : nil),
@@ -139,7 +140,9 @@ public final class DataParallelTrainer {
         let summary = RunSummary(
             configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
             epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
-            allreduceMethod: exchange.methodDescription, schedule: schedule)
+            allreduceMethod: exchange.methodDescription, exchangedBytesPerStep: exchange.bytesPerStep,
+            exchangedValuesPerSum: exchange.valuesPerSum,
+            schedule: schedule)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
@@ -189,7 +192,7 @@ public final class DataParallelTrainer {
                     })
                 let reduceStart = Communicator.wallTime()
                 StallWatchdog.arrive()
-                try exchange.finish()
+                try exchange.finish(step: epoch * plan.stepsPerEpoch + step)
                 let reduceEnd = Communicator.wallTime()
                 let learningRate = schedule.rate(atStep: epoch * plan.stepsPerEpoch + step)
                 // Every rank sees the same summed cost, so every rank stops at the same step.
@@ -216,8 +219,8 @@ public final class DataParallelTrainer {
                     }
                 }
                 if exchange.stopRequested {
-                    try stop(model: model, optimizer: optimizer, epoch: epoch, step: step + 1,
-                             partialLoss: lossSum, learningRate: learningRate)
+                    try stop(model: model, optimizer: optimizer, powerSGD: exchange.powerSGD, epoch: epoch,
+                             step: step + 1, partialLoss: lossSum, learningRate: learningRate)
                 }
             }
             if communicator.rank == config.debugPerturbRank, epoch == 0 {
@@ -255,8 +258,8 @@ public final class DataParallelTrainer {
             if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                 let checkpointStart = Communicator.wallTime()
                 try saveCheckpoint(
-                    model: model, optimizer: optimizer, epoch: epoch + 1, step: 0, partialLoss: 0,
-                    learningRate: metrics.learningRate)
+                    model: model, optimizer: optimizer, powerSGD: exchange.powerSGD, epoch: epoch + 1, step: 0,
+                    partialLoss: 0, learningRate: metrics.learningRate)
                 observers.timeline?.span(
                     .checkpoint, epoch: epoch + 1, step: 0, start: checkpointStart, end: Communicator.wallTime())
             }
@@ -267,11 +270,11 @@ public final class DataParallelTrainer {
 
     /// Ends the run at a step boundary after a stop request: a checkpoint first if asked for.
     private func stop(
-        model: MLP, optimizer: Optimizer, epoch: Int, step: Int, partialLoss: Double,
+        model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?, epoch: Int, step: Int, partialLoss: Double,
         learningRate: Double
     ) throws -> Never {
         try saveCheckpoint(
-            model: model, optimizer: optimizer, epoch: epoch, step: step, partialLoss: partialLoss,
+            model: model, optimizer: optimizer, powerSGD: powerSGD, epoch: epoch, step: step, partialLoss: partialLoss,
             learningRate: learningRate)
         throw collective(.interrupted(
             signal: stopSignal != 0 ? stopSignal : SIGTERM, epoch: epoch, step: step,

@@ -9,6 +9,9 @@ import NeuralNet
 ///   that layer (last layer first) and driven by `MPI_Test` while the earlier layers compute
 ///   (DDP-style buckets); `finish()` waits for all of them.
 /// - compressed: the values travel as bfloat16 (half the bytes, summed in float32 and rounded).
+/// - PowerSGD: after its warm-up steps, the weight matrices travel as rank-r factors P and Q in
+///   two allreduces (P with the biases and control values, then Q), with error feedback
+///   (`PowerSGDCompressor`); on one rank there is nothing to send and nothing is compressed.
 /// - shared memory: the buffer is the rank's segment of its node's MPI-3 shared-memory window
 ///   and the sum is done in place, across nodes hierarchically (see `SharedMemoryAllReducer`).
 final class GradientExchange {
@@ -27,6 +30,12 @@ final class GradientExchange {
     let layout: MLPLayout
     let overlapped: Bool
     let compressed: Bool
+    /// The PowerSGD state when `--compression powersgd` runs on more than one rank.
+    let powerSGD: PowerSGDCompressor?
+    let powerSGDWarmupSteps: Int
+    /// `[pCount + uncompressedCount + Slot.count]` and `[qCount]`: what PowerSGD sums.
+    private let powerSGDFirstSum: FloatBuffer?
+    private let powerSGDSecondSum: FloatBuffer?
     /// The shared-memory reducer, when used.
     private let sharedMemory: SharedMemoryAllReducer?
     /// `[parameterCount + Slot.count]` gradients then control values.
@@ -43,22 +52,29 @@ final class GradientExchange {
     ///   across nodes) when the nodes hold equal rank counts and neither overlap nor compression
     ///   is asked for. Collective: every rank reaches the same verdict.
     init(
-        communicator: Communicator, layout: MLPLayout, overlapped: Bool, compressed: Bool,
-        method: AllReduceMethod
+        communicator: Communicator, layout: MLPLayout, overlapped: Bool, compression: GradientCompression,
+        method: AllReduceMethod, powerSGDRank: Int = 4, powerSGDWarmupSteps: Int = 0, seed: UInt64 = 0
     ) throws {
         self.communicator = communicator
         self.layout = layout
         self.overlapped = overlapped
+        let compressed = compression == .bf16
         self.compressed = compressed
+        let powerSGD = compression == .powerSGD && communicator.size > 1
+            ? PowerSGDCompressor(layout: layout, rank: powerSGDRank, seed: seed) : nil
+        self.powerSGD = powerSGD
+        self.powerSGDWarmupSteps = powerSGDWarmupSteps
+        powerSGDFirstSum = powerSGD.map { FloatBuffer(count: $0.pCount + $0.uncompressedCount + Slot.count) }
+        powerSGDSecondSum = powerSGD.map { FloatBuffer(count: $0.qCount) }
         let count = layout.parameterCount + Slot.count
         func unavailable(_ rule: String) -> TrainingError {
             .invalidOption(option: "--allreduce", value: "shared-memory", rule: rule)
         }
-        if method == .sharedMemory, overlapped || compressed {
-            throw unavailable("does not combine with --overlap or --compress-gradients")
+        if method == .sharedMemory, overlapped || compression != .none {
+            throw unavailable("does not combine with --overlap or --compression")
         }
         let wantsSharedMemory = method == .sharedMemory
-            || (method == .automatic && !overlapped && !compressed && communicator.size > 1)
+            || (method == .automatic && !overlapped && compression == .none && communicator.size > 1)
         sharedMemory = wantsSharedMemory
             ? try SharedMemoryAllReducer.make(communicator: communicator, count: count) : nil
         if method == .sharedMemory, sharedMemory == nil {
@@ -89,8 +105,23 @@ final class GradientExchange {
                 ? "shared-memory allreduce"
                 : "hierarchical allreduce (shared memory on each of \(sharedMemory.nodeCount) nodes, MPI across)"
         }
+        if let powerSGD {
+            return "PowerSGD rank \(powerSGD.rank) MPI_Allreduce (\(powerSGD.floatsPerStep) floats a step after "
+                + "\(powerSGDWarmupSteps) uncompressed steps, against \(buffer.count))"
+        }
         return (overlapped ? "overlapped " : "") + (compressed ? "bfloat16 " : "") + "MPI_Allreduce"
     }
+
+    /// The values of each allreduce of a step (PowerSGD after its warm-up: P with the
+    /// uncompressed parts and control values, then Q; none on one rank).
+    var valuesPerSum: [Int] {
+        guard communicator.size > 1 else { return [] }
+        if let powerSGD { return [powerSGD.pCount + powerSGD.uncompressedCount + Slot.count, powerSGD.qCount] }
+        return [buffer.count]
+    }
+
+    /// Bytes this rank hands the allreduce per step (PowerSGD: after its warm-up).
+    var bytesPerStep: Int { valuesPerSum.reduce(0, +) * (compressed ? 2 : 4) }
 
     /// Releases MPI resources (the shared window). Collective; call before MPI_Finalize.
     func close() throws {
@@ -132,10 +163,24 @@ final class GradientExchange {
         for i in pending.indices { _ = try pending[i].test() }
     }
 
-    /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank.
-    func finish() throws {
+    /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank (with
+    /// PowerSGD past its warm-up, the weight matrices' sums approximated).
+    ///
+    /// - Parameter step: the optimizer step this is (0-based over the whole run).
+    func finish(step: Int) throws {
         let count = buffer.count
-        if overlapped {
+        if let powerSGD, let first = powerSGDFirstSum, let second = powerSGDSecondSum, step >= powerSGDWarmupSteps {
+            let controlsAt = powerSGD.pCount + powerSGD.uncompressedCount
+            powerSGD.encodeP(gradients: buffer.pointer, into: first.pointer)
+            (first.pointer + controlsAt).update(from: controls, count: Slot.count)
+            try communicator.allReduce(first.buffer, .sum)
+            powerSGD.encodeQ(gradients: buffer.pointer, summedP: first.pointer, into: second.pointer)
+            try communicator.allReduce(second.buffer, .sum)
+            powerSGD.decode(
+                gradients: buffer.pointer, orthonormalP: first.pointer,
+                summedUncompressed: first.pointer + powerSGD.pCount, summedQ: second.pointer, ranks: communicator.size)
+            controls.update(from: first.pointer + controlsAt, count: Slot.count)
+        } else if overlapped {
             for i in pending.indices { try pending[i].wait() }
             pending.removeAll(keepingCapacity: true)
             if compressed { BFloat16Codec.decode(bits, into: buffer.pointer, count: count) }

@@ -1,3 +1,4 @@
+import Foundation
 import MNISTData
 import NeuralNet
 import RunOutput
@@ -44,6 +45,13 @@ public struct RunSummary: Codable, Sendable {
     public var peakRssBytesPerRank: [Int]
     /// How the gradients were summed (shared-memory allreduce, MPI_Allreduce, ...).
     public var allreduceMethod: String
+    /// Bytes one rank hands the allreduce per step (after PowerSGD's warm-up; 0 on one rank).
+    public var exchangedBytesPerStep: Int
+    /// The values of each allreduce of a step (one sum, or PowerSGD's two).
+    public var exchangedValuesPerSum: [Int]
+    /// The link rate the launcher declared (MNIST_MPI_LINK_RATE, e.g. "1gbit" from
+    /// scripts/cluster/netns.sh --link-rate), or "not declared".
+    public var networkLinkRate: String
     /// The OpenBLAS kernel family that ran the matrix products on rank 0, e.g. "SkylakeX", and
     /// the one OpenBLAS had picked by itself where mnist-mpi replaced a generic fallback.
     public var blasCore: String
@@ -58,7 +66,7 @@ public struct RunSummary: Codable, Sendable {
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
         epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
-        schedule: LearningRateSchedule
+        exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], schedule: LearningRateSchedule
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
@@ -86,6 +94,9 @@ public struct RunSummary: Codable, Sendable {
         peakRssBytes = peakRssBytesPerRank.max() ?? 0
         self.peakRssBytesPerRank = peakRssBytesPerRank
         self.allreduceMethod = allreduceMethod
+        self.exchangedBytesPerStep = exchangedBytesPerStep
+        self.exchangedValuesPerSum = exchangedValuesPerSum
+        networkLinkRate = ProcessInfo.processInfo.environment["MNIST_MPI_LINK_RATE"] ?? "not declared"
         blasCore = BLASCoreSelection.activeCoreDescription
         learningRateRule = configuration.effectiveLearningRateScaling.rawValue
         learningRateFactor = schedule.factor

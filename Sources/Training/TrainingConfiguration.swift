@@ -41,8 +41,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var testLimit: Int? = nil
     /// Overlap the gradient allreduce with backward (one nonblocking allreduce per layer).
     public var overlapCommunication: Bool = false
-    /// Send gradients as bfloat16 (half the bytes).
-    public var compressGradients: Bool = false
+    /// How the gradients travel: float32, bfloat16 or PowerSGD.
+    public var compression: GradientCompression = .none
+    /// PowerSGD's approximation rank.
+    public var powerSGDRank: Int = 4
+    /// Steps sent uncompressed before PowerSGD starts (as PyTorch's start_powerSGD_iter).
+    public var powerSGDWarmupSteps: Int = 100
     /// How the gradients are summed.
     public var allReduceMethod: AllReduceMethod = .automatic
     /// OpenBLAS threads per rank.
@@ -168,6 +172,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         guard stallTimeout >= 0, stallTimeout <= limits.stallSeconds else {
             throw fail("--stall-timeout", stallTimeout, "must be 0 (never) to \(Int(limits.stallSeconds)) seconds")
+        }
+        guard (1...limits.width).contains(powerSGDRank) else {
+            throw fail("--powersgd-rank", powerSGDRank, "must be 1 to \(limits.width)")
+        }
+        guard (0...limits.steps).contains(powerSGDWarmupSteps) else {
+            throw fail("--powersgd-warmup-steps", powerSGDWarmupSteps, "must be 0 to \(limits.steps)")
+        }
+        if compression == .powerSGD, overlapCommunication {
+            throw fail("--compression", "powersgd", "does not combine with --overlap (its two sums need the whole gradient)")
         }
         guard (0...limits.steps).contains(tensorboardEvery) else {
             throw fail("--tensorboard-every", tensorboardEvery, "must be 0 (per epoch only) to \(limits.steps) steps")

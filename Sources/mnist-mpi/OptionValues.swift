@@ -44,3 +44,4 @@ extension LearningRateDecay: ExpressibleByArgument {}
 extension EvaluationMode: ExpressibleByArgument {}
 extension Dataset: ExpressibleByArgument {}
 extension AllReduceMethod: ExpressibleByArgument {}
+extension GradientCompression: ExpressibleByArgument {}

@@ -103,7 +103,16 @@ struct Train: ParsableCommand {
     @Flag(help: "Overlap the gradient allreduce with backward: one nonblocking allreduce per layer, started as soon as the layer is done.")
     var overlap = false
 
-    @Flag(help: "Send gradients as bfloat16 (half the bytes; summed in float32).")
+    @Option(help: "How gradients travel: none (float32), bf16 (half the bytes, summed in float32) or powersgd (rank-r approximations of the weight matrices with error feedback, as PyTorch's PowerSGD hook; biases as they are). (default: none)")
+    var compression: GradientCompression?
+
+    @Option(help: "With --compression powersgd: the approximation rank. (default: 4)")
+    var powersgdRank: Int?
+
+    @Option(help: "With --compression powersgd: steps sent uncompressed first. (default: 100)")
+    var powersgdWarmupSteps: Int?
+
+    @Flag(help: .hidden)
     var compressGradients = false
 
     @Option(help: "Gradient sum: auto (shared-memory windows within nodes, hierarchical across nodes with equal rank counts; else MPI_Allreduce), mpi or shared-memory.")
@@ -187,7 +196,10 @@ struct Train: ParsableCommand {
         config.summaryPath = summary
         config.metricsPath = metrics
         config.overlapCommunication = overlap
-        config.compressGradients = compressGradients
+        if compressGradients { config.compression = .bf16 }  // the older spelling of --compression bf16
+        if let compression { config.compression = compression }
+        if let powersgdRank { config.powerSGDRank = powersgdRank }
+        if let powersgdWarmupSteps { config.powerSGDWarmupSteps = powersgdWarmupSteps }
         config.allReduceMethod = allreduce
         if let blasThreads { config.blasThreads = blasThreads }
         config.flushSubnormals = !keepSubnormals

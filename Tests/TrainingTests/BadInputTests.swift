@@ -145,6 +145,13 @@ import Testing
         try expectOneLineFailure(["train", "--data", data.directory, option, data.directory], mentioning: "folder")
     }
 
+    @Test func compressionOptionsRefused() throws {
+        try expectOneLineFailure(["train", "--data", "/unused", "--compression", "powersgd", "--overlap"],
+                                 mentioning: "--compression powersgd")
+        try expectOneLineFailure(["train", "--data", "/unused", "--powersgd-rank", "0"], mentioning: "--powersgd-rank 0")
+        try expectOneLineFailure(["train", "--data", "/unused", "--compression", "zip"], mentioning: "zip")
+    }
+
     @Test func observabilityOptionsOutOfRange() throws {
         try expectOneLineFailure(["train", "--data", "/unused", "--timeline-steps", "0"], mentioning: "--timeline-steps 0")
         try expectOneLineFailure(["train", "--data", "/unused", "--tensorboard-every=-1"], mentioning: "--tensorboard-every -1")

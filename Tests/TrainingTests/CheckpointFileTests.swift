@@ -15,6 +15,16 @@ import Testing
                           secondMoment: values.map { $0 * $0 })
     }
 
+    /// `sample()` with a PowerSGD state at rank 1: Q of 3 + 2 floats (both layers compress:
+    /// (4 + 3) x 1 < 12 and (3 + 2) x 1 < 6), then 2 ranks x 23 error values.
+    private func sampleWithPowerSGD() -> Checkpoint {
+        var checkpoint = sample()
+        checkpoint.header.powersgdRank = 1
+        checkpoint.header.compressionStateCount = 5 + 2 * 23
+        checkpoint.compressionState = (0..<51).map { Float($0) / 7 }
+        return checkpoint
+    }
+
     private func temporaryPath() -> String {
         NSTemporaryDirectory() + "checkpoint-test-" + UUID().uuidString
     }
@@ -29,6 +39,11 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".tmp") }
         #expect(leftovers.isEmpty)
+        // With PowerSGD's state after the moments.
+        try CheckpointFile.write(sampleWithPowerSGD(), to: path)
+        let read = try CheckpointFile.read(path: path)
+        #expect(read == sampleWithPowerSGD())
+        #expect(read.compressionState.count == 51 && read.header.powersgdRank == 1)
     }
 
     /// Headers a crafted file could carry, with a correct checksum: each is refused with a
@@ -37,6 +52,8 @@ import Testing
         ("sizes", "but layer sizes [4, 3, 3] have 27"), ("zero-width", "are not a model"), ("one-layer", "are not a model"),
         ("huge", "imply more than"), ("moments", "optimizer state"), ("count", "payload size"),
         ("negative", "negative or non-finite"),
+        ("powersgd-count", "a PowerSGD state of 50 values, expected 5 + 2 x 23"),
+        ("powersgd-rank", "a PowerSGD state without a valid rank (none)"),
     ])
     func craftedHeadersAreRefused(kind: String, reason: String) throws {
         var checkpoint = sample()
@@ -48,6 +65,13 @@ import Testing
         case "moments": checkpoint.header.firstMomentCount = 5
         case "count": checkpoint.header.parameterCount = 23; checkpoint.parameters.removeLast()
         case "negative": checkpoint.header.nextStep = -1
+        case "powersgd-count":
+            checkpoint = sampleWithPowerSGD()
+            checkpoint.header.compressionStateCount = 50
+            checkpoint.compressionState.removeLast()
+        case "powersgd-rank":
+            checkpoint = sampleWithPowerSGD()
+            checkpoint.header.powersgdRank = nil
         default: Issue.record("unknown case \(kind)")
         }
         let bytes = try CheckpointFile.encode(checkpoint)   // a valid checksum over the crafted file

@@ -38,5 +38,7 @@ if [ -n "${RSH_AGENT:-}" ]; then
 else
   mca+=(--mca plm_rsh_args "-o StrictHostKeyChecking=accept-new -o BatchMode=yes")
 fi
+# A declared link rate reaches every rank (the summary's network_link_rate).
+[ -z "${MNIST_MPI_LINK_RATE:-}" ] || options+=(-x MNIST_MPI_LINK_RATE)
 exec mpirun --quiet --hostfile "$hostfile" -np "$ranks" --bind-to "$BIND_TO" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
   ${options[@]+"${options[@]}"} "$@"

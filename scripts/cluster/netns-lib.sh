@@ -6,6 +6,9 @@
 NETNS_PREFIX=${NETNS_PREFIX:-mnistmpi}
 NETNS_SUBNET=${NETNS_SUBNET:-10.213.7}   # /24, only inside these namespaces
 NETNS_HOSTS=()
+# LINK_RATE (any tc rate: 1gbit, 100mbit, 25gbit; empty: unlimited) caps every host's link in
+# both directions with a token bucket (tc tbf), like a cluster's Ethernet ports.
+LINK_RATE=${LINK_RATE:-}
 
 netns_host_ip() { echo "$NETNS_SUBNET.$(( $1 + 1 ))"; }
 
@@ -30,7 +33,38 @@ netns_create() {
     ip -n "$ns" addr add "$(netns_host_ip "$i")/24" dev "mm-h$i"
     ip -n "$ns" link set "mm-h$i" up
     ip -n "$ns" link set lo up
+    if [ -n "$LINK_RATE" ]; then
+      netns_shape "$ns" "mm-h$i" || return 1            # what host i sends
+      netns_shape "$NETNS_PREFIX-sw" "mm-p$i" || return 1 # what host i receives
+    fi
   done
+}
+
+# Bits per second of a tc rate (e.g. 1gbit, 250mbit, 64kbit, 1000bit); fails on other forms.
+netns_rate_bits() {
+  local rate=$1 number unit
+  if [[ ! $rate =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]]; then
+    echo "error: LINK_RATE=$rate: give a number and bit, kbit, mbit or gbit (e.g. 1gbit, 100mbit)" >&2
+    return 1
+  fi
+  number=${BASH_REMATCH[1]} unit=${BASH_REMATCH[2]}
+  case $unit in
+    bit) echo "$number" ;;
+    kbit) echo $((number * 1000)) ;;
+    mbit) echo $((number * 1000000)) ;;
+    gbit) echo $((number * 1000000000)) ;;
+  esac
+}
+
+# Caps device $2 in namespace $1 at $LINK_RATE: a token bucket whose burst holds 4 ms of
+# traffic (the kernel refills it at timer ticks; less would cap below the rate) and at least
+# 64 KiB, with up to 50 ms of queue.
+netns_shape() {
+  local ns=$1 device=$2 bits burst
+  bits=$(netns_rate_bits "$LINK_RATE") || return 1
+  burst=$((bits / 8 / 250))
+  [ "$burst" -ge 65536 ] || burst=65536
+  ip netns exec "$ns" tc qdisc add dev "$device" root tbf rate "$LINK_RATE" burst "$burst" latency 50ms
 }
 
 # Removes every namespace this library made (also ones left by an earlier, killed run).
@@ -81,7 +115,8 @@ netns_mpirun() {
   local work=$1 ranks=$2 launcher
   shift 2
   launcher="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mpirun-hosts.sh"
-  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  # The ranks learn the link rate for their summary (network_link_rate).
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 MNIST_MPI_LINK_RATE=${LINK_RATE:-unlimited} \
     NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$work/agent" \
     ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh \
     "$launcher" "$work/hostfile" "$ranks" "$@"

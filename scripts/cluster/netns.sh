@@ -8,6 +8,7 @@
 #   scripts/cluster/netns.sh               # 2 hosts, improved preset, 1 epoch on 20,000 images
 #   scripts/cluster/netns.sh --hosts 3 --epochs 2 --min-accuracy 0.7 -- --lr 0.002
 #   scripts/cluster/netns.sh --ranks-per-host 2      # 2 x 2 ranks: hierarchical allreduce
+#   scripts/cluster/netns.sh --link-rate 1gbit -- --compression powersgd   # 1 Gbit/s links
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/cluster/netns-lib.sh
@@ -32,6 +33,7 @@ while [ $# -gt 0 ]; do
     --min-accuracy) MIN_ACCURACY=$2; shift 2 ;;
     --preset) PRESET=$2; shift 2 ;;
     --expect-method) EXPECT_METHOD=$2; shift 2 ;;
+    --link-rate) LINK_RATE=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "error: unknown option $1 (see the top of scripts/cluster/netns.sh)" >&2; exit 2 ;;
   esac
@@ -42,7 +44,7 @@ done
 work=$(mktemp -d)
 netns_cluster_up "$HOSTS" "$work" "$RANKS_PER_HOST"
 ranks=$((HOSTS * RANKS_PER_HOST))
-echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP between them, $RANKS_PER_HOST rank(s) each"
+echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP between them, $RANKS_PER_HOST rank(s) each, links ${LINK_RATE:-unlimited}"
 before=$(netns_rx_bytes 1)
 netns_mpirun "$work" "$ranks" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
   --summary "$work/summary.json" --rank-parameters-dir "$work" ${extra[@]+"${extra[@]}"}
@@ -55,12 +57,12 @@ folder = os.path.dirname(sys.argv[1])
 parameters = [open(os.path.join(folder, f"rank-{r}.f32"), "rb").read() for r in range(summary["ranks"])]
 received, minimum = int(sys.argv[2]), float(sys.argv[3])
 steps = summary["steps_per_epoch"] * summary["epochs_run"]
-gradient_bytes = summary["parameter_count"] * 4
-# Between 2 hosts an allreduce brings each host at least half the buffer per step.
-expected = steps * gradient_bytes / 2
+# What a step sends (less with --compression); between 2 hosts an allreduce brings each host
+# at least half of it per step.
+expected = steps * summary["exchanged_bytes_per_step"] / 2
 print(f"netns: {summary['ranks']} ranks ({summary['allreduce_method']}), test accuracy {summary['test_accuracy'] * 100:.2f}%, "
       f"{summary['seconds_per_epoch']:.2f} s/epoch, allreduce {summary['allreduce_seconds'] / max(steps, 1) * 1e3:.2f} ms/step, "
-      f"host 1 received {received / 1e6:.1f} MB over TCP ({steps} steps)")
+      f"host 1 received {received / 1e6:.1f} MB over TCP ({steps} steps, links {summary['network_link_rate']})")
 failures = []
 if summary["test_accuracy"] < minimum:
     failures.append(f"accuracy {summary['test_accuracy']:.4f} below {minimum}")
