@@ -4,6 +4,7 @@
 # against 1 rank on this machine. Per rate: an allreduce sweep on that link (the cost model's
 # latency and bandwidth), a 1-rank run, then --compression none, bf16 and powersgd for EPOCHS
 # epochs each (speeds from the last epoch: PowerSGD's uncompressed warm-up falls in the first).
+# The cost model's compression compute comes from `mnist-mpi bench compression`.
 # Writes results/NAME/: runs.csv, allreduce-RATE.json, report.md (table with the model's
 # predicted step time beside the measured one), efficiency.png. Needs root (namespaces).
 #   scripts/network-compare.sh                                  # 1gbit 10gbit 25gbit unlimited, about 4 min
@@ -43,6 +44,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 train=(train --data "$DATA" --epochs "$EPOCHS" --eval-every 0 ${extra[@]+"${extra[@]}"})
+
+say "the compute each compression adds to a step (mnist-mpi bench compression, one thread)"
+"$BIN" bench compression > "$OUT/compression.json"
 
 for rate in $RATES; do
   link=$rate

@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Rank-r PowerSGD gradient compression (Vogels, Karimireddy and Jaggi, NeurIPS 2019), as
 /// PyTorch's DDP `powerSGD_hook` does it: each weight matrix's gradient M (`[n, m]`, plus this
 /// rank's error feedback) is approximated by P Qᵀ from one power iteration, warm-started from
@@ -153,12 +155,14 @@ public final class PowerSGDCompressor {
             let count = matrix.rows * matrix.columns
             let m = gradients + matrix.offset
             let error = errors.pointer + matrix.offset
-            // e = M, then M = P Qᵀ, then e -= M / ranks.
+            // e = M − P Qᵀ / ranks (a copy, then sgemm with alpha −1/ranks, beta 1), M = P Qᵀ.
             error.update(from: m, count: count)
+            matrixMultiply(
+                orthonormalP + matrix.pOffset, .none, summedQ + matrix.qOffset, .transposed, into: error,
+                m: matrix.rows, n: matrix.columns, k: rank, alpha: -share, beta: 1)
             matrixMultiply(
                 orthonormalP + matrix.pOffset, .none, summedQ + matrix.qOffset, .transposed, into: m,
                 m: matrix.rows, n: matrix.columns, k: rank)
-            for index in 0..<count { error[index] -= m[index] * share }
             (q.pointer + matrix.qOffset).update(from: summedQ + matrix.qOffset, count: matrix.columns * rank)
         }
         var position = 0
@@ -188,6 +192,6 @@ public final class PowerSGDCompressor {
     }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        for index in 0..<count { target[index] += source[index] }
+        cblas_saxpy(Int32(count), 1, source, 1, target, 1)
     }
 }

@@ -9,8 +9,33 @@ import Training
 /// scripts/scaling.sh combine. Each prints one JSON object on rank 0's stdout.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Micro-benchmarks: the sgemm compute floor, and allreduce timings.",
-        subcommands: [Floor.self, AllReduce.self])
+        abstract: "Micro-benchmarks: the sgemm compute floor, allreduce timings, the compute of gradient compression.",
+        subcommands: [Floor.self, AllReduce.self, Compression.self])
+
+    struct Compression: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "compression",
+            abstract: "Time the compute each --compression adds to a step (encode and decode, no transfer), one thread (no MPI).")
+
+        @Option(help: "Hidden layer widths.") var hidden: String = "256,256"
+        @Option(help: "PowerSGD's rank.") var powersgdRank: Int = 4
+        @Option(help: "Steps per timed round.") var steps: Int = 200
+        @Option(name: .customLong("repeat"), help: "Rounds; the median is reported.") var repeats: Int = 5
+
+        func validate() throws {
+            guard steps >= 1, repeats >= 1, powersgdRank >= 1 else {
+                throw ValidationError("--steps, --repeat and --powersgd-rank must be at least 1")
+            }
+        }
+
+        func run() throws {
+            let sizes = [784] + (try Train.parseWidths(hidden)) + [10]
+            let result = CompressionCost.measure(sizes: sizes, rank: powersgdRank, steps: steps, repeats: repeats)
+            print(try jsonLine([
+                "seconds_per_step": result.secondsPerStep, "powersgd_rank": result.powerSGDRank, "steps": result.steps,
+            ]))
+        }
+    }
 
     struct Floor: ParsableCommand {
         static let configuration = CommandConfiguration(

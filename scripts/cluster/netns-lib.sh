@@ -57,12 +57,15 @@ netns_rate_bits() {
 }
 
 # Caps device $2 in namespace $1 at $LINK_RATE: a token bucket whose burst holds 4 ms of
-# traffic (the kernel refills it at timer ticks; less would cap below the rate) and at least
-# 64 KiB, with up to 50 ms of queue.
+# traffic (LINK_BURST bytes to override; at least 64 KiB), with up to 50 ms of queue. A smaller
+# burst keeps tbf below its rate (measured: 1 MiB allreduce at 1gbit took 15.2 ms with 1 ms of
+# burst, 9.5 ms with 4 ms, 8.4 ms ideal); the price is that a message that fits in a full
+# bucket after an idle gap passes at memory speed, so above ~2 Gbit/s the seed model's 1.08 MB
+# a step is carried faster than a real link would (see docs/networks.md).
 netns_shape() {
   local ns=$1 device=$2 bits burst
   bits=$(netns_rate_bits "$LINK_RATE") || return 1
-  burst=$((bits / 8 / 250))
+  burst=${LINK_BURST:-$((bits / 8 / 250))}
   [ "$burst" -ge 65536 ] || burst=65536
   ip netns exec "$ns" tc qdisc add dev "$device" root tbf rate "$LINK_RATE" burst "$burst" latency 50ms
 }

@@ -7,9 +7,8 @@ A run's speed is its last epoch's (PowerSGD's uncompressed warm-up falls in the 
 scaling: efficiency = samples/s at 2 ranks / (2 x samples/s at 1 rank), with the median of the
 1-rank runs made in the same session. The cost model per step: the 1-rank compute per step, plus
 the ring allreduce time of what each compression sends (latency and bandwidth fitted on that
-link's `bench allreduce --sweep`), plus the compression's own compute (encode and decode),
-calibrated once on the fastest link (measured allreduce time there minus the model's transfer
-time) and reused on every slower link.
+link's `bench allreduce --sweep` by scaling.fit_ring), plus the compression's own compute (encode and decode, from
+`mnist-mpi bench compression`, OUT_DIR/compression.json).
 
 Standard library only; the plot needs gnuplot.
 """
@@ -110,14 +109,11 @@ def analyse(out_dir):
             with open(path) as handle:
                 sweep = json.load(handle)
             fits[rate] = scaling.fit_ring(sweep["sweep"], sweep["ranks"])
-    fastest = rates[-1]
-    overhead = {}
-    for r in pairs:
-        if r["rate"] == fastest and r["rate"] in fits:
-            latency, bandwidth = fits[fastest]
-            modelled = transfer_seconds(bytes_by_sum(r), latency, bandwidth)
-            overhead[r["compression"]] = 0.0 if r["compression"] == "none" else max(
-                0.0, r["allreduce_step_seconds"] - modelled)
+    overhead = {"none": 0.0}
+    cost_path = os.path.join(out_dir, "compression.json")
+    if os.path.exists(cost_path):
+        with open(cost_path) as handle:
+            overhead.update(json.load(handle)["seconds_per_step"])
     results = []
     for r in pairs:
         result = {"rate": r["rate"], "compression": r["compression"],
@@ -133,8 +129,7 @@ def analyse(out_dir):
                           latency_seconds=latency, bandwidth_bytes_per_second=bandwidth)
         results.append(result)
     return {"one_rank_samples_per_second": one_rank_sps, "compute_seconds_per_step": compute_per_step,
-            "compression_overhead_seconds": overhead, "calibrated_on": fastest, "results": results,
-            "rates": rates}
+            "compression_overhead_seconds": overhead, "results": results, "rates": rates}
 
 
 def markdown(analysis):
@@ -185,7 +180,7 @@ session's 1-rank runs); speeds from each run's last epoch.
 
 Model: {analysis['compute_seconds_per_step'] * 1e3:.2f} ms compute per step (1 rank) + the ring allreduce
 of each sum (latency and bandwidth fitted per link on `bench allreduce --sweep`) + the compression's own
-compute, calibrated on the {rate_label(analysis['calibrated_on'])} link ({overhead}).
+compute from `mnist-mpi bench compression` ({overhead}).
 
 ![efficiency](efficiency.png)
 """

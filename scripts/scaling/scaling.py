@@ -19,7 +19,10 @@ FIELDS = [
     "mode", "ranks", "repeat", "oversubscribed", "epochs", "batch_size", "global_batch",
     "steps_per_epoch", "seconds_per_epoch", "samples_per_second", "compute_seconds_per_epoch",
     "allreduce_seconds_per_epoch", "test_accuracy", "peak_rss_bytes", "parameter_count",
+    "network_link_rate",
 ]
+# Text columns; older runs.csv files have no network_link_rate column.
+TEXT_FIELDS = {"mode": None, "network_link_rate": "not declared"}
 PREDICTED_RANKS = [2, 4, 8, 16, 32, 64]
 
 
@@ -43,6 +46,7 @@ def row_from_summary(summary, mode, repeat, cores):
         "test_accuracy": summary["test_accuracy"],
         "peak_rss_bytes": summary["peak_rss_bytes"],
         "parameter_count": summary["parameter_count"],
+        "network_link_rate": summary.get("network_link_rate", "not declared"),
     }
 
 
@@ -60,7 +64,9 @@ def read_rows(path):
         rows = list(csv.DictReader(handle))
     for row in rows:
         for key in FIELDS:
-            if key != "mode":
+            if key in TEXT_FIELDS:
+                row[key] = row.get(key) or TEXT_FIELDS[key]
+            else:
                 row[key] = float(row[key])
         for key in ("ranks", "repeat", "oversubscribed", "epochs", "batch_size", "global_batch",
                     "steps_per_epoch", "peak_rss_bytes", "parameter_count"):
@@ -117,11 +123,19 @@ def ring_time(ranks, message_bytes, latency, bandwidth):
 
 def fit_ring(sweep, ranks):
     """Least-squares latency (s) and bandwidth (bytes/s) from allreduce timings measured on
-    `ranks` ranks: time = a x (2(P-1)/P x bytes) + b, bandwidth = 1/a, latency = b / (2(P-1))."""
+    `ranks` ranks: time = a x (2(P-1)/P x bytes) + b, bandwidth = 1/a, latency = b / (2(P-1)).
+    The squares are of the relative error (weights 1/time^2), so that every message size counts
+    alike: an unweighted fit is ruled by the 4 MiB point, which a shaped link (tc tbf) and TCP's
+    congestion control slow down more than the sizes a step sends (on a 1 Gbit/s link it gave
+    0.57 Gbit/s and a +70% error, this fit 1.08 Gbit/s and -4%)."""
     xs = [2 * (ranks - 1) / ranks * p["bytes"] for p in sweep]
     ys = [p["seconds"] for p in sweep]
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    weights = [1 / y ** 2 for y in ys]
+    total = sum(weights)
+    mean_x = sum(w * x for w, x in zip(weights, xs)) / total
+    mean_y = sum(w * y for w, y in zip(weights, ys)) / total
+    slope = sum(w * (x - mean_x) * (y - mean_y) for w, x, y in zip(weights, xs, ys)) \
+        / sum(w * (x - mean_x) ** 2 for w, x in zip(weights, xs))
     intercept = mean_y - slope * mean_x
     return max(intercept, 0.0) / (2 * (ranks - 1)), 1 / slope
 
@@ -281,7 +295,8 @@ def write_report(out_dir, plots=True):
     with open(os.path.join(out_dir, "aggregate.json"), "w") as handle:
         json.dump({"points": table, "model": model}, handle, indent=2)
     lines = [f"# Scaling report: {os.path.basename(os.path.abspath(out_dir))}", "",
-             f"Medians of {max(p['repeats'] for p in table)} runs per point; {rows[0]['epochs']} epochs a run. "
+             f"Medians of {max(p['repeats'] for p in table)} runs per point; {rows[0]['epochs']} epochs a run; "
+             f"link rate (as the launcher declared it): {', '.join(sorted({r['network_link_rate'] for r in rows}))}. "
              "Speed-up and efficiency against each mode's 1-rank point (samples per second). "
              "Ranks marked oversubscribed share cores, so they measure contention, not scaling.", "",
              markdown_table(table), ""]
@@ -297,7 +312,8 @@ def write_report(out_dir, plots=True):
                   f"Allreduce fitted on {model['fitted_on_ranks']} ranks (4 B to 4 MiB): latency "
                   f"{model['latency_seconds'] * 1e6:.2f} us, bandwidth {model['bandwidth_bytes_per_second'] / 1e9:.2f} GB/s. "
                   f"Compute per step (1 rank): {model['compute_seconds_per_step'] * 1e3:.3f} ms; "
-                  f"gradient message {model['message_bytes']:,} bytes. Ring allreduce: "
+                  f"gradient message {model['message_bytes']:,} bytes (float32, uncompressed: for --compression "
+                  "see scripts/network-compare.sh). Ring allreduce: "
                   "2(P-1)/P x bytes / bandwidth + 2(P-1) x latency.", ""]
         error = model["prediction_error"]
         if error:
