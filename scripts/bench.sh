@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The performance benchmark: in one run, with medians of REPEATS repetitions, measures the
 # sgemm floor of an epoch, the trainer's seconds per epoch at -np 1 and -np 2 (the default
-# shared-memory sum, --allreduce mpi, --overlap, --compress-gradients), the Swift allreduce
+# shared-memory sum, --allreduce mpi, --overlap, --compression bf16), the Swift allreduce
 # against a raw C MPI_Allreduce, the
 # 2-rank weak-scaling efficiency, the allreduce share of a step, peak RSS per rank and heap
 # allocations per step; prints a table and writes results/bench.json.
@@ -41,7 +41,7 @@ for repeat in $(seq 1 "$REPEATS"); do
   train_run "np2-$repeat" 2
   train_run "np2-mpi-$repeat" 2 --allreduce mpi
   train_run "np2-overlap-$repeat" 2 --overlap
-  train_run "np2-compress-$repeat" 2 --compress-gradients
+  train_run "np2-compress-$repeat" 2 --compression bf16
 done
 
 say "allreduce: Swift layer against raw C MPI_Allreduce, 2 ranks"

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test(arguments: [(2, [String]()), (3, []), (4, []), (3, ["--allreduce", "mpi"]), (3, ["--overlap"]),
-                      (3, ["--compress-gradients"]), (3, ["--overlap", "--compress-gradients", "--preset", "improved"])])
+                      (3, ["--compression", "bf16"]), (3, ["--overlap", "--compression", "bf16", "--preset", "improved"])])
     func parametersAreBitIdenticalOnAllRanks(ranks: Int, options: [String]) throws {
         let directory = try MPIJob.temporaryDirectory("params")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -41,7 +41,7 @@ import Testing
     /// must change it only a little.
     @Test func allreduceMethodsAgreeAndCompressionStaysClose() throws {
         var runs: [[Float]] = []
-        for options in [["--allreduce", "mpi"], ["--overlap"], ["--compress-gradients"], ["--allreduce", "shared-memory"]] {
+        for options in [["--allreduce", "mpi"], ["--overlap"], ["--compression", "bf16"], ["--allreduce", "shared-memory"]] {
             let directory = try MPIJob.temporaryDirectory("overlap")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let outcome = try MPIJob.run(ranks: 2, [
