@@ -33,14 +33,10 @@ public final class SharedMemoryAllReducer {
     ///
     /// - Throws: `MPIError` if an MPI call fails.
     public static func make(communicator: Communicator, count: Int) throws -> SharedMemoryAllReducer? {
-        var node: MPI_Comm? = nil
-        let key = try mpiCount(communicator.rank, call: "MPI_Comm_split_type")
-        try checkMPI(
-            "MPI_Comm_split_type",
-            MPI_Comm_split_type(communicator.handle, cmpi_comm_type_shared(), key, cmpi_info_null(), &node))
-        var nodeSize: Int32 = 0, nodeRank: Int32 = 0
-        try checkMPI("MPI_Comm_size", MPI_Comm_size(node, &nodeSize))
-        try checkMPI("MPI_Comm_rank", MPI_Comm_rank(node, &nodeRank))
+        let group = try communicator.splitByNode()
+        var node = group.handle
+        let (nodeSize, nodeRank) = (group.size, group.rank)
+        let key = try mpiCount(communicator.rank, call: "MPI_Comm_split")
         // Every node must hold the same number of ranks (equal chunks), and more than one.
         var sizes = [nodeSize, -nodeSize]
         try communicator.allReduce(&sizes, .max)

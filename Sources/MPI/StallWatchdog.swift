@@ -20,13 +20,9 @@ public final class StallWatchdog {
     ///
     /// - Throws: `MPIError` if the board's communicator or window cannot be made.
     public init(seconds: Double, communicator: Communicator) throws {
-        let key = try mpiCount(communicator.rank, call: "MPI_Comm_split_type")
-        try checkMPI(
-            "MPI_Comm_split_type",
-            MPI_Comm_split_type(communicator.handle, cmpi_comm_type_shared(), key, cmpi_info_null(), &nodeCommunicator))
-        var nodeSize: Int32 = 0, nodeRank: Int32 = 0
-        try checkMPI("MPI_Comm_size", MPI_Comm_size(nodeCommunicator, &nodeSize))
-        try checkMPI("MPI_Comm_rank", MPI_Comm_rank(nodeCommunicator, &nodeRank))
+        let node = try communicator.splitByNode()
+        nodeCommunicator = node.handle
+        let (nodeSize, nodeRank) = (node.size, node.rank)
         let slotBytes = cmpi_watchdog_board_slot_bytes()
         var base: UnsafeMutableRawPointer? = nil
         try checkMPI(
@@ -41,9 +37,10 @@ public final class StallWatchdog {
         try checkMPI("MPI_Win_shared_query", MPI_Win_shared_query(window, 0, &firstBytes, &unit, &first))
         guard let first else { throw MPIError(call: "MPI_Win_shared_query", usage: "no board slot for node rank 0") }
         cmpi_watchdog_set_board(first, nodeSize, nodeRank, Int(nodeSize) == communicator.size ? 1 : 0)
-        cmpi_watchdog_register(key)
+        let worldRank = try mpiCount(communicator.rank, call: "cmpi_watchdog_start")
+        cmpi_watchdog_register(worldRank)
         try checkMPI("MPI_Barrier", MPI_Barrier(nodeCommunicator))  // every slot registered
-        _ = cmpi_watchdog_start(seconds, key)
+        _ = cmpi_watchdog_start(seconds, worldRank)
     }
 
     /// Records that the loop reached `epoch`, `step`.
