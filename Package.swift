@@ -1,22 +1,36 @@
 // swift-tools-version:5.10
-// mnist-mpi: a data-parallel MLP trainer for MNIST in Swift on MPI (OpenMPI + OpenBLAS).
+// mnist-mpi: a data-parallel MLP trainer for MNIST in Swift on MPI (Open MPI or MPICH, OpenBLAS),
+// and SwiftMPI, its MPI layer, as a library other packages can use.
+import Foundation
 import PackageDescription
+
+/// The MPI implementation to build against: MPI=openmpi (default, Debian's libopenmpi-dev) or
+/// MPI=mpich (libmpich-dev). Build each into its own folder: scripts/lib/setup.sh uses
+/// .build for Open MPI and .build-mpich for MPICH.
+let mpi = ProcessInfo.processInfo.environment["MPI"] ?? "openmpi"
+let mpich = mpi == "mpich"
 
 let package = Package(
     name: "mnist-mpi",
     products: [
         .executable(name: "mnist-mpi", targets: ["mnist-mpi"]),
+        // The MPI layer for other Swift packages: communicators, collectives, shared-memory
+        // windows, checked errors (DocC: swift package generate-documentation --target SwiftMPI).
+        .library(name: "SwiftMPI", targets: ["SwiftMPI"]),
+        // An allreduce ping that uses only SwiftMPI: mpirun -np 2 .build/release/mpi-ping
+        .executable(name: "mpi-ping", targets: ["mpi-ping"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally, it replays inputs.
         .executable(name: "mnist-mpi-fuzz", targets: ["mnist-mpi-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // MARK: - System libraries (found through pkg-config, never absolute paths)
         .systemLibrary(
-            name: "CMPI", pkgConfig: "ompi-c",
-            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+            name: "CMPI", pkgConfig: mpich ? "mpich" : "ompi-c",
+            providers: [.apt(mpich ? ["libmpich-dev", "mpich"] : ["libopenmpi-dev", "openmpi-bin"])]),
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
@@ -24,7 +38,7 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
-        // C beside OpenMPI: the bfloat16 sum MPI_Op and a plain C allreduce timer.
+        // C beside MPI: the bfloat16 sum MPI_Op, a plain C allreduce timer, the stall watchdog.
         .target(name: "CMPIExtras", dependencies: ["CMPI"]),
         // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
         .target(name: "CStopSignal"),
@@ -32,31 +46,37 @@ let package = Package(
         .target(name: "CFloatControl"),
 
         // MARK: - Libraries
-        // Only MPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of MPI;
-        // only Training joins model, data and communicator.
-        .target(name: "MPI", dependencies: ["CMPI", "CMPIExtras"]),
+        // Only SwiftMPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of
+        // MPI; only Training joins model, data and communicator. MPICH's handles are integers
+        // where Open MPI's are pointers: SwiftMPI's MPIHandles.swift chooses by the MPICH flag.
+        .target(
+            name: "SwiftMPI", dependencies: ["CMPI", "CMPIExtras"],
+            swiftSettings: mpich ? [.define("MPICH")] : []),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         // What a run writes and prints: the logger, the live line, metrics and summary files,
         // TensorBoard event files and the timeline (no MPI, no model).
         .target(name: "RunOutput"),
-        .target(name: "Training", dependencies: ["MPI", "NeuralNet", "MNISTData", "RunOutput", "CStopSignal"]),
+        .target(name: "Training", dependencies: ["SwiftMPI", "NeuralNet", "MNISTData", "RunOutput", "CStopSignal"]),
         // The collective self-test and the micro-benchmarks (sgemm floor, allreduce timings).
-        .target(name: "Diagnostics", dependencies: ["MPI", "NeuralNet"]),
+        .target(name: "Diagnostics", dependencies: ["SwiftMPI", "NeuralNet"]),
 
         // MARK: - Command-line tool (parsing only)
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "Training", "RunOutput", "Diagnostics", "MPI", "NeuralNet",
+                "Training", "RunOutput", "Diagnostics", "SwiftMPI", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // The IDX reader, the checkpoint decoder and the options' validation as libFuzzer targets.
         .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet", "MNISTData"]),
 
+        // The library's example: an allreduce ping using SwiftMPI alone.
+        .executableTarget(name: "mpi-ping", dependencies: ["SwiftMPI"], path: "Examples/mpi-ping"),
+
         // MARK: - Tests (Swift Testing)
-        .testTarget(name: "MPITests", dependencies: ["MPI"]),
+        .testTarget(name: "MPITests", dependencies: ["SwiftMPI"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),

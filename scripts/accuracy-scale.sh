@@ -42,7 +42,7 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
   build release
   scripts/fetch-mnist.sh "$DATA_DIR"
 fi
-BIN=${BIN:-.build/release/mnist-mpi}
+BIN=${BIN:-$RELEASE_BIN}
 mkdir -p "$OUT"
 
 # The options of recipe $1 for preset $2.

@@ -36,7 +36,7 @@ for threads in 1 2; do
     > "$WORK/tensorflow-$threads.json"
 done
 kernel() {  # the OpenBLAS kernel this environment selects
-  OPENBLAS_VERBOSE=2 .build/release/mnist-mpi bench floor --steps 1 --repeat 1 2>&1 | sed -n 's/^Core: //p' | head -n1
+  OPENBLAS_VERBOSE=2 "$RELEASE_BIN" bench floor --steps 1 --repeat 1 2>&1 | sed -n 's/^Core: //p' | head -n1
 }
 variants=(configured)
 [ -n "${OPENBLAS_CORETYPE:-}" ] && variants+=(native)
@@ -49,7 +49,7 @@ for variant in "${variants[@]}"; do
   "${unset_blas[@]}" bash -c "$(declare -f kernel); kernel" > "$WORK/kernel-$variant.txt"
   for ranks in 1 2; do
     say "mnist-mpi, $ranks rank(s), $EPOCHS epochs, OpenBLAS kernel $(cat "$WORK/kernel-$variant.txt")"
-    "${unset_blas[@]}" bash -c "source scripts/lib/setup.sh; run_mpi $ranks .build/release/mnist-mpi train \
+    "${unset_blas[@]}" bash -c "source scripts/lib/setup.sh; run_mpi $ranks $RELEASE_BIN train \
       --data '$DATA_DIR' --epochs $EPOCHS --eval-every 0 --log-every 1000 \
       --metrics '$WORK/mnist-mpi-$variant-$ranks.jsonl' --summary '$WORK/mnist-mpi-$variant-$ranks.json'" > /dev/null
   done

@@ -17,7 +17,7 @@ EPOCHS=${EPOCHS:-3}
 DATA_DIR=${DATA_DIR:-data/mnist}
 OUT=${OUT:-results/bench.json}
 WORK=.build/bench
-BIN=.build/release/mnist-mpi
+BIN=$RELEASE_BIN
 
 ensure_swift
 ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gcc

@@ -38,7 +38,7 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
   build release
   scripts/fetch-mnist.sh "$DATA_DIR"
 fi
-BIN=$PWD/.build/release/mnist-mpi
+BIN=$PWD/$RELEASE_BIN
 DATA=$(cd "$DATA_DIR" && pwd)
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -45,7 +45,7 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
 fi
 mkdir -p "$OUT"
 rm -f "$OUT/runs.csv"
-BIN=${BIN:-.build/release/mnist-mpi}
+BIN=${BIN:-$RELEASE_BIN}
 
 launch() {  # ranks args...
   if [ -n "$LAUNCH" ]; then "$LAUNCH" "$@"; else run_mpi "$@"; fi

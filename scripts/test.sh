@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Set-up as scripts/train.sh, then every test: the unit tests and the multi-rank tests
-# (which launch mpirun -np 2 and -np 3 on the release binary) through `swift test`.
+# (which launch mpirun -np 2 and -np 3 on the release binary) through `swift test`, and the
+# MPICH checks (scripts/mpich-test.sh). MPI=mpich scripts/test.sh runs the MPICH checks alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
 source scripts/lib/setup.sh
+
+# MPI=mpich: the MPICH checks alone (the Swift suite's launch-behaviour tests are Open MPI's).
+if [ "$MPI" = mpich ]; then
+  exec scripts/mpich-test.sh
+fi
 
 DATA_DIR=${DATA_DIR:-data/mnist}
 FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
@@ -21,6 +27,9 @@ export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA
 say "static checks: docker-compose config -q, shellcheck"
 docker-compose -f docker-compose.yml config -q
 shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
+say "SwiftMPI's DocC documentation builds without warnings (swift package generate-documentation --target SwiftMPI)"
+swift package generate-documentation --target SwiftMPI > .build/docc.log 2>&1 || { cat .build/docc.log >&2; die "DocC failed"; }
+if grep -iE "warning|error" .build/docc.log >&2; then die "DocC warned about SwiftMPI's documentation (above)"; fi
 
 say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
 if [ "$(id -u)" -eq 0 ]; then
@@ -48,6 +57,13 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "--tensorboard and --timeline read by TensorBoard, its HTTP API and Perfetto UI (scripts/observability/observability-test.sh)"
 DATA_DIR=$DATA_DIR scripts/observability/observability-test.sh
+
+if [ "${SKIP_MPICH:-0}" = 1 ]; then
+  say "SKIPPED: the MPICH checks (SKIP_MPICH=1)"
+else
+  say "the same package against MPICH: build, MPI tests, selftest on 2 and 3 ranks, trainings on 2 and 3 ranks (scripts/mpich-test.sh)"
+  (unset MPI; MPI=mpich DATA_DIR=$DATA_DIR scripts/mpich-test.sh)
+fi
 
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling

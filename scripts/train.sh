@@ -5,6 +5,7 @@
 #   scripts/train.sh                      # seed preset, 30 epochs, all cores
 #   scripts/train.sh -np 4 --epochs 3     # 4 ranks (oversubscribed on 2 cores)
 #   scripts/train.sh --preset improved --dataset fashion-mnist
+#   MPI=mpich scripts/train.sh            # built against MPICH (.build-mpich), launched by mpiexec.mpich
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
@@ -33,4 +34,4 @@ say "training on $NP ranks"
 # Under mpirun a rank's stdout is a pipe, so tell rank 0 whether a terminal is watching.
 progress=never
 [ -t 1 ] && progress=always
-run_mpi "$NP" .build/release/mnist-mpi train --data "$DATA_DIR" --progress "$progress" ${args[@]+"${args[@]}"}
+run_mpi "$NP" "$RELEASE_BIN" train --data "$DATA_DIR" --progress "$progress" ${args[@]+"${args[@]}"}

@@ -1,4 +1,4 @@
-import MPI
+import SwiftMPI
 import NeuralNet
 
 /// Allreduce timings of the current launch: the Swift layer against a plain C loop of

@@ -1,4 +1,4 @@
-import MPI
+import SwiftMPI
 
 /// Checks that the collectives of the current launch give exact results, like
 /// `horovodrun --check-build` for a cluster: values are small integers, which sums of floats

@@ -1,4 +1,4 @@
-import MPI
+import SwiftMPI
 import NeuralNet
 
 /// The compute each gradient compression adds to a step, on one thread, without any transfer:

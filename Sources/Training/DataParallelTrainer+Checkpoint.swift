@@ -1,5 +1,5 @@
 import CStopSignal
-import MPI
+import SwiftMPI
 import NeuralNet
 
 extension DataParallelTrainer {

@@ -1,5 +1,5 @@
 import Foundation
-import MPI
+import SwiftMPI
 import RunOutput
 
 /// The TensorBoard curves rank 0 writes (`--tensorboard`).

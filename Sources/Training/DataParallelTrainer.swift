@@ -1,5 +1,5 @@
 import MNISTData
-import MPI
+import SwiftMPI
 import NeuralNet
 import RunOutput
 

@@ -1,4 +1,4 @@
-import MPI
+import SwiftMPI
 import NeuralNet
 
 /// Sums the gradients (and a few control values) over all ranks once per step.

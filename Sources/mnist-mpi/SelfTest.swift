@@ -1,7 +1,7 @@
 import ArgumentParser
 import Diagnostics
 import Foundation
-import MPI
+import SwiftMPI
 import RunOutput
 import Training
 

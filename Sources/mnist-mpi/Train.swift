@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MPI
+import SwiftMPI
 import NeuralNet
 import RunOutput
 import Training
@@ -233,7 +233,10 @@ struct Train: ParsableCommand {
             // Under mpirun a rank's stdout is a pseudo-terminal even when mpirun's output goes
             // to a file, so auto draws only in a run without mpirun; scripts/train.sh passes
             // always when a terminal watches it.
-            let underLauncher = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
+            // Open MPI's mpirun, MPICH's hydra and Slurm's srun each leave their mark.
+            let environment = ProcessInfo.processInfo.environment
+            let underLauncher = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_PROCID"]
+                .contains { environment[$0] != nil }
             let live = progress == .always
                 || (progress == .auto && !underLauncher && Logger.stdoutIsTerminal)
             let logger = Logger(isPrinting: communicator.isRoot, showsLiveLine: live)

@@ -1,5 +1,5 @@
 import Testing
-@testable import MPI
+@testable import SwiftMPI
 
 /// The MPI layer in a singleton world (this test process, size 1). MPI calls are serialized:
 /// MPI is initialised at the FUNNELED thread level.
@@ -49,6 +49,7 @@ import Testing
         let error = try #require(throws: MPIError.self) { try world.broadcast(&values, root: 5) }
         #expect(error.call == "MPI_Bcast")
         #expect(error.code != 0)
+        #expect(error.errorClass == .root, "\(error.errorClass)")
         #expect(!error.message.isEmpty)
         #expect(error.description.contains("MPI_Bcast"))
     }
@@ -59,6 +60,7 @@ import Testing
         let tooLarge = try #require(throws: MPIError.self) { try mpiCount(Int(Int32.max) + 1, call: "MPI_Allreduce") }
         #expect(tooLarge.call == "MPI_Allreduce" && tooLarge.message.contains("2147483648"))
         #expect(throws: MPIError.self) { try mpiCount(-1, call: "MPI_Bcast") }
+        #expect(tooLarge.errorClass == .usage)
         // A negative root reaches MPI as an error named by its call, not a trap.
         var values: [Float] = [1]
         let negativeRoot = try #require(throws: MPIError.self) { try world.broadcast(&values, root: -3) }

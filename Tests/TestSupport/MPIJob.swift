@@ -27,6 +27,16 @@ public struct MPIJob {
         return FileManager.default.currentDirectoryPath + "/.build/debug/mnist-mpi"
     }
 
+    /// Open MPI's launcher by its own name where Debian's alternatives also offer MPICH's
+    /// (`mpirun.openmpi`), else `mpirun`: these tests depend on Open MPI's launch behaviour.
+    static var openMPILauncher: String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        let named = path.split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/mpirun.openmpi")
+        }
+        return named ? "mpirun.openmpi" : "mpirun"
+    }
+
     /// The real MNIST folder: $MNIST_TEST_DATA, $MNIST_DIR or data/mnist.
     public static var mnistDirectory: String {
         let environment = ProcessInfo.processInfo.environment
@@ -71,7 +81,7 @@ public struct MPIJob {
 
     /// Starts `mpirun` with the test settings and then `apps` (rank counts, programs, arguments).
     private static func start(launching apps: [String], user: String?) throws -> Running {
-        let launch = ["mpirun", "--quiet", "--oversubscribe", "--bind-to", "none"] + apps
+        let launch = [openMPILauncher, "--quiet", "--oversubscribe", "--bind-to", "none"] + apps
         // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
         // that would make the child mpirun think it is part of this process's job.
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in

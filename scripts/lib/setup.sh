@@ -2,12 +2,33 @@
 # Shared set-up for scripts/train.sh and scripts/test.sh: system packages, build, mpirun.
 # Source it from the repository root; it defines functions and changes nothing by itself.
 
-# System packages the build and the runs need (Debian/Ubuntu names).
-# shellcheck disable=SC2034  # read by the scripts that source this file
-SYSTEM_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config)
-
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The MPI implementation: MPI=openmpi (default) or MPI=mpich. Each has its Debian packages, its
+# own build folder (both can be installed and built at once) and its own launcher, named
+# explicitly: Debian's alternatives decide what a bare `mpirun` is.
+MPI=${MPI:-openmpi}
+case $MPI in
+  openmpi) MPI_PACKAGES=(libopenmpi-dev openmpi-bin); BUILD_DIR=.build ;;
+  mpich) MPI_PACKAGES=(libmpich-dev mpich); BUILD_DIR=.build-mpich ;;
+  *) die "MPI=$MPI: choose openmpi (the default) or mpich" ;;
+esac
+export MPI
+# shellcheck disable=SC2034  # read by the scripts that source this file
+export RELEASE_BIN=$BUILD_DIR/release/mnist-mpi
+
+# System packages the build and the runs need (Debian/Ubuntu names).
+# shellcheck disable=SC2034  # read by the scripts that source this file
+SYSTEM_PACKAGES=("${MPI_PACKAGES[@]}" libopenblas-dev zlib1g-dev pkg-config)
+
+# The launcher of the chosen implementation.
+mpi_launcher() {
+  case $MPI in
+    mpich) echo mpiexec.mpich ;;
+    *) if command -v mpirun.openmpi >/dev/null; then echo mpirun.openmpi; else echo mpirun; fi ;;
+  esac
+}
 
 # Installs whatever of the named packages dpkg does not list as installed.
 ensure_packages() {
@@ -44,10 +65,30 @@ build() {
     toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
     [ -x "$toolchain/ld.lld" ] && flags+=(-Xswiftc -use-ld=lld)
   fi
-  say "swift build -c $configuration ${flags[*]}"
+  [ "$BUILD_DIR" = .build ] || flags+=(--scratch-path "$BUILD_DIR")
+  use_mpi_pkgconfig
+  say "MPI=$MPI swift build -c $configuration ${flags[*]}"
   # Progress lines dropped; pipefail keeps swift build's status.
   swift build -c "$configuration" "${flags[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } \
     || die "swift build -c $configuration ${flags[*]} failed (see above)"
+}
+
+# MPICH's pkg-config file carries a linker-only flag (-Wl,-z,relro) that SwiftPM refuses with a
+# warning on every build; a copy without it in the build folder goes first on PKG_CONFIG_PATH.
+use_mpi_pkgconfig() {
+  [ "$MPI" = mpich ] || return 0
+  local folder=$PWD/$BUILD_DIR/pkgconfig
+  case ":${PKG_CONFIG_PATH:-}:" in *":$folder:"*) return 0 ;; esac  # done already
+  mkdir -p "$folder"
+  {
+    echo "Name: mpich"
+    echo "Description: MPICH, its flags for SwiftPM (written by scripts/lib/setup.sh)"
+    echo "Version: $(pkg-config --modversion mpich)"
+    echo "Cflags: $(pkg-config --cflags mpich)"
+    echo "Libs: $(pkg-config --libs mpich | sed 's/-Wl,[^ ]*//g')"
+  } > "$folder/mpich.pc"
+  grep -q '^Cflags: -I' "$folder/mpich.pc" || die "pkg-config knows no mpich: install libmpich-dev"
+  export PKG_CONFIG_PATH=$folder${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 }
 
 # OpenMPI refuses to run as root unless told; containers and CI run as root.
@@ -68,10 +109,18 @@ run_mpi() {
     placement=(--oversubscribe --bind-to none)
   fi
   allow_mpi_as_root
-  # --quiet keeps mpirun's banners out: the trainer prints its own one-line errors. A rank
-  # killed from outside prints nothing, so say so here.
-  local status=0
-  mpirun --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@" || status=$?
+  local status=0 launcher
+  launcher=$(mpi_launcher)
+  if [ "$MPI" = mpich ]; then
+    # Hydra: -bind-to core|none, -genv for the environment (it oversubscribes as asked).
+    local binding=core
+    [ "$ranks" -le "$cores" ] || binding=none
+    "$launcher" -n "$ranks" -bind-to "$binding" -genv OPENBLAS_NUM_THREADS 1 "$@" || status=$?
+  else
+    # --quiet keeps mpirun's banners out: the trainer prints its own one-line errors. A rank
+    # killed from outside prints nothing, so say so below.
+    "$launcher" --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@" || status=$?
+  fi
   if [ "$status" -ge 128 ]; then
     printf 'error: the job ended by signal %d (a rank was killed or mpirun was stopped); with --checkpoint, continue with --resume\n' \
       "$((status - 128))" >&2

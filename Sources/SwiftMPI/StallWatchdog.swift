@@ -11,8 +11,8 @@ import CMPIExtras
 /// 0.5 s, so the lowest waiting rank speaks first) it prints one line naming the epoch, the step
 /// and the ranks of its node that did not arrive, and calls `MPI_Abort`, which ends every rank.
 public final class StallWatchdog {
-    private var window: MPI_Win?
-    private var nodeCommunicator: MPI_Comm?
+    private var window: WindowHandle = cmpi_win_null()
+    private var nodeCommunicator: CommHandle = cmpi_comm_null()
     private var isOpen = true
 
     /// Starts watching with a limit of `seconds`. Collective: every rank calls it (it makes the

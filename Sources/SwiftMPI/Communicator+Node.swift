@@ -5,7 +5,7 @@ extension Communicator {
     /// `MPI_COMM_TYPE_SHARED`, ordered by rank). Collective. The caller frees `handle` with
     /// `MPI_Comm_free`.
     struct NodeGroup {
-        var handle: MPI_Comm?
+        var handle: CommHandle
         /// Ranks on this node, and this rank's place among them.
         let size: Int32
         let rank: Int32
@@ -15,7 +15,7 @@ extension Communicator {
     ///
     /// - Throws: `MPIError` if the split or reading its size and rank fails.
     func splitByNode() throws -> NodeGroup {
-        var node: MPI_Comm? = nil
+        var node: CommHandle = cmpi_comm_null()
         let key = try mpiCount(rank, call: "MPI_Comm_split_type")
         try checkMPI(
             "MPI_Comm_split_type", MPI_Comm_split_type(handle, cmpi_comm_type_shared(), key, cmpi_info_null(), &node))

@@ -9,6 +9,7 @@ public enum BFloat16Codec {
     /// - Parameters:
     ///   - from: `[count]` floats.
     ///   - to: `[count]` bfloat16 bit patterns.
+    ///   - count: how many values.
     public static func encode(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<UInt16>, count: Int) {
         cmpi_float_to_bf16(from, to, Int64(count))
     }
@@ -18,6 +19,7 @@ public enum BFloat16Codec {
     /// - Parameters:
     ///   - from: `[count]` bfloat16 bit patterns.
     ///   - to: `[count]` floats.
+    ///   - count: how many values.
     public static func decode(_ from: UnsafePointer<UInt16>, into to: UnsafeMutablePointer<Float>, count: Int) {
         cmpi_bf16_to_float(from, to, Int64(count))
     }
@@ -42,7 +44,7 @@ extension Communicator {
     ///
     /// - Returns: the request to `wait()` on; the buffer must stay untouched until then.
     public func startAllReduceSumBFloat16(_ bits: UnsafeMutableBufferPointer<UInt16>) throws -> Request {
-        var request: MPI_Request? = cmpi_request_null()
+        var request: RequestHandle = cmpi_request_null()
         guard bits.count > 0, let base = bits.baseAddress else { return Request(handle: request) }
         try checkMPI(
             "MPI_Iallreduce",
@@ -68,7 +70,14 @@ extension Communicator {
     }
 
     private func bf16Sum() throws -> MPI_Op {
-        guard let op = cmpi_bf16_sum_op(), op != cmpi_op_null() else {
+        #if MPICH
+        let op = cmpi_bf16_sum_op()
+        #else
+        guard let op = cmpi_bf16_sum_op() else {
+            throw MPIError(call: "MPI_Op_create", usage: "cannot create the bfloat16 sum")
+        }
+        #endif
+        guard op != cmpi_op_null() else {
             throw MPIError(call: "MPI_Op_create", usage: "cannot create the bfloat16 sum")
         }
         return op

@@ -18,10 +18,10 @@ public final class SharedMemoryAllReducer {
     public let nodeCount: Int
     /// Ranks on each node.
     public let ranksPerNode: Int
-    private var window: MPI_Win?
-    private var nodeCommunicator: MPI_Comm?
+    private var window: WindowHandle
+    private var nodeCommunicator: CommHandle
     /// The ranks of equal node rank, one per node (nil on a single node).
-    private var crossCommunicator: MPI_Comm?
+    private var crossCommunicator: CommHandle
     /// Every rank's segment on this node, by node rank.
     private let segments: [UnsafeMutablePointer<Float>]
     /// The chunk of elements this rank sums.
@@ -46,7 +46,7 @@ public final class SharedMemoryAllReducer {
             return nil
         }
         let nodes = communicator.size / Int(nodeSize)
-        var cross: MPI_Comm? = nil
+        var cross: CommHandle = cmpi_comm_null()
         if nodes > 1 {
             try checkMPI(
                 "MPI_Comm_split", MPI_Comm_split(communicator.handle, nodeRank, key, &cross))
@@ -55,13 +55,13 @@ public final class SharedMemoryAllReducer {
             node: node, cross: cross, nodes: nodes, size: Int(nodeSize), rank: Int(nodeRank), count: count)
     }
 
-    private init(node: MPI_Comm?, cross: MPI_Comm?, nodes: Int, size: Int, rank: Int, count: Int) throws {
+    private init(node: CommHandle, cross: CommHandle, nodes: Int, size: Int, rank: Int, count: Int) throws {
         nodeCommunicator = node
         crossCommunicator = cross
         nodeCount = nodes
         ranksPerNode = size
         var base: UnsafeMutableRawPointer? = nil
-        var window: MPI_Win? = nil
+        var window: WindowHandle = cmpi_win_null()
         // Segments are contiguous; a size rounded up to 64 bytes keeps each one cache-line
         // (and SIMD) aligned.
         let (paddedBytes, overflow) = ((max(count, 1) + 15) / 16 * 16).multipliedReportingOverflow(
@@ -113,7 +113,7 @@ public final class SharedMemoryAllReducer {
             add(segments[peer] + chunk.lowerBound, into: first, count: length)
         }
         // ... with the other nodes' sums of the same chunk ...
-        if let crossCommunicator, length > 0 {
+        if crossCommunicator != cmpi_comm_null(), length > 0 {
             try checkMPI(
                 "MPI_Allreduce",
                 MPI_Allreduce(
@@ -134,7 +134,7 @@ public final class SharedMemoryAllReducer {
         try checkMPI("MPI_Win_unlock_all", MPI_Win_unlock_all(window))
         try checkMPI("MPI_Win_free", MPI_Win_free(&window))
         try checkMPI("MPI_Comm_free", MPI_Comm_free(&nodeCommunicator))
-        if crossCommunicator != nil { try checkMPI("MPI_Comm_free", MPI_Comm_free(&crossCommunicator)) }
+        if crossCommunicator != cmpi_comm_null() { try checkMPI("MPI_Comm_free", MPI_Comm_free(&crossCommunicator)) }
     }
 
     /// The MPI-3 unified-memory pattern: make my stores visible, meet the node, see theirs.

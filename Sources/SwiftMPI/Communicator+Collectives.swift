@@ -62,7 +62,7 @@ extension Communicator {
         guard operation != .average else {
             throw MPIError(call: "MPI_Iallreduce", usage: "average is not supported nonblocking")
         }
-        var request: MPI_Request? = cmpi_request_null()
+        var request: RequestHandle = cmpi_request_null()
         guard buffer.count > 0, let base = buffer.baseAddress else { return Request(handle: request) }
         let count = try mpiCount(buffer.count, call: "MPI_Iallreduce")
         try checkMPI(

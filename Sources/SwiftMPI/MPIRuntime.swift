@@ -55,6 +55,20 @@ public enum MPIRuntime {
         }
     }
 
+    /// The MPI library's own name and version (`MPI_Get_library_version`, up to the first line
+    /// break or comma), e.g. "Open MPI v4.1.4" or "MPICH Version: 4.0.2"; callable before
+    /// `initialize()`.
+    public static var libraryVersion: String {
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
+        var length: Int32 = 0
+        guard MPI_Get_library_version(&buffer, &length) == cmpi_success() else { return "unknown MPI" }
+        let text = String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4"; "MPICH Version:\t4.0.2\n..." -> "MPICH Version: 4.0.2".
+        let firstLine = (text.split(separator: "\n").first ?? Substring(text)).split(separator: ",").first ?? ""
+        let words = firstLine.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        return words.isEmpty ? "unknown MPI" : words.joined(separator: " ")
+    }
+
     /// Finalises MPI if it was initialised and not yet finalised.
     ///
     /// - Throws: `MPIError` if `MPI_Finalize` fails.

@@ -2,7 +2,7 @@ import CMPI
 
 /// A nonblocking operation in flight (`MPI_Request`).
 public struct Request {
-    var handle: MPI_Request?
+    var handle: RequestHandle
 
     /// Drives progress and tells whether the operation has completed (`MPI_Test`).
     ///
