@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "network namespaces need root: run as root"
+[ "$MPI" = openmpi ] || die "MPI=$MPI: the namespace hosts are launched by Open MPI's mpirun (scripts/cluster/mpirun-hosts.sh); run without MPI=mpich"
 OUT=${RESULTS_DIR:-results}/$NAME
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
   ensure_swift
