@@ -29,7 +29,7 @@ docker-compose -f docker-compose.yml config -q
 shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
 say "SwiftMPI's DocC documentation builds without warnings (swift package generate-documentation --target SwiftMPI)"
 swift package generate-documentation --target SwiftMPI > .build/docc.log 2>&1 || { cat .build/docc.log >&2; die "DocC failed"; }
-if grep -iE "warning|error" .build/docc.log >&2; then die "DocC warned about SwiftMPI's documentation (above)"; fi
+if grep -E "(^|: )(warning|error):" .build/docc.log >&2; then die "DocC warned about SwiftMPI's documentation (above)"; fi
 
 say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
 if [ "$(id -u)" -eq 0 ]; then
