@@ -4,7 +4,8 @@
 # shared-memory sum, --allreduce mpi, --overlap, --compression bf16), the Swift allreduce
 # against a raw C MPI_Allreduce, the
 # 2-rank weak-scaling efficiency, the allreduce share of a step, peak RSS per rank and heap
-# allocations per step; prints a table and writes results/bench.json.
+# allocations per step; prints a table and writes results/bench.json. Framework ratios come
+# only from scripts/bench-frameworks.sh, run on the same machine.
 #   scripts/bench.sh                 # about 3 minutes here
 #   REPEATS=5 EPOCHS=4 scripts/bench.sh
 set -euo pipefail
