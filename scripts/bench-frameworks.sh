@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Side by side in one run: the original TensorFlow 1 program's model (tf.compat.v1 graph mode,
 # TensorFlow from PyPI's tensorflow-cpu, in a virtual environment under .build/) on 1 and 2
-# threads, and mnist-mpi on 1 and 2 ranks, the seed configuration, median seconds per epoch.
+# threads; the same model in PyTorch eager on 1 and 2 threads, in float32 and with bfloat16
+# autocast (mixed precision as users run it), and under DistributedDataParallel (gloo, 2
+# processes of 1 thread, batch 100 each); and mnist-mpi on 1 and 2 ranks; the seed
+# configuration, median seconds per epoch, and each run's ratio to mnist-mpi's best.
 # Where OPENBLAS_CORETYPE pins OpenBLAS to an older kernel (as on this project's machines),
 # mnist-mpi also runs with it unset for that command alone, since TensorFlow's oneDNN uses the
 # CPU's own vector width; the report names the OpenBLAS kernel of each run.
-# Not part of scripts/test.sh (it downloads ~270 MB once).
+# Not part of scripts/test.sh: it downloads ~270 MB (TensorFlow) and ~5 GB (PyPI's Linux torch
+# wheel brings its CUDA wheels; 82 s here) into .build/frameworks-venv once.
 #   scripts/bench-frameworks.sh            # EPOCHS=3 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +27,12 @@ ensure_packages "${SYSTEM_PACKAGES[@]}" python3
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
 if [ ! -x "$VENV/bin/python" ]; then
-  say "making $VENV with tensorflow-cpu (PyPI, once)"
+  say "making $VENV (PyPI, once)"
   python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv"
-  "$VENV/bin/pip" install --quiet tensorflow-cpu numpy || die "pip install tensorflow-cpu failed"
+fi
+if ! "$VENV/bin/python" -c "import tensorflow, torch" 2>/dev/null; then
+  say "installing tensorflow-cpu and torch into $VENV (PyPI, once: about 5 GB)"
+  "$VENV/bin/pip" install --quiet tensorflow-cpu torch numpy || die "pip install tensorflow-cpu torch failed"
 fi
 mkdir -p "$WORK" "$(dirname "$OUT")"
 rm -f "$WORK"/*.json
@@ -35,8 +42,20 @@ for threads in 1 2; do
   OMP_NUM_THREADS=$threads "$VENV/bin/python" scripts/bench/tensorflow_seed.py "$DATA_DIR" "$threads" "$EPOCHS" \
     > "$WORK/tensorflow-$threads.json"
 done
+for threads in 1 2; do
+  for precision in fp32 bf16; do
+    say "PyTorch eager, $threads thread(s), $precision, $EPOCHS epochs"
+    flag=()
+    [ "$precision" = bf16 ] && flag=(--bf16)
+    OMP_NUM_THREADS=$threads "$VENV/bin/python" scripts/bench/torch_seed.py "$DATA_DIR" eager "$threads" "$EPOCHS" \
+      ${flag[@]+"${flag[@]}"} > "$WORK/pytorch-eager-$threads-$precision.json"
+  done
+done
+say "PyTorch DistributedDataParallel (gloo), 2 processes x 1 thread, $EPOCHS epochs"
+OMP_NUM_THREADS=1 "$VENV/bin/python" scripts/bench/torch_seed.py "$DATA_DIR" ddp 1 "$EPOCHS" > "$WORK/pytorch-ddp.json"
 kernel() {  # the OpenBLAS kernel this environment selects
-  OPENBLAS_VERBOSE=2 "$RELEASE_BIN" bench floor --steps 1 --repeat 1 2>&1 | sed -n 's/^Core: //p' | head -n1
+  # mnist-mpi restarts itself with a better kernel where OpenBLAS fell back: the last Core: line counts.
+  OPENBLAS_VERBOSE=2 "$RELEASE_BIN" bench floor --steps 1 --repeat 1 2>&1 | sed -n 's/^Core: //p' | tail -n1
 }
 variants=(configured)
 [ -n "${OPENBLAS_CORETYPE:-}" ] && variants+=(native)
@@ -62,6 +81,11 @@ rows = {}
 for threads in (1, 2):
     tf = json.load(open(f"{work}/tensorflow-{threads}.json"))
     rows[f"TensorFlow {tf['version']}, {threads} thread(s)"] = (tf["median_epoch_seconds"], tf["test_accuracy"])
+for path in sorted(glob.glob(f"{work}/pytorch-*.json")):
+    run = json.load(open(path))
+    name = (f"PyTorch {run['version']} DDP (gloo), 2 processes x 1 thread" if run["mode"] == "ddp" else
+            f"PyTorch {run['version']} eager, {run['threads']} thread(s), {'bfloat16 autocast' if run['bf16'] else 'float32'}")
+    rows[name] = (run["median_epoch_seconds"], run["test_accuracy"])
 for variant in ("configured", "native"):
     if not os.path.exists(f"{work}/kernel-{variant}.txt"):
         continue
@@ -71,10 +95,15 @@ for variant in ("configured", "native"):
         summary = json.load(open(f"{work}/mnist-mpi-{variant}-{ranks}.json"))
         rows[f"mnist-mpi, {ranks} rank(s), OpenBLAS {kernel}"] = (
             statistics.median(e["seconds"] for e in epochs), summary["test_accuracy"])
-best_tf = min(v[0] for k, v in rows.items() if k.startswith("TensorFlow"))
-print("\n| run | median s/epoch | test accuracy | TensorFlow's best / this |\n|---|---|---|---|")
+frameworks = {k: v for k, v in rows.items() if not k.startswith("mnist-mpi")}
+best_framework = min(frameworks.values())[0]
+best_framework_fp32 = min(v[0] for k, v in frameworks.items() if "bfloat16" not in k)
+best_ours = min(v[0] for k, v in rows.items() if k.startswith("mnist-mpi"))
+print("\n| run | median s/epoch | test accuracy | / mnist-mpi's best |\n|---|---|---|---|")
 for name, (seconds, accuracy) in rows.items():
-    print(f"| {name} | {seconds:.3f} | {accuracy * 100:.2f}% | {best_tf / seconds:.2f} x |")
+    print(f"| {name} | {seconds:.3f} | {accuracy * 100:.2f}% | {seconds / best_ours:.2f} x |")
+print(f"\nmnist-mpi's best against the best float32 framework run: {best_framework_fp32 / best_ours:.2f} x faster; "
+      f"against the best framework run of any precision: {best_framework / best_ours:.2f} x (same machine, same run)")
 json.dump({name: {"median_epoch_seconds": s, "test_accuracy": a} for name, (s, a) in rows.items()},
           open(out, "w"), indent=2)
 print(f"\nwritten: {out}")
