@@ -38,8 +38,6 @@ public final class PowerSGDCompressor {
     public let errors: FloatBuffer
     /// `[qCount]` the warm-started Q factors (the same on every rank).
     public let q: FloatBuffer
-    /// `[pCount]` this rank's P factors before the sum (scratch).
-    private let p: FloatBuffer
 
     /// - Parameters:
     ///   - layout: the model whose gradients are compressed.
@@ -53,7 +51,7 @@ public final class PowerSGDCompressor {
         var pCount = 0, qCount = 0
         for layer in layout.layers {
             let (n, m) = (layer.inputs, layer.outputs)
-            if (n + m) * rank < n * m {
+            if PowerSGDCompressor.compresses(rows: n, columns: m, rank: rank) == true {
                 matrices.append(Matrix(offset: layer.weightOffset, rows: n, columns: m, pOffset: pCount, qOffset: qCount))
                 pCount += n * rank
                 qCount += m * rank
@@ -69,7 +67,6 @@ public final class PowerSGDCompressor {
         uncompressedCount = uncompressed.reduce(0) { $0 + $1.count }
         errors = FloatBuffer(count: layout.parameterCount)
         q = FloatBuffer(count: qCount)
-        p = FloatBuffer(count: pCount)
         var random = RandomSource(seed: seed, stream: 0x5057_5347)  // "PWSG"
         for index in 0..<qCount { q[index] = Float(random.nextNormal()) }
     }
@@ -79,11 +76,8 @@ public final class PowerSGDCompressor {
     public static func factorCounts(sizes: [Int], rank: Int) -> (p: Int, q: Int)? {
         var p = 0, q = 0
         for (n, m) in zip(sizes, sizes.dropFirst()) {
-            let (sum, o1) = n.addingReportingOverflow(m)
-            let (factors, o2) = sum.multipliedReportingOverflow(by: rank)
-            let (whole, o3) = n.multipliedReportingOverflow(by: m)
-            guard !o1, !o2, !o3 else { return nil }
-            guard factors < whole else { continue }
+            guard let worthIt = compresses(rows: n, columns: m, rank: rank) else { return nil }
+            guard worthIt else { continue }
             let (np, o4) = n.multipliedReportingOverflow(by: rank)
             let (mq, o5) = m.multipliedReportingOverflow(by: rank)
             let (newP, o6) = p.addingReportingOverflow(np)
@@ -92,6 +86,40 @@ public final class PowerSGDCompressor {
             (p, q) = (newP, newQ)
         }
         return (p, q)
+    }
+
+    /// Whether a `[rows, columns]` matrix gains from rank-`rank` factors: (rows + columns) · rank
+    /// < rows · columns. Nil when the sizes overflow.
+    static func compresses(rows: Int, columns: Int, rank: Int) -> Bool? {
+        let (sum, o1) = rows.addingReportingOverflow(columns)
+        let (factors, o2) = sum.multipliedReportingOverflow(by: rank)
+        let (whole, o3) = rows.multipliedReportingOverflow(by: columns)
+        guard !o1, !o2, !o3 else { return nil }
+        return factors < whole
+    }
+
+    /// One step of the whole exchange: `encodeP` into `first`, `sum(first)`, `encodeQ` into
+    /// `second`, `sum(second)`, `decode`. `sum` replaces a buffer by its sum over ranks (an
+    /// allreduce; the identity on one process). Values of `first` past `pCount +
+    /// uncompressedCount` are the caller's and travel in the first sum untouched.
+    ///
+    /// - Parameters:
+    ///   - gradients: `[parameterCount]` this rank's gradients; afterwards the (approximate) sum.
+    ///   - first: `[pCount + uncompressedCount + extra]`; second: `[qCount]`.
+    ///   - ranks: the number of ranks whose gradients `sum` adds up.
+    public func exchange(
+        gradients: UnsafeMutablePointer<Float>, first: UnsafeMutableBufferPointer<Float>,
+        second: UnsafeMutableBufferPointer<Float>, ranks: Int,
+        sum: (UnsafeMutableBufferPointer<Float>) throws -> Void
+    ) rethrows {
+        guard let firstBase = first.baseAddress, let secondBase = second.baseAddress else { return }
+        encodeP(gradients: gradients, into: firstBase)
+        try sum(first)
+        encodeQ(gradients: gradients, summedP: firstBase, into: secondBase)
+        try sum(second)
+        decode(
+            gradients: gradients, orthonormalP: firstBase, summedUncompressed: firstBase + pCount,
+            summedQ: secondBase, ranks: ranks)
     }
 
     /// Floats sent per step: the P sum, then the Q sum (uncompressed parts ride with P).

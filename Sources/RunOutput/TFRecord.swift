@@ -5,11 +5,11 @@ public enum TFRecord {
     /// Appends `payload` framed as one record to `output` (no allocation when `output` has room).
     public static func append(_ payload: [UInt8], to output: inout [UInt8]) {
         let start = output.count
-        appendLittleEndian(UInt64(payload.count), to: &output)
+        LittleEndian.append(UInt64(payload.count), to: &output)
         let lengthCRC = output.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + 8)])) }
-        appendLittleEndian(CRC32C.masked(lengthCRC), to: &output)
+        LittleEndian.append(CRC32C.masked(lengthCRC), to: &output)
         output.append(contentsOf: payload)
-        appendLittleEndian(CRC32C.masked(CRC32C.checksum(payload)), to: &output)
+        LittleEndian.append(CRC32C.masked(CRC32C.checksum(payload)), to: &output)
     }
 
     /// The payloads of the whole, checksum-valid records at the start of `bytes`, and how many
@@ -19,31 +19,17 @@ public enum TFRecord {
         var payloads: [[UInt8]] = []
         var offset = 0
         while bytes.count - offset >= 16 {
-            let length = littleEndian(UInt64.self, bytes, at: offset)
+            let length = LittleEndian.read(UInt64.self, bytes, at: offset)
             guard length <= UInt64(bytes.count - offset - 16),
                   CRC32C.masked(CRC32C.checksum(Array(bytes[offset..<(offset + 8)])))
-                    == littleEndian(UInt32.self, bytes, at: offset + 8)
+                    == LittleEndian.read(UInt32.self, bytes, at: offset + 8)
             else { break }
             let payload = Array(bytes[(offset + 12)..<(offset + 12 + Int(length))])
-            guard CRC32C.masked(CRC32C.checksum(payload)) == littleEndian(UInt32.self, bytes, at: offset + 12 + Int(length))
+            guard CRC32C.masked(CRC32C.checksum(payload)) == LittleEndian.read(UInt32.self, bytes, at: offset + 12 + Int(length))
             else { break }
             payloads.append(payload)
             offset += 16 + Int(length)
         }
         return (payloads, offset)
-    }
-
-    static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to output: inout [UInt8]) {
-        var value = value
-        for _ in 0..<MemoryLayout<T>.size {
-            output.append(UInt8(truncatingIfNeeded: value))
-            value >>= 8
-        }
-    }
-
-    static func littleEndian<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
-        var value: T = 0
-        for index in (0..<MemoryLayout<T>.size).reversed() { value = value << 8 | T(bytes[offset + index]) }
-        return value
     }
 }

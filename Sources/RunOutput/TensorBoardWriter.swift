@@ -96,7 +96,7 @@ public final class TensorBoardWriter {
 
     private func appendHeader(wallTime: Double, step: Int64) {
         event.append(ProtobufEncoding.key(1, ProtobufEncoding.fixed64))
-        TFRecord.appendLittleEndian(wallTime.bitPattern, to: &event)
+        LittleEndian.append(wallTime.bitPattern, to: &event)
         event.append(ProtobufEncoding.key(2, ProtobufEncoding.varint))
         ProtobufEncoding.appendVarint(UInt64(bitPattern: step), to: &event)
     }
@@ -110,7 +110,7 @@ public final class TensorBoardWriter {
         ProtobufEncoding.appendVarint(UInt64(tag.bytes.count), to: &values)
         values.append(contentsOf: tag.bytes)
         values.append(ProtobufEncoding.key(2, ProtobufEncoding.fixed32))
-        TFRecord.appendLittleEndian(value.bitPattern, to: &values)
+        LittleEndian.append(value.bitPattern, to: &values)
     }
 
     /// Event { wall_time (1), step (2), summary (5) }.

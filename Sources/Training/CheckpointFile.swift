@@ -26,13 +26,13 @@ public enum CheckpointFile {
         bytes.reserveCapacity(64 + header.count
             + 4 * (checkpoint.parameters.count + checkpoint.firstMoment.count + checkpoint.secondMoment.count
                 + checkpoint.compressionState.count))
-        append(formatVersion, to: &bytes)
-        append(UInt32(header.count), to: &bytes)
+        LittleEndian.append(formatVersion, to: &bytes)
+        LittleEndian.append(UInt32(header.count), to: &bytes)
         bytes += header
         for values in [checkpoint.parameters, checkpoint.firstMoment, checkpoint.secondMoment, checkpoint.compressionState] {
             values.withUnsafeBytes { bytes += $0 }  // float32, little-endian on every supported host
         }
-        append(fnv1a64(bytes), to: &bytes)
+        LittleEndian.append(fnv1a64(bytes), to: &bytes)
         return bytes
     }
 
@@ -43,15 +43,15 @@ public enum CheckpointFile {
         guard bytes.count >= magic.count + 8 + 8, Array(bytes.prefix(magic.count)) == magic else {
             throw CheckpointError.notACheckpoint(path)
         }
-        let version = read(UInt32.self, bytes, at: magic.count)
+        let version = LittleEndian.read(UInt32.self, bytes, at: magic.count)
         guard version == formatVersion else {
             throw CheckpointError.wrongVersion(path, found: Int(version), expected: Int(formatVersion))
         }
-        let stored = read(UInt64.self, bytes, at: bytes.count - 8)
+        let stored = LittleEndian.read(UInt64.self, bytes, at: bytes.count - 8)
         guard stored == fnv1a64(bytes[0..<(bytes.count - 8)]) else {
             throw CheckpointError.corrupt(path, reason: "checksum mismatch (truncated or damaged)")
         }
-        let headerLength = Int(read(UInt32.self, bytes, at: magic.count + 4))
+        let headerLength = Int(LittleEndian.read(UInt32.self, bytes, at: magic.count + 4))
         let headerStart = magic.count + 8
         guard headerStart + headerLength <= bytes.count - 8 else {
             throw CheckpointError.corrupt(path, reason: "header runs past the end")
@@ -212,17 +212,5 @@ public enum CheckpointFile {
 
     private static func temporaryPath(for path: String) -> String {
         "\(path).tmp-\(getpid())"
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
-    }
-
-    private static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { target in
-            for i in 0..<MemoryLayout<T>.size { target[i] = bytes[offset + i] }
-        }
-        return T(littleEndian: value)
     }
 }

@@ -78,8 +78,9 @@ extension DataParallelTrainer {
         ]
         try communicator.broadcast(&usable, root: 0)
         guard usable[0] == 1 else { return false }
+        // Only rank 0 read the checkpoint: Q goes to all, each rank's errors to it.
         let state = loaded?.compressionState ?? []
-        if let loaded { powerSGD.q.assign(Array(loaded.compressionState.prefix(powerSGD.qCount))) }
+        if communicator.isRoot { powerSGD.q.assign(Array(state.prefix(powerSGD.qCount))) }
         try communicator.broadcast(powerSGD.q.buffer, root: 0)
         let errors = try communicator.scatter(
             communicator.isRoot ? Array(state.dropFirst(powerSGD.qCount)) : [], count: powerSGD.errors.count)

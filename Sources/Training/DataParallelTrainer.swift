@@ -178,6 +178,8 @@ public final class DataParallelTrainer {
             var allreduceSeconds = 0.0
             for step in (resuming ? min(start.step, plan.stepsPerEpoch) : 0)..<plan.stepsPerEpoch {
                 StallWatchdog.beat(epoch: epoch, step: step)
+                // The optimizer step this is, 0-based over the whole run.
+                let runStep = epoch * plan.stepsPerEpoch + step
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
                 try model.lossAndGradients(
@@ -192,9 +194,9 @@ public final class DataParallelTrainer {
                     })
                 let reduceStart = Communicator.wallTime()
                 StallWatchdog.arrive()
-                try exchange.finish(step: epoch * plan.stepsPerEpoch + step)
+                try exchange.finish(step: runStep)
                 let reduceEnd = Communicator.wallTime()
-                let learningRate = schedule.rate(atStep: epoch * plan.stepsPerEpoch + step)
+                let learningRate = schedule.rate(atStep: runStep)
                 // Every rank sees the same summed cost, so every rank stops at the same step.
                 let stepLoss = exchange.summedCost
                 guard stepLoss.isFinite else {
@@ -211,12 +213,9 @@ public final class DataParallelTrainer {
                 observers.timeline?.step(
                     epoch: epoch, step: step, computeStart: computeStart, reduceStart: reduceStart,
                     reduceEnd: reduceEnd, end: stepEnd)
-                if let tensorboard = observers.tensorboard, config.tensorboardEvery > 0 {
-                    let completedSteps = epoch * plan.stepsPerEpoch + step + 1
-                    if completedSteps % config.tensorboardEvery == 0 {
-                        tensorboard.scalar(
-                            TensorBoardTags.stepCost, stepLoss / Double(communicator.size), step: completedSteps)
-                    }
+                if let tensorboard = observers.tensorboard, config.tensorboardEvery > 0,
+                   (runStep + 1) % config.tensorboardEvery == 0 {
+                    tensorboard.scalar(TensorBoardTags.stepCost, stepLoss / Double(communicator.size), step: runStep + 1)
                 }
                 if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, powerSGD: exchange.powerSGD, epoch: epoch,

@@ -53,7 +53,7 @@ final class GradientExchange {
     ///   is asked for. Collective: every rank reaches the same verdict.
     init(
         communicator: Communicator, layout: MLPLayout, overlapped: Bool, compression: GradientCompression,
-        method: AllReduceMethod, powerSGDRank: Int = 4, powerSGDWarmupSteps: Int = 0, seed: UInt64 = 0
+        method: AllReduceMethod, powerSGDRank: Int, powerSGDWarmupSteps: Int, seed: UInt64
     ) throws {
         self.communicator = communicator
         self.layout = layout
@@ -170,15 +170,12 @@ final class GradientExchange {
     func finish(step: Int) throws {
         let count = buffer.count
         if let powerSGD, let first = powerSGDFirstSum, let second = powerSGDSecondSum, step >= powerSGDWarmupSteps {
+            // The control values ride after PowerSGD's part of the first sum.
             let controlsAt = powerSGD.pCount + powerSGD.uncompressedCount
-            powerSGD.encodeP(gradients: buffer.pointer, into: first.pointer)
             (first.pointer + controlsAt).update(from: controls, count: Slot.count)
-            try communicator.allReduce(first.buffer, .sum)
-            powerSGD.encodeQ(gradients: buffer.pointer, summedP: first.pointer, into: second.pointer)
-            try communicator.allReduce(second.buffer, .sum)
-            powerSGD.decode(
-                gradients: buffer.pointer, orthonormalP: first.pointer,
-                summedUncompressed: first.pointer + powerSGD.pCount, summedQ: second.pointer, ranks: communicator.size)
+            try powerSGD.exchange(
+                gradients: buffer.pointer, first: first.buffer, second: second.buffer, ranks: communicator.size,
+                sum: { try communicator.allReduce($0, .sum) })
             controls.update(from: first.pointer + controlsAt, count: Slot.count)
         } else if overlapped {
             for i in pending.indices { try pending[i].wait() }
