@@ -44,6 +44,10 @@ let package = Package(
         .target(name: "CStopSignal"),
         // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.
         .target(name: "CFloatControl"),
+        // oneDNN's matmul primitives and bfloat16 conversions. libdnnl.so.2 is opened at run time
+        // (dlopen), so the binary runs with OpenBLAS where oneDNN is missing; its 2.x header
+        // (libdnnl-dev) is used at build time where present.
+        .target(name: "COneDNN", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: - Libraries
         // Only SwiftMPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of
@@ -52,7 +56,7 @@ let package = Package(
         .target(
             name: "SwiftMPI", dependencies: ["CMPI", "CMPIExtras"],
             swiftSettings: mpich ? [.define("MPICH")] : []),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl", "COneDNN"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         // What a run writes and prints: the logger, the live line, metrics and summary files,
         // TensorBoard event files and the timeline (no MPI, no model).

@@ -55,6 +55,9 @@ public final class MLP {
         input: UnsafePointer<Float>, rows: Int, workspace: MLPWorkspace
     ) -> UnsafeMutablePointer<Float> {
         precondition(rows <= workspace.capacity, "batch of \(rows) exceeds workspace \(workspace.capacity)")
+        if let kernels = workspace.oneDNN {
+            return forward(input: input, rows: rows, workspace: workspace, kernels: kernels)
+        }
         var layerInput = input
         let weights = UnsafePointer(parameters.pointer)
         for (index, layer) in layout.layers.enumerated() {
@@ -94,6 +97,10 @@ public final class MLP {
         let loss = softmaxCrossEntropy(
             logits: logits, labels: labels, rows: rows, classes: layout.outputSize, gradient: delta)
         workspace.lastLoss = loss
+        if let kernels = workspace.oneDNN {
+            try backward(input: input, rows: rows, workspace: workspace, kernels: kernels, afterLayer: afterLayer)
+            return loss
+        }
 
         let weights = UnsafePointer(parameters.pointer)
         let ones = UnsafePointer(workspace.ones.pointer)

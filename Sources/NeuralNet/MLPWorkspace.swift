@@ -12,8 +12,12 @@ public final class MLPWorkspace {
     let ones: FloatBuffer
     /// The mean cost of the last `lossAndGradients` batch (known before backward starts).
     public internal(set) var lastLoss: Double = 0
+    /// The kernels forward and backward passes through this workspace use.
+    public let kernels: ComputeKernels
+    /// oneDNN's primitives and bfloat16 buffers (nil with OpenBLAS).
+    let oneDNN: OneDNNLayerKernels?
 
-    /// Buffers for `layout` and batches of up to `capacity` rows.
+    /// Buffers for `layout` and batches of up to `capacity` rows, computed by OpenBLAS.
     public init(layout: MLPLayout, capacity: Int) {
         precondition(capacity > 0, "workspace capacity must be positive")
         self.capacity = capacity
@@ -21,5 +25,28 @@ public final class MLPWorkspace {
         deltaA = FloatBuffer(count: capacity * layout.widestLayer)
         deltaB = FloatBuffer(count: capacity * layout.widestLayer)
         ones = FloatBuffer(count: capacity, repeating: 1)
+        kernels = .openblas
+        oneDNN = nil
     }
+
+    /// Buffers for `model` and batches of up to `capacity` rows, computed by `kernels` (with
+    /// oneDNN: its primitives for `capacity` rows are made here).
+    ///
+    /// - Throws: `KernelError` when oneDNN cannot make them.
+    public init(model: MLP, capacity: Int, kernels: ComputeKernels) throws {
+        precondition(capacity > 0, "workspace capacity must be positive")
+        let layout = model.layout
+        self.capacity = capacity
+        activations = layout.layers.map { FloatBuffer(count: capacity * $0.outputs) }
+        deltaA = FloatBuffer(count: capacity * layout.widestLayer)
+        deltaB = FloatBuffer(count: capacity * layout.widestLayer)
+        ones = FloatBuffer(count: capacity, repeating: 1)
+        self.kernels = kernels
+        oneDNN = kernels.library == .onednn
+            ? try OneDNNLayerKernels(layout: layout, activation: model.activation, precision: kernels.precision, capacity: capacity)
+            : nil
+    }
+
+    /// oneDNN's names for the implementations it runs here (empty with OpenBLAS).
+    public var implementations: [String] { oneDNN?.implementations ?? [] }
 }

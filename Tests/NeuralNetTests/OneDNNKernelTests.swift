@@ -1,0 +1,150 @@
+import Testing
+@testable import NeuralNet
+
+/// Runs `model`'s forward and backward on one batch through `workspace`.
+/// - Returns: the loss, the logits `[rows, outputSize]` and the gradients `[parameterCount]`.
+private func lossLogitsAndGradients(
+    _ model: MLP, input: [Float], labels: [Int32], rows: Int, workspace: MLPWorkspace
+) -> (loss: Double, logits: [Float], gradients: [Float]) {
+    let loss = input.withUnsafeBufferPointer { x in
+        labels.withUnsafeBufferPointer { y in
+            model.lossAndGradients(input: x.baseAddress!, labels: y.baseAddress!, rows: rows, workspace: workspace)
+        }
+    }
+    let logits = Array(UnsafeBufferPointer(start: workspace.activations[model.layout.layers.count - 1].pointer,
+                                           count: rows * model.layout.outputSize))
+    return (loss, logits, model.gradients.array)
+}
+
+/// A model and a batch with MNIST-like inputs in [0, 1).
+private func seedLikeBatch(sizes: [Int], rows: Int, activation: Activation, seed: UInt64)
+    -> (model: MLP, input: [Float], labels: [Int32]) {
+    let model = MLP(layout: MLPLayout(sizes: sizes), activation: activation)
+    var random = RandomSource(seed: seed)
+    model.initialize(.xavier, random: &random)
+    let input = (0..<(rows * sizes[0])).map { _ in Float(random.nextUnitDouble()) }
+    let labels = (0..<rows).map { Int32($0 % sizes[sizes.count - 1]) }
+    return (model, input, labels)
+}
+
+/// The largest |got - want| relative to the largest |want| (a scale-free error of a tensor).
+private func relativeError(_ got: [Float], _ want: [Float]) -> Float {
+    let scale = want.map(abs).max() ?? 0
+    return zip(got, want).map { abs($0 - $1) }.max().map { $0 / max(scale, 1e-12) } ?? 0
+}
+
+/// oneDNN's kernels against the naive reference, OpenBLAS and float32. Run where libdnnl.so.2
+/// loads (scripts/test.sh installs it and checks that it does); the bfloat16 tests need a CPU
+/// with AVX512_BF16 or AMX.
+@Suite(.enabled(if: OneDNN.isAvailable, "oneDNN (libdnnl.so.2) does not load here"))
+struct OneDNNKernelTests {
+    static let nativeBFloat16 = (try? OneDNN.load().nativeBFloat16) ?? false
+
+    @Test(arguments: 0..<4)
+    func matmulAgreesWithNaiveReference(caseIndex: Int) throws {
+        let (transposeA, transposeB) = MatrixMultiplyTests.cases[caseIndex]
+        let m = 7, n = 5, k = 9
+        var random = RandomSource(seed: UInt64(caseIndex))
+        let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
+        let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
+        let bias = (0..<n).map { _ in Float(random.nextNormal()) }
+        var c = [Float](repeating: .nan, count: m * n)
+        let product = try OneDNNMatmul(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                                       a: .float32, b: .float32, c: .float32, withBias: true, activation: .relu)
+        product.run(a: a, b: b, bias: bias, c: &c)
+        let reference = referenceMatrixMultiply(a, transposeA, b, transposeB, m: m, n: n, k: k)
+        let expected = reference.enumerated().map { max($1 + bias[$0 % n], 0) }
+        #expect(relativeError(c, expected) < 1e-5)
+    }
+
+    @Test(arguments: Activation.allCases)
+    func backwardMatchesFiniteDifferences(activation: Activation) throws {
+        let layout = MLPLayout(sizes: [6, 5, 4, 3])
+        let rows = 4
+        let model = MLP(layout: layout, activation: activation)
+        var random = RandomSource(seed: 7)
+        model.initialize(.normal(standardDeviation: 0.8), random: &random)
+        let input = (0..<(rows * 6)).map { _ in Float(random.nextUnitDouble()) }
+        let labels: [Int32] = [0, 2, 1, 2]
+        let workspace = try MLPWorkspace(model: model, capacity: rows, kernels: .resolve(library: .onednn, precision: .fp32))
+        let (loss, _, gradients) = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows, workspace: workspace)
+
+        let reference = ReferenceMLP(layout: layout, activation: activation)
+        let parameters = model.parameters.array.map(Double.init)
+        let inputD = input.map(Double.init), labelsI = labels.map(Int.init)
+        #expect(abs(loss - reference.loss(parameters: parameters, input: inputD, labels: labelsI, rows: rows)) < 1e-5)
+        let epsilon = 1e-6
+        var worst = 0.0
+        for index in 0..<layout.parameterCount {
+            var plus = parameters, minus = parameters
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            let numeric = (reference.loss(parameters: plus, input: inputD, labels: labelsI, rows: rows)
+                - reference.loss(parameters: minus, input: inputD, labels: labelsI, rows: rows)) / (2 * epsilon)
+            let analytic = Double(gradients[index])
+            worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
+        }
+        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation) on oneDNN")
+    }
+
+    /// The seed model's shapes at batch 100 and a short last batch (primitives made on first use).
+    @Test(arguments: [100, 37])
+    func float32AgreesWithOpenBLAS(rows: Int) throws {
+        let (model, input, labels) = seedLikeBatch(sizes: [784, 256, 256, 10], rows: rows, activation: .sigmoid, seed: 11)
+        let blas = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
+                                          workspace: MLPWorkspace(layout: model.layout, capacity: 100))
+        let dnnl = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
+                                          workspace: try MLPWorkspace(model: model, capacity: 100,
+                                                                      kernels: .resolve(library: .onednn, precision: .fp32)))
+        #expect(abs(blas.loss - dnnl.loss) < 1e-5 * max(1, abs(blas.loss)))
+        #expect(relativeError(dnnl.logits, blas.logits) < 1e-5)
+        #expect(relativeError(dnnl.gradients, blas.gradients) < 1e-4)
+    }
+
+    @Test(.enabled(if: nativeBFloat16, "the CPU has neither AVX512_BF16 nor AMX"), arguments: Activation.allCases)
+    func bfloat16AgreesWithFloat32WithinItsPrecision(activation: Activation) throws {
+        let rows = 100
+        let (model, input, labels) = seedLikeBatch(sizes: [784, 256, 256, 10], rows: rows, activation: activation, seed: 5)
+        let single = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
+                                            workspace: MLPWorkspace(layout: model.layout, capacity: rows))
+        let mixed = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
+                                           workspace: try MLPWorkspace(model: model, capacity: rows,
+                                                                       kernels: .resolve(library: .onednn, precision: .bf16)))
+        // bfloat16 keeps 8 significant bits (relative rounding 2^-9 ≈ 0.002); sums of hundreds of
+        // products and three layers leave errors of about 1% of the largest value.
+        #expect(abs(mixed.loss - single.loss) < 0.02 * abs(single.loss))
+        #expect(relativeError(mixed.logits, single.logits) < 0.03)
+        for layer in model.layout.layers {
+            let range = layer.weightOffset..<(layer.biasOffset + layer.outputs)
+            let error = relativeError(Array(mixed.gradients[range]), Array(single.gradients[range]))
+            #expect(error < 0.05, "layer \(layer.inputs)x\(layer.outputs): relative error \(error)")
+        }
+        // and not equal: the products really ran in bfloat16
+        #expect(mixed.gradients != single.gradients)
+    }
+
+    @Test func bfloat16RoundsToNearestEven() {
+        // 1 + 2^-8 is halfway between bfloat16 1 and 1 + 2^-7: ties go to the even 1.
+        // 1 + 3·2^-8 is halfway between 1 + 2^-7 and 1 + 2^-6: ties go to the even 1 + 2^-6.
+        let cases: [(Float, UInt16)] = [
+            (1, 0x3F80), (1 + 0x1p-8, 0x3F80), (1 + 3 * 0x1p-8, 0x3F82), (1 + 0x1p-8 + 0x1p-20, 0x3F81),
+            (-2.5, 0xC020), (.infinity, 0x7F80), (0, 0), (Float.greatestFiniteMagnitude, 0x7F80),
+        ]
+        // 37 values: two 16-lane blocks (the AVX-512 path where the CPU has it) and a tail of 5.
+        let values = (0..<37).map { cases[$0 % cases.count].0 }
+        let buffer = BFloat16Buffer(count: values.count)
+        buffer.assign(roundingFrom: values, count: values.count)
+        for (index, value) in values.enumerated() {
+            let want = cases[index % cases.count].1
+            #expect(buffer.pointer[index] == want, "bfloat16(\(value)) = \(buffer.pointer[index]), want \(want)")
+        }
+        let nan = BFloat16Buffer(count: 1)
+        nan.assign(roundingFrom: [Float.nan], count: 1)
+        #expect(nan[0].isNaN)
+    }
+
+    @Test func bfloat16NeedsOneDNN() {
+        #expect(throws: KernelError.self) { try ComputeKernels.resolve(library: .openblas, precision: .bf16) }
+        #expect((try? ComputeKernels.resolve(library: nil, precision: .fp32))?.library == .onednn)
+    }
+}
