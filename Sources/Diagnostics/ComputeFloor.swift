@@ -1,8 +1,9 @@
 import NeuralNet
 
 /// The compute floor of an epoch: only the matrix products of forward and backward (per batch
-/// one sgemm per layer forward, one per layer for the weight gradients, one per layer but the
-/// first for the input gradients), on one thread, with nothing else.
+/// one product per layer forward, one per layer for the weight gradients, one per layer but the
+/// first for the input gradients), on one thread, with nothing else: by OpenBLAS's sgemm, or by
+/// oneDNN's primitives in float32 or bfloat16 (float32 results).
 public enum ComputeFloor {
     /// One measurement.
     public struct Result: Codable, Sendable {
@@ -10,7 +11,15 @@ public enum ComputeFloor {
         public let medianSeconds: Double
         /// Floating-point operations of one epoch's products.
         public let flops: Double
+        /// oneDNN's implementations (empty for OpenBLAS).
+        public let implementations: [String]
         public var gflopsPerSecond: Double { flops / medianSeconds / 1e9 }
+    }
+
+    /// The shape of one product of a step: C[m, n] = op(A)[m, k] · op(B)[k, n].
+    private struct Product {
+        let m, n, k: Int
+        let transposeA, transposeB: Transpose
     }
 
     /// Times `repeats` epochs of `steps` batches of `batchSize` through `sizes`.
@@ -18,49 +27,80 @@ public enum ComputeFloor {
     /// - Parameters:
     ///   - sizes: layer widths, e.g. `[784, 256, 256, 10]`.
     ///   - steps: batches per epoch (600 for MNIST at batch 100).
-    public static func measure(sizes: [Int], batchSize: Int, steps: Int, repeats: Int) -> Result {
+    ///   - kernels: the library and precision of the products.
+    /// - Throws: `KernelError` when oneDNN cannot make a primitive.
+    public static func measure(
+        sizes: [Int], batchSize: Int, steps: Int, repeats: Int, kernels: ComputeKernels = .openblas
+    ) throws -> Result {
         setBLASThreads(1)
+        if kernels.library == .onednn { OneDNN.setThreads(1) }
         let layout = MLPLayout(sizes: sizes)
+        var products: [Product] = []
+        for layer in layout.layers {
+            products.append(Product(m: batchSize, n: layer.outputs, k: layer.inputs, transposeA: .none, transposeB: .none))
+        }
+        for (index, layer) in layout.layers.enumerated().reversed() {
+            products.append(Product(m: layer.inputs, n: layer.outputs, k: batchSize, transposeA: .transposed, transposeB: .none))
+            if index > 0 {
+                products.append(Product(m: batchSize, n: layer.inputs, k: layer.outputs, transposeA: .none, transposeB: .transposed))
+            }
+        }
+        // Every product reads its own A and B and writes its own C, as in training (where the
+        // weights of each layer and each layer's activations are distinct memory).
+        let largest = products.map { max($0.m * $0.k, $0.k * $0.n) }.max() ?? 0
         var random = RandomSource(seed: 1)
-        let widest = layout.widestLayer
-        let input = FloatBuffer(count: batchSize * widest)
-        let activations = layout.layers.map { _ in FloatBuffer(count: batchSize * widest) }
-        let delta = FloatBuffer(count: batchSize * widest)
-        let previousDelta = FloatBuffer(count: batchSize * widest)
-        let weights = FloatBuffer(count: layout.parameterCount)
-        let gradients = FloatBuffer(count: layout.parameterCount)
-        for buffer in [input, delta, weights] {
-            for i in 0..<buffer.count { buffer[i] = Float(random.nextNormal(standardDeviation: 0.1)) }
+        let operands = products.map { _ in (FloatBuffer(count: largest), FloatBuffer(count: largest)) }
+        for (a, b) in operands {
+            for i in 0..<largest {
+                a[i] = Float(random.nextNormal(standardDeviation: 0.1))
+                b[i] = Float(random.nextNormal(standardDeviation: 0.1))
+            }
+        }
+        let outputs = products.map { FloatBuffer(count: $0.m * $0.n) }
+        let run: () -> Void
+        var implementations: [String] = []
+        switch kernels.library {
+        case .openblas:
+            run = {
+                for (index, product) in products.enumerated() {
+                    matrixMultiply(operands[index].0.pointer, product.transposeA, operands[index].1.pointer, product.transposeB,
+                                   into: outputs[index].pointer, m: product.m, n: product.n, k: product.k)
+                }
+            }
+        case .onednn:
+            let bf16 = kernels.precision == .bf16
+            let type: OneDNNMatmul.ElementType = bf16 ? .bfloat16 : .float32
+            let matmuls = try products.map {
+                try OneDNNMatmul(m: $0.m, n: $0.n, k: $0.k, transposeA: $0.transposeA, transposeB: $0.transposeB,
+                                 a: type, b: type, c: .float32)
+            }
+            implementations = Array(Set(matmuls.map(\.implementation))).sorted()
+            let halves: [(BFloat16Buffer, BFloat16Buffer)] = bf16 ? operands.map { a, b in
+                let pair = (BFloat16Buffer(count: largest), BFloat16Buffer(count: largest))
+                pair.0.assign(roundingFrom: a.pointer, count: largest)
+                pair.1.assign(roundingFrom: b.pointer, count: largest)
+                return pair
+            } : []
+            let sources: [(UnsafeRawPointer, UnsafeRawPointer)] = bf16
+                ? halves.map { (UnsafeRawPointer($0.0.pointer), UnsafeRawPointer($0.1.pointer)) }
+                : operands.map { (UnsafeRawPointer($0.0.pointer), UnsafeRawPointer($0.1.pointer)) }
+            run = {
+                withExtendedLifetime((operands, halves)) {
+                    for (index, matmul) in matmuls.enumerated() {
+                        matmul.run(a: sources[index].0, b: sources[index].1, c: outputs[index].pointer)
+                    }
+                }
+            }
         }
         var seconds: [Double] = []
         for _ in 0..<repeats {
             let start = monotonicSeconds()
-            for _ in 0..<steps {
-                var layerInput = UnsafePointer(input.pointer)
-                for (index, layer) in layout.layers.enumerated() {
-                    matrixMultiply(layerInput, .none, weights.pointer + layer.weightOffset, .none,
-                                   into: activations[index].pointer, m: batchSize, n: layer.outputs, k: layer.inputs)
-                    layerInput = UnsafePointer(activations[index].pointer)
-                }
-                for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
-                    let layer = layout.layers[index]
-                    let source = index == 0 ? UnsafePointer(input.pointer) : UnsafePointer(activations[index - 1].pointer)
-                    matrixMultiply(source, .transposed, delta.pointer, .none,
-                                   into: gradients.pointer + layer.weightOffset, m: layer.inputs, n: layer.outputs, k: batchSize)
-                    if index > 0 {
-                        matrixMultiply(delta.pointer, .none, weights.pointer + layer.weightOffset, .transposed,
-                                       into: previousDelta.pointer, m: batchSize, n: layer.inputs, k: layer.outputs)
-                    }
-                }
-            }
+            for _ in 0..<steps { run() }
             seconds.append(monotonicSeconds() - start)
         }
-        var flopsPerBatch = 0.0
-        for (index, layer) in layout.layers.enumerated() {
-            let products = Double(batchSize * layer.inputs * layer.outputs) * 2
-            flopsPerBatch += products * (index == 0 ? 2 : 3)
-        }
-        return Result(seconds: seconds, medianSeconds: median(seconds), flops: flopsPerBatch * Double(steps))
+        let flopsPerBatch = products.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
+        return Result(seconds: seconds, medianSeconds: median(seconds), flops: flopsPerBatch * Double(steps),
+                      implementations: implementations)
     }
 }
 

@@ -22,7 +22,7 @@ public enum CheckpointEvaluation {
         let model = MLP(layout: layout, activation: checkpoint.header.activation)
         model.parameters.assign(checkpoint.parameters)
         let examples = try source.load(range: 0..<min(limit ?? source.count, source.count))
-        let counts = Evaluator(examples: examples, layout: layout).confusionCounts(model: model)
+        let counts = try Evaluator(examples: examples, model: model).confusionCounts(model: model)
         return TestResult(classCount: layout.outputSize, confusion: counts)
     }
 }

@@ -6,7 +6,7 @@ import RunOutput
 extension DataParallelTrainer {
     func logBanner(
         layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, exchange: GradientExchange,
-        dataSeconds: Double
+        workspace: MLPWorkspace, dataSeconds: Double
     ) {
         let config = configuration
         let ranks = communicator.size
@@ -24,7 +24,7 @@ extension DataParallelTrainer {
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
-                + ", OpenBLAS \(BLASCoreSelection.activeCoreDescription)")
+                + ", " + describe(workspace))
         logger.info(String(
             format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
             plan.exampleCount, plan.shard(rank: 0).count, data.testCount,
@@ -46,6 +46,18 @@ extension DataParallelTrainer {
             summary.computeSeconds / epochs, summary.allreduceSeconds / epochs))
         test.tableLines(classNames: configuration.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
+    }
+
+    /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".
+    private func describe(_ workspace: MLPWorkspace) -> String {
+        let precision = workspace.kernels.precision.rawValue
+        switch workspace.kernels.library {
+        case .openblas:
+            return "OpenBLAS \(BLASCoreSelection.activeCoreDescription) \(precision)"
+        case .onednn:
+            let version = (try? OneDNN.load().version) ?? "?"
+            return "oneDNN \(version) \(precision) (\(workspace.implementations.joined(separator: ", ")))"
+        }
     }
 
     private func describe(_ initializer: Initializer) -> String {

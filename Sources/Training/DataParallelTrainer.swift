@@ -44,6 +44,10 @@ public final class DataParallelTrainer {
         setBLASThreads(config.blasThreads)
         SubnormalFloats.setFlushed(config.flushSubnormals)
         let startTime = Communicator.wallTime()
+        let kernels = try communicator.agreeingOnFailure {
+            try ComputeKernels.resolve(library: config.kernels, precision: config.precision)
+        }
+        if kernels.library == .onednn { OneDNN.setThreads(config.blasThreads) }
         let data = try communicator.agreeingOnFailure { try loadData() }
         let outputs = try communicator.agreeingOnFailure {
             communicator.isRoot
@@ -79,8 +83,8 @@ public final class DataParallelTrainer {
         do {
             timeline = try makeTimelineRecorder()
             summary = try trainAndReport(
-                layout: layout, data: data, outputs: outputs, exchange: exchange, startTime: startTime,
-                timeline: timeline)
+                layout: layout, kernels: kernels, data: data, outputs: outputs, exchange: exchange,
+                startTime: startTime, timeline: timeline)
             timelinePending = false
             try writeTimeline(timeline)
         } catch let failure as CollectiveFailure {
@@ -100,8 +104,8 @@ public final class DataParallelTrainer {
 
     /// Everything after the exchange is made: the model, the loop, the test, the summary.
     private func trainAndReport(
-        layout: MLPLayout, data: RankData, outputs: OutputFiles?, exchange: GradientExchange, startTime: Double,
-        timeline: TimelineRecorder?
+        layout: MLPLayout, kernels: ComputeKernels, data: RankData, outputs: OutputFiles?, exchange: GradientExchange,
+        startTime: Double, timeline: TimelineRecorder?
     ) throws -> RunSummary {
         let config = configuration
         let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
@@ -119,13 +123,19 @@ public final class DataParallelTrainer {
             timeline: timeline)
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
-        logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange,
+        // oneDNN makes its primitives here: a failure is agreed on, as every option error.
+        let workspace = try communicator.agreeingOnFailure {
+            try MLPWorkspace(model: model, capacity: data.plan.batchSize, kernels: kernels)
+        }
+        let evaluator = try communicator.agreeingOnFailure {
+            try data.test.map { try Evaluator(examples: $0, model: model, kernels: kernels) }
+        }
+        logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange, workspace: workspace,
                   dataSeconds: Communicator.wallTime() - startTime)
 
-        let evaluator = data.test.map { Evaluator(examples: $0, layout: layout) }
         installStopHandler()
         let epochs = try train(
-            model: model, optimizer: optimizer, exchange: exchange, start: start, data: data,
+            model: model, workspace: workspace, optimizer: optimizer, exchange: exchange, start: start, data: data,
             schedule: schedule, evaluator: evaluator, outputs: outputs, observers: observers)
 
         let evaluationStart = Communicator.wallTime()
@@ -142,7 +152,7 @@ public final class DataParallelTrainer {
             epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
             allreduceMethod: exchange.methodDescription, exchangedBytesPerStep: exchange.bytesPerStep,
             exchangedValuesPerSum: exchange.valuesPerSum,
-            schedule: schedule)
+            kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
@@ -151,13 +161,13 @@ public final class DataParallelTrainer {
     // MARK: - The training loop
 
     private func train(
-        model: MLP, optimizer: Optimizer, exchange: GradientExchange, start: StartPoint, data: RankData,
+        model: MLP, workspace: MLPWorkspace, optimizer: Optimizer, exchange: GradientExchange, start: StartPoint,
+        data: RankData,
         schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?, observers: Observers
     ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
         let batches = BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
-        let workspace = MLPWorkspace(layout: model.layout, capacity: plan.batchSize)
         let gradientScale = 1 / Float(communicator.size)
         var history: [EpochMetrics] = []
         let progress = ProgressReporter(

@@ -11,11 +11,14 @@ final class Evaluator {
     private let input: FloatBuffer
     private var predictions: [Int32]
 
-    init(examples: LabeledImages, layout: MLPLayout, chunkSize: Int = 1000) {
+    /// - Parameter kernels: the products' kernels (as the model trained: bfloat16 evaluates in
+    ///   bfloat16).
+    /// - Throws: `KernelError` when oneDNN cannot make its primitives.
+    init(examples: LabeledImages, model: MLP, kernels: ComputeKernels = .openblas, chunkSize: Int = 1000) throws {
         self.examples = examples
-        classCount = layout.outputSize
+        classCount = model.layout.outputSize
         self.chunkSize = max(1, min(chunkSize, examples.count))
-        workspace = MLPWorkspace(layout: layout, capacity: self.chunkSize)
+        workspace = try MLPWorkspace(model: model, capacity: self.chunkSize, kernels: kernels)
         input = FloatBuffer(count: self.chunkSize * examples.pixelsPerImage)
         predictions = [Int32](repeating: 0, count: self.chunkSize)
     }

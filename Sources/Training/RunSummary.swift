@@ -55,6 +55,12 @@ public struct RunSummary: Codable, Sendable {
     /// The OpenBLAS kernel family that ran the matrix products on rank 0, e.g. "SkylakeX", and
     /// the one OpenBLAS had picked by itself where mnist-mpi replaced a generic fallback.
     public var blasCore: String
+    /// The library that ran the matrix products ("openblas" or "onednn"; `--kernels auto`
+    /// resolved), their precision ("fp32" or "bf16") and oneDNN's implementations, e.g.
+    /// ["brg:avx512_core_bf16"] (empty with OpenBLAS).
+    public var kernels: String
+    public var precision: String
+    public var kernelImplementations: [String]
     /// The learning-rate rule that ran ("linear", "sqrt" or "none"; `auto` resolved), its factor
     /// k, the peak rate (base × k) and the warm-up steps.
     public var learningRateRule: String
@@ -66,7 +72,8 @@ public struct RunSummary: Codable, Sendable {
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
         epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
-        exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], schedule: LearningRateSchedule
+        exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
+        kernelImplementations: [String], schedule: LearningRateSchedule
     ) {
         self.ranks = ranks
         self.epochs = configuration.epochs
@@ -98,6 +105,9 @@ public struct RunSummary: Codable, Sendable {
         self.exchangedValuesPerSum = exchangedValuesPerSum
         networkLinkRate = ProcessInfo.processInfo.environment["MNIST_MPI_LINK_RATE"] ?? "not declared"
         blasCore = BLASCoreSelection.activeCoreDescription
+        self.kernels = kernels.library.rawValue
+        precision = kernels.precision.rawValue
+        self.kernelImplementations = kernelImplementations
         learningRateRule = configuration.effectiveLearningRateScaling.rawValue
         learningRateFactor = schedule.factor
         peakLearningRate = schedule.peakRate

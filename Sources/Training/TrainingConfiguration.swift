@@ -49,8 +49,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var powerSGDWarmupSteps: Int = 100
     /// How the gradients are summed.
     public var allReduceMethod: AllReduceMethod = .automatic
-    /// OpenBLAS threads per rank.
+    /// OpenBLAS threads per rank (and oneDNN's).
     public var blasThreads: Int = 1
+    /// The library of the matrix products; nil picks oneDNN where it loads, else OpenBLAS.
+    public var kernels: KernelLibrary? = nil
+    /// float32, or bfloat16 products with float32 master weights (needs oneDNN and a CPU with
+    /// AVX512_BF16 or AMX).
+    public var precision: Precision = .fp32
     /// Treat subnormal floats as zero (see `SubnormalFloats`); false: IEEE arithmetic.
     public var flushSubnormals: Bool = true
     /// Rank 0 writes the run summary (JSON) here.

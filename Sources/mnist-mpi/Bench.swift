@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diagnostics
+import NeuralNet
 import Foundation
 import SwiftMPI
 import RunOutput
@@ -40,13 +41,15 @@ struct Bench: ParsableCommand {
     struct Floor: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "floor",
-            abstract: "Time only the sgemm calls of one epoch's forward and backward, one thread (no MPI).")
+            abstract: "Time only the matrix products of one epoch's forward and backward, one thread (no MPI).")
 
         @Option(help: "Hidden layer widths.") var hidden: String = "256,256"
         @Option(help: "Batch size.") var batchSize: Int = 100
         @Option(help: "Batches per epoch.") var steps: Int = 600
         @Option(name: .customLong("repeat"), help: "Epochs timed; the median is reported.")
         var repeats: Int = 5
+        @Option(help: "Kernels: openblas or onednn (auto: oneDNN where it loads).") var kernels: KernelChoice = .openblas
+        @Option(help: "fp32 or bf16 (oneDNN only).") var precision: Precision = .fp32
 
         func validate() throws {
             guard batchSize >= 1, steps >= 1, repeats >= 1 else {
@@ -56,10 +59,15 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let sizes = [784] + (try Train.parseWidths(hidden)) + [10]
-            let result = ComputeFloor.measure(sizes: sizes, batchSize: batchSize, steps: steps, repeats: repeats)
+            let chosen = try ComputeKernels.resolve(library: kernels.library, precision: precision)
+            let result = try ComputeFloor.measure(
+                sizes: sizes, batchSize: batchSize, steps: steps, repeats: repeats, kernels: chosen)
             print(try jsonLine([
                 "floor_seconds": result.medianSeconds, "floor_runs": result.seconds,
                 "gflop_per_epoch": result.flops / 1e9, "gflops_per_second": result.gflopsPerSecond,
+                "kernels": chosen.library.rawValue, "precision": chosen.precision.rawValue,
+                "implementations": result.implementations,
+                "openblas_core": BLASCoreSelection.activeCoreDescription,
             ]))
         }
     }

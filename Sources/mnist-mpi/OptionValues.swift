@@ -45,3 +45,13 @@ extension EvaluationMode: ExpressibleByArgument {}
 extension Dataset: ExpressibleByArgument {}
 extension AllReduceMethod: ExpressibleByArgument {}
 extension GradientCompression: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
+
+/// The names `--kernels` takes: a library, or auto (oneDNN where it loads).
+enum KernelChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case openblas
+    case onednn
+
+    var library: KernelLibrary? { KernelLibrary(rawValue: rawValue) }
+}

@@ -118,8 +118,14 @@ struct Train: ParsableCommand {
     @Option(help: "Gradient sum: auto (shared-memory windows within nodes, hierarchical across nodes with equal rank counts; else MPI_Allreduce), mpi or shared-memory.")
     var allreduce: AllReduceMethod = .automatic
 
-    @Option(help: "OpenBLAS threads per rank. (default: 1)")
+    @Option(help: "OpenBLAS (or oneDNN) threads per rank. (default: 1)")
     var blasThreads: Int?
+
+    @Option(help: "Matrix-product kernels: auto (oneDNN where libdnnl.so.2 loads, else OpenBLAS), openblas or onednn (primitives made once per shape, bias and activation fused).")
+    var kernels: KernelChoice = .auto
+
+    @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX). Checkpoints stay float32 and resume in either. (default: fp32)")
+    var precision: Precision?
 
     @Flag(help: "Compute with subnormal floats as IEEE says (slow on x86 when a saturated network makes many); the default flushes them to zero, as TensorFlow does.")
     var keepSubnormals = false
@@ -202,6 +208,8 @@ struct Train: ParsableCommand {
         if let powersgdWarmupSteps { config.powerSGDWarmupSteps = powersgdWarmupSteps }
         config.allReduceMethod = allreduce
         if let blasThreads { config.blasThreads = blasThreads }
+        config.kernels = kernels.library
+        if let precision { config.precision = precision }
         config.flushSubnormals = !keepSubnormals
         config.trainLimit = trainLimit
         config.testLimit = dataOptions.testLimit
