@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The performance benchmark: in one run, with medians of REPEATS repetitions, measures the
-# sgemm floor of an epoch, the trainer's seconds per epoch at -np 1 and -np 2 (the default
-# shared-memory sum, --allreduce mpi, --overlap, --compression bf16), the Swift allreduce
-# against a raw C MPI_Allreduce, the
+# compute floor of an epoch (its matrix products alone, one thread) for OpenBLAS, oneDNN float32
+# and oneDNN bfloat16, the trainer's seconds per epoch at -np 1 (each kernel library and
+# precision) and -np 2 (the default shared-memory sum, bfloat16 products, --allreduce mpi,
+# --overlap, --compression bf16), the Swift allreduce against a raw C MPI_Allreduce, the
 # 2-rank weak-scaling efficiency, the allreduce share of a step, peak RSS per rank and heap
-# allocations per step; prints a table and writes results/bench.json. Framework ratios come
-# only from scripts/bench-frameworks.sh, run on the same machine.
+# allocations per step (oneDNN and OpenBLAS); prints a table and writes results/bench.json.
+# Framework ratios come only from scripts/bench-frameworks.sh, run on the same machine.
+# OPENBLAS_CORETYPE is unset for every command here, so the kernels compared are the ones each
+# library picks for this CPU (the report names them).
 #   scripts/bench.sh                 # about 3 minutes here
 #   REPEATS=5 EPOCHS=4 scripts/bench.sh
 set -euo pipefail
@@ -27,8 +30,19 @@ scripts/fetch-mnist.sh "$DATA_DIR"
 mkdir -p "$WORK" "$(dirname "$OUT")"
 rm -f "$WORK"/*.json "$WORK"/*.jsonl "$WORK"/malloc*
 
-say "sgemm floor (1 thread, median of 5 epochs)"
-OPENBLAS_NUM_THREADS=1 "$BIN" bench floor --repeat 5 > "$WORK/floor.json"
+unset OPENBLAS_CORETYPE
+# What this machine can run: oneDNN where libdnnl.so.2 loads, bfloat16 where the CPU has it.
+ONEDNN=yes BF16=yes
+"$BIN" bench floor --steps 1 --repeat 1 --kernels onednn > /dev/null 2>&1 || ONEDNN=no
+[ "$ONEDNN" = yes ] && "$BIN" bench floor --steps 1 --repeat 1 --kernels onednn --precision bf16 > /dev/null 2>&1 || BF16=no
+printf '{"onednn": "%s", "bf16": "%s", "cpu": "%s"}\n' "$ONEDNN" "$BF16" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') model $(grep -m1 '^model' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')" \
+  > "$WORK/machine.json"
+
+say "compute floors (1 thread, median of 5 epochs): OpenBLAS, oneDNN float32 ($ONEDNN), oneDNN bfloat16 ($BF16)"
+OPENBLAS_NUM_THREADS=1 "$BIN" bench floor --repeat 5 --kernels openblas > "$WORK/floor.json"
+[ "$ONEDNN" = no ] || "$BIN" bench floor --repeat 5 --kernels onednn > "$WORK/floor-onednn.json"
+[ "$BF16" = no ] || "$BIN" bench floor --repeat 5 --kernels onednn --precision bf16 > "$WORK/floor-onednn-bf16.json"
 
 train_run() {  # name ranks extra-args...
   local name=$1 ranks=$2; shift 2
@@ -39,7 +53,10 @@ train_run() {  # name ranks extra-args...
 for repeat in $(seq 1 "$REPEATS"); do
   say "trainer runs, repetition $repeat of $REPEATS"
   train_run "np1-$repeat" 1
+  train_run "np1-openblas-$repeat" 1 --kernels openblas
+  [ "$BF16" = no ] || train_run "np1-bf16-$repeat" 1 --precision bf16
   train_run "np2-$repeat" 2
+  [ "$BF16" = no ] || train_run "np2-bf16-$repeat" 2 --precision bf16
   train_run "np2-mpi-$repeat" 2 --allreduce mpi
   train_run "np2-overlap-$repeat" 2 --overlap
   train_run "np2-compress-$repeat" 2 --compression bf16
@@ -48,15 +65,17 @@ done
 say "allreduce: Swift layer against raw C MPI_Allreduce, 2 ranks"
 run_mpi 2 "$BIN" bench allreduce --rounds 9 > "$WORK/allreduce.json"
 
-say "heap allocations (LD_PRELOAD counter; 1 and 3 epochs, 1 rank)"
+say "heap allocations (LD_PRELOAD counter; 1 and 3 epochs, 1 rank; default kernels and OpenBLAS)"
 gcc -O2 -shared -fPIC -o "$WORK/count_malloc.so" scripts/bench/count_malloc.c
-for epochs in 1 3; do
-  # The trainer's own count (a singleton MPI start also forks a helper, which counts apart).
-  MALLOC_COUNT_FILE="$PWD/$WORK/malloc-all.$epochs" LD_PRELOAD="$PWD/$WORK/count_malloc.so" OPENBLAS_NUM_THREADS=1 \
-    "$BIN" train --data "$DATA_DIR" --epochs "$epochs" --eval-every 0 --log-every 1000 > /dev/null &
-  trainer=$!
-  wait "$trainer"
-  cp "$WORK/malloc-all.$epochs.$trainer" "$WORK/malloc.$epochs"
+for kernels in auto openblas; do
+  for epochs in 1 3; do
+    # The trainer's own count (a singleton MPI start also forks a helper, which counts apart).
+    MALLOC_COUNT_FILE="$PWD/$WORK/malloc-all.$epochs" LD_PRELOAD="$PWD/$WORK/count_malloc.so" OPENBLAS_NUM_THREADS=1 \
+      "$BIN" train --data "$DATA_DIR" --epochs "$epochs" --eval-every 0 --log-every 1000 --kernels "$kernels" > /dev/null &
+    trainer=$!
+    wait "$trainer"
+    cp "$WORK/malloc-all.$epochs.$trainer" "$WORK/malloc-$kernels.$epochs"
+  done
 done
 
 python3 scripts/bench/report.py "$WORK" "$REPEATS" "$OUT"

@@ -24,34 +24,62 @@ def per_epoch(summary):
     return summary["train_seconds"] / summary["epochs_run"]
 
 
+def optional(path):
+    return load(path) if glob.glob(path) else None
+
+
+def allocations(work, kernels, steps_per_epoch):
+    """Heap allocations of a 1- and a 3-epoch run, and the difference per step."""
+    counts = {}
+    for epochs in (1, 3):
+        files = glob.glob(f"{work}/malloc-{kernels}.{epochs}")
+        counts[epochs] = int(open(files[0]).read()) if files else None
+    per_step = (counts[3] - counts[1]) / (2 * steps_per_epoch) if None not in counts.values() else None
+    return {"run_1_epoch": counts[1], "run_3_epochs": counts[3], "per_step": per_step}
+
+
 def main():
     work, repeats, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    floor = load(f"{work}/floor.json")
+    machine = load(f"{work}/machine.json")
+    floors = {"openblas fp32": load(f"{work}/floor.json"),
+              "onednn fp32": optional(f"{work}/floor-onednn.json"),
+              "onednn bf16": optional(f"{work}/floor-onednn-bf16.json")}
+    floors = {name: floor for name, floor in floors.items() if floor is not None}
     allreduce = load(f"{work}/allreduce.json")
-    configs = {name: runs(work, name, repeats) for name in ["np1", "np2", "np2-mpi", "np2-overlap", "np2-compress"]}
+    names = ["np1", "np1-openblas", "np1-bf16", "np2", "np2-bf16", "np2-mpi", "np2-overlap", "np2-compress"]
+    configs = {name: runs(work, name, repeats) for name in names if glob.glob(f"{work}/{name}-1.json")}
     epoch = {name: statistics.median(per_epoch(s) for s in rs) for name, rs in configs.items()}
     samples = {name: statistics.median(s["samples_per_second"] for s in rs) for name, rs in configs.items()}
     accuracy = {name: statistics.mean(s["test_accuracy"] for s in rs) for name, rs in configs.items()}
     share = {name: statistics.median(s["allreduce_seconds"] / s["train_seconds"] for s in rs)
              for name, rs in configs.items()}
-    rss = [max(s["peak_rss_bytes_per_rank"][i] for s in configs["np2"]) for i in range(2)]
-    rss_np1 = max(s["peak_rss_bytes_per_rank"][0] for s in configs["np1"])
-    counts = {}
-    for epochs in (1, 3):
-        files = glob.glob(f"{work}/malloc.{epochs}")
-        counts[epochs] = int(open(files[0]).read()) if files else None
+    kernels = {name: f"{rs[0].get('kernels')} {rs[0].get('precision')} {rs[0].get('kernel_implementations') or rs[0].get('blas_core')}"
+               for name, rs in configs.items()}
+    rss = [max(s["peak_rss_bytes_per_rank"][i] for name in configs if name.startswith("np2") for s in configs[name])
+           for i in range(2)]
+    rss_np1 = max(s["peak_rss_bytes_per_rank"][0] for name in configs if name.startswith("np1") for s in configs[name])
     steps_per_epoch = configs["np1"][0]["steps_per_epoch"]
-    allocations_per_step = (
-        (counts[3] - counts[1]) / (2 * steps_per_epoch) if None not in counts.values() else None)
+    allocs = {"default kernels (" + configs["np1"][0].get("kernels", "?") + ")": allocations(work, "auto", steps_per_epoch),
+              "openblas": allocations(work, "openblas", steps_per_epoch)}
 
-    best_np2 = min(epoch["np2"], epoch["np2-mpi"], epoch["np2-overlap"], epoch["np2-compress"])
+    fp32_floor_name = min((n for n in floors if n.endswith("fp32")), key=lambda n: floors[n]["floor_seconds"])
+    fp32_floor = floors[fp32_floor_name]["floor_seconds"]
+    fp32_np1 = min(epoch["np1"], epoch["np1-openblas"])
+    best_np2 = min(epoch[n] for n in epoch if n.startswith("np2"))
     result = {
-        "floor_seconds": floor["floor_seconds"],
-        "floor_gflops_per_second": floor["gflops_per_second"],
+        "machine": machine,
+        "floors": {name: {"seconds": f["floor_seconds"], "gflops_per_second": f["gflops_per_second"],
+                          "implementations": f.get("implementations", []), "openblas_core": f.get("openblas_core")}
+                   for name, f in floors.items()},
+        "fastest_fp32_floor": fp32_floor_name,
+        "kernels": kernels,
         "epoch_seconds": epoch,
         "samples_per_second": samples,
-        "np1_over_floor": epoch["np1"] / floor["floor_seconds"],
-        "weak_scaling_efficiency": {k: samples[k] / (2 * samples["np1"]) for k in samples if k != "np1"},
+        "np1_fp32_over_fastest_fp32_floor": fp32_np1 / fp32_floor,
+        "np1_bf16_over_np1_fp32": epoch["np1-bf16"] / fp32_np1 if "np1-bf16" in epoch else None,
+        "onednn_over_openblas_np1": epoch["np1"] / epoch["np1-openblas"],
+        "weak_scaling_efficiency": {k: samples[k] / (2 * samples["np1-bf16" if k == "np2-bf16" else "np1"])
+                                    for k in samples if k.startswith("np2")},
         "allreduce_share_of_step": share,
         "allreduce_swift_seconds": allreduce["swift_seconds"],
         "allreduce_raw_c_seconds": allreduce["raw_c_seconds"],
@@ -59,43 +87,61 @@ def main():
         "allreduce_method_np2": configs["np2"][0].get("allreduce_method"),
         "peak_rss_bytes_per_rank_np2": rss,
         "peak_rss_bytes_np1": rss_np1,
-        "allocations": {"run_1_epoch": counts[1], "run_3_epochs": counts[3],
-                        "per_step": allocations_per_step},
+        "allocations": allocs,
         "test_accuracy_after_epochs": accuracy,
         "best_np2_epoch_seconds": best_np2,
         "repeats": repeats,
         "epochs_per_run": configs["np1"][0]["epochs"],
     }
+    bf16_ratio = result["np1_bf16_over_np1_fp32"]
+    default_allocs = next(iter(allocs.values()))["per_step"]
+    blas_allocs = allocs["openblas"]["per_step"]
     targets = [
-        ("-np 1 epoch <= 1.2 x sgemm floor", result["np1_over_floor"] <= 1.2, f"{result['np1_over_floor']:.2f} x"),
+        (f"float32 -np 1 epoch <= 1.10 x fastest float32 floor ({fp32_floor_name})",
+         result["np1_fp32_over_fastest_fp32_floor"] <= 1.10, f"{result['np1_fp32_over_fastest_fp32_floor']:.2f} x"),
+        ("bfloat16 -np 1 epoch <= 0.6 x float32's", bf16_ratio is not None and bf16_ratio <= 0.6,
+         f"{bf16_ratio:.2f} x" if bf16_ratio is not None
+         else f"not measured (oneDNN: {machine['onednn']}, native bfloat16: {machine['bf16']})"),
         ("Swift allreduce <= 1.03 x raw C", result["allreduce_swift_over_raw"] <= 1.03,
          f"{result['allreduce_swift_over_raw']:.3f} x"),
         ("2-rank weak-scaling efficiency >= 0.90", result["weak_scaling_efficiency"]["np2"] >= 0.90,
          f"{result['weak_scaling_efficiency']['np2']:.3f}"),
         ("peak RSS <= 100 MB per rank at -np 2", max(rss) <= 100e6, " / ".join(f"{r / 1e6:.0f} MB" for r in rss)),
         ("peak RSS <= 100 MB at -np 1", rss_np1 <= 100e6, f"{rss_np1 / 1e6:.0f} MB"),
-        ("no heap allocation per training step", allocations_per_step is not None and allocations_per_step < 1,
-         f"{allocations_per_step:.4f} per step" if allocations_per_step is not None else "not measured"),
+        ("no heap allocation per training step, default kernels", default_allocs is not None and default_allocs < 1,
+         f"{default_allocs:.4f} per step" if default_allocs is not None else "not measured"),
+        ("no heap allocation per training step, OpenBLAS", blas_allocs is not None and blas_allocs < 1,
+         f"{blas_allocs:.4f} per step" if blas_allocs is not None else "not measured"),
     ]
     result["targets"] = {name: {"met": met, "value": value} for name, met, value in targets}
     with open(out, "w") as handle:
         json.dump(result, handle, indent=2, sort_keys=True)
 
     print()
+    print(f"CPU: {machine['cpu']}; oneDNN: {machine['onednn']}; native bfloat16: {machine['bf16']}")
+    print()
     print(f"| measurement (medians of {repeats}, {result['epochs_per_run']} epochs a run) | value |")
     print("|---|---|")
-    print(f"| sgemm floor of one epoch, 1 thread | {floor['floor_seconds']:.3f} s ({floor['gflops_per_second']:.0f} GFLOP/s) |")
-    for name in ["np1", "np2", "np2-mpi", "np2-overlap", "np2-compress"]:
+    for name, floor in floors.items():
+        used = ", ".join(floor.get("implementations") or []) or f"OpenBLAS {floor.get('openblas_core')}"
+        print(f"| compute floor of one epoch, 1 thread, {name} ({used}) | {floor['floor_seconds']:.3f} s "
+              f"({floor['gflops_per_second']:.0f} GFLOP/s) |")
+    for name in epoch:
         print(f"| {name}: s/epoch, samples/s, allreduce share, accuracy | {epoch[name]:.3f} s, {samples[name]:,.0f}, "
-              f"{share[name] * 100:.1f}%, {accuracy[name] * 100:.2f}% |")
-    print(f"| -np 1 / floor | {result['np1_over_floor']:.2f} |")
+              f"{share[name] * 100:.1f}%, {accuracy[name] * 100:.2f}% ({kernels[name]}) |")
+    print(f"| -np 1 float32 / fastest float32 floor | {result['np1_fp32_over_fastest_fp32_floor']:.2f} |")
+    print(f"| -np 1 oneDNN / OpenBLAS (default kernels / --kernels openblas) | {result['onednn_over_openblas_np1']:.2f} |")
+    if bf16_ratio is not None:
+        print(f"| -np 1 bfloat16 / float32 | {bf16_ratio:.2f} |")
     print(f"| allreduce of {allreduce['elements']} floats: Swift / raw C | {allreduce['swift_seconds'] * 1e6:.1f} us / "
           f"{allreduce['raw_c_seconds'] * 1e6:.1f} us = {allreduce['swift_over_raw']:.3f} |")
     for name, value in result["weak_scaling_efficiency"].items():
         print(f"| weak-scaling efficiency, {name} | {value:.3f} |")
-    print(f"| peak RSS per rank at -np 2 | {' / '.join(f'{r / 1e6:.0f} MB' for r in rss)} |")
-    print(f"| heap allocations of the main thread: 1 epoch, 3 epochs, per step | {counts[1]}, {counts[3]}, "
-          f"{allocations_per_step if allocations_per_step is None else round(allocations_per_step, 4)} |")
+    print(f"| peak RSS per rank at -np 2, at -np 1 | {' / '.join(f'{r / 1e6:.0f} MB' for r in rss)}, {rss_np1 / 1e6:.0f} MB |")
+    for name, counts in allocs.items():
+        per_step = counts["per_step"]
+        print(f"| heap allocations of the main thread, {name}: 1 epoch, 3 epochs, per step | {counts['run_1_epoch']}, "
+              f"{counts['run_3_epochs']}, {per_step if per_step is None else round(per_step, 4)} |")
     print("| against TensorFlow and PyTorch | scripts/bench-frameworks.sh (same machine, same session) |")
     print()
     for name, met, value in targets:

@@ -49,6 +49,24 @@ ensure_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
+# oneDNN (Debian's libdnnl-dev, 2.x): its header is compiled in and libdnnl.so.2 is opened at
+# run time; the binary uses it for --kernels auto|onednn and --precision bf16. Optional: where it
+# cannot be installed, the build has OpenBLAS kernels only, and this says so.
+ensure_onednn() {
+  dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q 'install ok installed' && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { say "oneDNN missing (apt-get install libdnnl-dev as root): OpenBLAS kernels only"; return 0; }
+    sudo=(sudo)
+  fi
+  say "installing libdnnl-dev (oneDNN)"
+  if ! { "${sudo[@]}" apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null 2>&1 \
+      || { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+             --no-install-recommends libdnnl-dev >/dev/null; }; }; then
+    say "libdnnl-dev is not installable here: OpenBLAS kernels only (--kernels onednn will say so)"
+  fi
+}
+
 ensure_swift() {
   command -v swift >/dev/null || die "no Swift toolchain on PATH: install Swift 5.10 or later from swift.org"
 }
@@ -66,6 +84,7 @@ build() {
     [ -x "$toolchain/ld.lld" ] && flags+=(-Xswiftc -use-ld=lld)
   fi
   [ "$BUILD_DIR" = .build ] || flags+=(--scratch-path "$BUILD_DIR")
+  ensure_onednn
   use_mpi_pkgconfig
   say "MPI=$MPI swift build -c $configuration ${flags[*]}"
   # Progress lines dropped; pipefail keeps swift build's status.
