@@ -83,11 +83,11 @@ let package = Package(
         .testTarget(name: "MPITests", dependencies: ["SwiftMPI"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "NeuralNet"]),
         .testTarget(name: "RunOutputTests", dependencies: ["RunOutput"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunOutput", "mnist-mpi", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "RunOutput", "mnist-mpi", "TestSupport"]),
         // Fixture writers and the mpirun launcher shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]

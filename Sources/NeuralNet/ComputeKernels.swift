@@ -1,4 +1,5 @@
 import COneDNN
+import Foundation
 
 /// The library that computes the model's matrix products.
 public enum KernelLibrary: String, CaseIterable, Sendable, Codable {
@@ -47,8 +48,9 @@ public struct ComputeKernels: Sendable, Equatable, Codable, CustomStringConverti
         case (.onednn, _):
             let info = try OneDNN.load()
             if precision == .bf16 && !info.nativeBFloat16 {
+                let limit = ProcessInfo.processInfo.environment["DNNL_MAX_CPU_ISA"].map { " (DNNL_MAX_CPU_ISA=\($0))" } ?? ""
                 throw KernelError(message: "--precision bf16 needs a CPU that computes bfloat16 natively (AVX512_BF16 or AMX); "
-                    + "this one runs oneDNN's \(info.isa) kernels: use --precision fp32")
+                    + "oneDNN runs \(info.isa) kernels here\(limit): use --precision fp32")
             }
         }
         return ComputeKernels(uncheckedLibrary: chosen, precision: precision)

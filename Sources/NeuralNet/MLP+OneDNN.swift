@@ -71,8 +71,10 @@ extension MLP {
             case (false, _): layerInput = UnsafeRawPointer(workspace.activations[index - 1].pointer)
             }
             let deltaOperand = bf16 ? UnsafeRawPointer(kernels.delta.pointer) : UnsafeRawPointer(delta)
+            // A training workspace (checked by lossAndGradients) has every backward product.
+            guard let weightGradient = products[index].weightGradient else { preconditionFailure("forward-only workspace") }
             // ∂W = inputᵀ · delta: [in, rows] · [rows, out], accumulated and stored in float32.
-            products[index].weightGradient.run(
+            weightGradient.run(
                 a: layerInput, b: deltaOperand, c: UnsafeMutableRawPointer(gradients.pointer + layer.weightOffset))
             // ∂b = Σ_rows delta, from the float32 delta.
             columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: gradients.pointer + layer.biasOffset)

@@ -91,6 +91,7 @@ public final class MLP {
         input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
         workspace: MLPWorkspace, afterLayer: (Int) throws -> Void
     ) rethrows -> Double {
+        precondition(workspace.training, "lossAndGradients needs a training workspace")
         let logits = forward(input: input, rows: rows, workspace: workspace)
         var delta = workspace.deltaA.pointer
         var previousDelta = workspace.deltaB.pointer

@@ -12,39 +12,45 @@ public final class MLPWorkspace {
     let ones: FloatBuffer
     /// The mean cost of the last `lossAndGradients` batch (known before backward starts).
     public internal(set) var lastLoss: Double = 0
+    /// Whether this workspace has the backward pass's buffers (`lossAndGradients` needs them).
+    public let training: Bool
     /// The kernels forward and backward passes through this workspace use.
     public let kernels: ComputeKernels
     /// oneDNN's primitives and bfloat16 buffers (nil with OpenBLAS).
     let oneDNN: OneDNNLayerKernels?
 
     /// Buffers for `layout` and batches of up to `capacity` rows, computed by OpenBLAS.
-    public init(layout: MLPLayout, capacity: Int) {
-        precondition(capacity > 0, "workspace capacity must be positive")
-        self.capacity = capacity
-        activations = layout.layers.map { FloatBuffer(count: capacity * $0.outputs) }
-        deltaA = FloatBuffer(count: capacity * layout.widestLayer)
-        deltaB = FloatBuffer(count: capacity * layout.widestLayer)
-        ones = FloatBuffer(count: capacity, repeating: 1)
-        kernels = .openblas
-        oneDNN = nil
+    public convenience init(layout: MLPLayout, capacity: Int) {
+        self.init(layout: layout, capacity: capacity, kernels: .openblas, oneDNN: nil, training: true)
     }
 
     /// Buffers for `model` and batches of up to `capacity` rows, computed by `kernels` (with
     /// oneDNN: its primitives for `capacity` rows are made here).
     ///
+    /// - Parameter training: false makes a workspace for `forward` and `predict` only, without
+    ///   the backward pass's delta buffers (evaluation chunks are large).
     /// - Throws: `KernelError` when oneDNN cannot make them.
-    public init(model: MLP, capacity: Int, kernels: ComputeKernels) throws {
+    public convenience init(model: MLP, capacity: Int, kernels: ComputeKernels, training: Bool = true) throws {
         precondition(capacity > 0, "workspace capacity must be positive")
-        let layout = model.layout
+        let oneDNN = kernels.library == .onednn
+            ? try OneDNNLayerKernels(
+                layout: model.layout, activation: model.activation, precision: kernels.precision, capacity: capacity,
+                training: training)
+            : nil
+        self.init(layout: model.layout, capacity: capacity, kernels: kernels, oneDNN: oneDNN, training: training)
+    }
+
+    private init(layout: MLPLayout, capacity: Int, kernels: ComputeKernels, oneDNN: OneDNNLayerKernels?, training: Bool) {
+        precondition(capacity > 0, "workspace capacity must be positive")
         self.capacity = capacity
         activations = layout.layers.map { FloatBuffer(count: capacity * $0.outputs) }
-        deltaA = FloatBuffer(count: capacity * layout.widestLayer)
-        deltaB = FloatBuffer(count: capacity * layout.widestLayer)
-        ones = FloatBuffer(count: capacity, repeating: 1)
+        let deltaCount = training ? capacity * layout.widestLayer : 0
+        deltaA = FloatBuffer(count: deltaCount)
+        deltaB = FloatBuffer(count: deltaCount)
+        ones = FloatBuffer(count: training ? capacity : 0, repeating: 1)
         self.kernels = kernels
-        oneDNN = kernels.library == .onednn
-            ? try OneDNNLayerKernels(layout: layout, activation: model.activation, precision: kernels.precision, capacity: capacity)
-            : nil
+        self.oneDNN = oneDNN
+        self.training = training
     }
 
     /// oneDNN's names for the implementations it runs here (empty with OpenBLAS).

@@ -14,11 +14,11 @@ final class Evaluator {
     /// - Parameter kernels: the products' kernels (as the model trained: bfloat16 evaluates in
     ///   bfloat16).
     /// - Throws: `KernelError` when oneDNN cannot make its primitives.
-    init(examples: LabeledImages, model: MLP, kernels: ComputeKernels = .openblas, chunkSize: Int = 1000) throws {
+    init(examples: LabeledImages, model: MLP, kernels: ComputeKernels = .openblas, chunkSize: Int = 500) throws {
         self.examples = examples
         classCount = model.layout.outputSize
         self.chunkSize = max(1, min(chunkSize, examples.count))
-        workspace = try MLPWorkspace(model: model, capacity: self.chunkSize, kernels: kernels)
+        workspace = try MLPWorkspace(model: model, capacity: self.chunkSize, kernels: kernels, training: false)
         input = FloatBuffer(count: self.chunkSize * examples.pixelsPerImage)
         predictions = [Int32](repeating: 0, count: self.chunkSize)
     }

@@ -46,10 +46,13 @@ public struct MPIJob {
 
     /// Runs the binary on `ranks` ranks (oversubscribed if needed) and waits at most
     /// `timeout` seconds, killing the whole job after that.
+    ///
+    /// - Parameter environment: variables set for every rank (mpirun's `-x NAME=VALUE`).
     public static func run(
-        ranks: Int, _ arguments: [String], timeout: Double = 60, user: String? = nil
+        ranks: Int, _ arguments: [String], timeout: Double = 60, user: String? = nil,
+        environment: [String: String] = [:]
     ) throws -> Outcome {
-        try start(ranks: ranks, arguments, user: user).wait(timeout: timeout)
+        try start(ranks: ranks, arguments, user: user, environment: environment).wait(timeout: timeout)
     }
 
     /// Runs the binary alone, without mpirun (for the commands that need no MPI).
@@ -65,9 +68,12 @@ public struct MPIJob {
     /// Starts the binary on `ranks` ranks without waiting (to signal it while it runs).
     ///
     /// - Parameter user: run as this user (through setpriv; the caller must be root).
-    public static func start(ranks: Int, _ arguments: [String], user: String? = nil) throws -> Running {
+    public static func start(
+        ranks: Int, _ arguments: [String], user: String? = nil, environment: [String: String] = [:]
+    ) throws -> Running {
         let program = try user.map { try binary(runnableBy: $0) } ?? binary
-        return try start(launching: ["-np", String(ranks), program] + arguments, user: user)
+        let exported = environment.sorted { $0.key < $1.key }.flatMap { ["-x", "\($0.key)=\($0.value)"] }
+        return try start(launching: ["-np", String(ranks)] + exported + [program] + arguments, user: user)
     }
 
     /// Runs one rank per entry of `argumentsPerRank`, each with its own arguments (mpirun's
