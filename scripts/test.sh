@@ -24,6 +24,16 @@ scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
 allow_mpi_as_root
 export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
 export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
+if dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q 'install ok installed'; then
+  say "oneDNN kernels load and run (bench floor --kernels onednn; bfloat16 where the CPU has it)"
+  "$MNIST_MPI_BIN" bench floor --steps 2 --repeat 1 --kernels onednn > .build/onednn-check.json \
+    || die "libdnnl-dev is installed but mnist-mpi cannot use oneDNN (above)"
+  cat .build/onednn-check.json
+  "$MNIST_MPI_BIN" bench floor --steps 2 --repeat 1 --kernels onednn --precision bf16 2>&1 \
+    || say "SKIPPED: bfloat16 products (the line above says why); their tests skip with the same reason"
+else
+  say "SKIPPED: the oneDNN checks and tests (libdnnl-dev could not be installed: OpenBLAS kernels only)"
+fi
 say "static checks: docker-compose config -q, shellcheck"
 docker-compose -f docker-compose.yml config -q
 shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
