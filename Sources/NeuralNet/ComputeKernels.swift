@@ -84,11 +84,16 @@ public enum OneDNN {
     public static func load() throws -> Info {
         var message = [CChar](repeating: 0, count: 256)
         guard onednn_load(&message, message.count) == 0 else {
-            throw KernelError(message: "--kernels onednn: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw KernelError(message: "--kernels onednn: " + text(of: message))
         }
         return Info(
             version: String(cString: onednn_version()), isa: String(cString: onednn_isa()),
             nativeBFloat16: onednn_native_bf16() != 0)
+    }
+
+    /// The NUL-terminated text the C layer wrote into `message`.
+    static func text(of message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether oneDNN loads in this process.

@@ -32,7 +32,7 @@ public final class OneDNNMatmul {
             transposeB == .transposed ? 1 : 0, a.c, b.c, c.c, withBias ? 1 : 0,
             activation?.oneDNN ?? ONEDNN_NO_ACTIVATION, &message, message.count)
         guard status == 0, let made else {
-            throw KernelError(message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw KernelError(message: OneDNN.text(of: message))
         }
         primitive = made
         implementation = String(cString: onednn_matmul_implementation(made))
