@@ -292,7 +292,7 @@ void onednn_matmul_destroy(onednn_matmul *matmul) {
 #else  // built without oneDNN 2.x's header
 
 static const char not_built[] =
-    "mnist-mpi was built without oneDNN (install libdnnl-dev, oneDNN 2.x, and rebuild)";
+    "mnist-mpi was built without oneDNN (install libdnnl-dev, oneDNN 2.x, and rebuild: scripts/train.sh does both)";
 
 int onednn_load(char *message, size_t capacity) { snprintf(message, capacity, "%s", not_built); return -1; }
 const char *onednn_version(void) { return ""; }

@@ -3,8 +3,12 @@ import Testing
 
 /// The backward pass against finite differences of a double-precision reference.
 @Suite struct GradientCheckTests {
-    @Test(arguments: Activation.allCases)
-    func backwardMatchesFiniteDifferences(activation: Activation) {
+    /// OpenBLAS always; oneDNN's float32 primitives where libdnnl.so.2 loads.
+    static let kernelChoices: [ComputeKernels] =
+        [.openblas] + [try? ComputeKernels.resolve(library: .onednn, precision: .fp32)].compactMap { $0 }
+
+    @Test(arguments: Activation.allCases, kernelChoices)
+    func backwardMatchesFiniteDifferences(activation: Activation, kernels: ComputeKernels) throws {
         let layout = MLPLayout(sizes: [6, 5, 4, 3])
         let rows = 4
         let model = MLP(layout: layout, activation: activation)
@@ -13,7 +17,7 @@ import Testing
         let input = (0..<(rows * 6)).map { _ in Float(random.nextUnitDouble()) }
         let labels: [Int32] = [0, 2, 1, 2]
 
-        let workspace = MLPWorkspace(layout: layout, capacity: rows)
+        let workspace = try MLPWorkspace(model: model, capacity: rows, kernels: kernels)
         let loss = input.withUnsafeBufferPointer { x in
             labels.withUnsafeBufferPointer { y in
                 model.lossAndGradients(input: x.baseAddress!, labels: y.baseAddress!, rows: rows, workspace: workspace)
@@ -38,7 +42,7 @@ import Testing
             let analytic = Double(model.gradients[index])
             worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
         }
-        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation)")
+        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation) on \(kernels)")
     }
 
     @Test func layoutOffsetsTileTheFlatBuffer() {

@@ -33,7 +33,8 @@ private func relativeError(_ got: [Float], _ want: [Float]) -> Float {
     return zip(got, want).map { abs($0 - $1) }.max().map { $0 / max(scale, 1e-12) } ?? 0
 }
 
-/// oneDNN's kernels against the naive reference, OpenBLAS and float32. Run where libdnnl.so.2
+/// oneDNN's kernels against the naive reference, OpenBLAS and float32 (its gradient check is
+/// GradientCheckTests's, run for every kernel choice). Run where libdnnl.so.2
 /// loads (scripts/test.sh installs it and checks that it does); the bfloat16 tests need a CPU
 /// with AVX512_BF16 or AMX.
 @Suite(.enabled(if: OneDNN.isAvailable, "oneDNN (libdnnl.so.2) does not load here"))
@@ -55,36 +56,6 @@ struct OneDNNKernelTests {
         let reference = referenceMatrixMultiply(a, transposeA, b, transposeB, m: m, n: n, k: k)
         let expected = reference.enumerated().map { max($1 + bias[$0 % n], 0) }
         #expect(relativeError(c, expected) < 1e-5)
-    }
-
-    @Test(arguments: Activation.allCases)
-    func backwardMatchesFiniteDifferences(activation: Activation) throws {
-        let layout = MLPLayout(sizes: [6, 5, 4, 3])
-        let rows = 4
-        let model = MLP(layout: layout, activation: activation)
-        var random = RandomSource(seed: 7)
-        model.initialize(.normal(standardDeviation: 0.8), random: &random)
-        let input = (0..<(rows * 6)).map { _ in Float(random.nextUnitDouble()) }
-        let labels: [Int32] = [0, 2, 1, 2]
-        let workspace = try MLPWorkspace(model: model, capacity: rows, kernels: .resolve(library: .onednn, precision: .fp32))
-        let (loss, _, gradients) = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows, workspace: workspace)
-
-        let reference = ReferenceMLP(layout: layout, activation: activation)
-        let parameters = model.parameters.array.map(Double.init)
-        let inputD = input.map(Double.init), labelsI = labels.map(Int.init)
-        #expect(abs(loss - reference.loss(parameters: parameters, input: inputD, labels: labelsI, rows: rows)) < 1e-5)
-        let epsilon = 1e-6
-        var worst = 0.0
-        for index in 0..<layout.parameterCount {
-            var plus = parameters, minus = parameters
-            plus[index] += epsilon
-            minus[index] -= epsilon
-            let numeric = (reference.loss(parameters: plus, input: inputD, labels: labelsI, rows: rows)
-                - reference.loss(parameters: minus, input: inputD, labels: labelsI, rows: rows)) / (2 * epsilon)
-            let analytic = Double(gradients[index])
-            worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
-        }
-        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation) on oneDNN")
     }
 
     /// The seed model's shapes at batch 100 and a short last batch (primitives made on first use).
