@@ -46,7 +46,13 @@ public struct ComputeKernels: Sendable, Equatable, Codable, CustomStringConverti
         case (.openblas, .fp32):
             break
         case (.onednn, _):
-            let info = try OneDNN.load()
+            let info: OneDNN.Info
+            do {
+                info = try OneDNN.load()
+            } catch let error as KernelError {
+                let option = library == .onednn ? "--kernels onednn" : "--precision bf16 needs oneDNN"
+                throw KernelError(message: "\(option): \(error.message)")
+            }
             if precision == .bf16 && !info.nativeBFloat16 {
                 let limit = ProcessInfo.processInfo.environment["DNNL_MAX_CPU_ISA"].map { " (DNNL_MAX_CPU_ISA=\($0))" } ?? ""
                 throw KernelError(message: "--precision bf16 needs a CPU that computes bfloat16 natively (AVX512_BF16 or AMX); "
@@ -84,7 +90,7 @@ public enum OneDNN {
     public static func load() throws -> Info {
         var message = [CChar](repeating: 0, count: 256)
         guard onednn_load(&message, message.count) == 0 else {
-            throw KernelError(message: "--kernels onednn: " + text(of: message))
+            throw KernelError(message: text(of: message))
         }
         return Info(
             version: String(cString: onednn_version()), isa: String(cString: onednn_isa()),
