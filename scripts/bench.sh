@@ -39,10 +39,11 @@ printf '{"onednn": "%s", "bf16": "%s", "cpu": "%s"}\n' "$ONEDNN" "$BF16" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') model $(grep -m1 '^model' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')" \
   > "$WORK/machine.json"
 
-say "compute floors (1 thread, median of 5 epochs): OpenBLAS, oneDNN float32 ($ONEDNN), oneDNN bfloat16 ($BF16)"
-OPENBLAS_NUM_THREADS=1 "$BIN" bench floor --repeat 5 --kernels openblas > "$WORK/floor.json"
-[ "$ONEDNN" = no ] || "$BIN" bench floor --repeat 5 --kernels onednn > "$WORK/floor-onednn.json"
-[ "$BF16" = no ] || "$BIN" bench floor --repeat 5 --kernels onednn --precision bf16 > "$WORK/floor-onednn-bf16.json"
+floors() {  # repetition: 2 floor epochs of each kernel choice, between the trainings
+  OPENBLAS_NUM_THREADS=1 "$BIN" bench floor --repeat 2 --kernels openblas > "$WORK/floor-openblas-fp32-$1.json"
+  [ "$ONEDNN" = no ] || "$BIN" bench floor --repeat 2 --kernels onednn > "$WORK/floor-onednn-fp32-$1.json"
+  [ "$BF16" = no ] || "$BIN" bench floor --repeat 2 --kernels onednn --precision bf16 > "$WORK/floor-onednn-bf16-$1.json"
+}
 
 train_run() {  # name ranks extra-args...
   local name=$1 ranks=$2; shift 2
@@ -51,7 +52,8 @@ train_run() {  # name ranks extra-args...
 }
 # Interleave the configurations so that drift on a shared machine hits all of them alike.
 for repeat in $(seq 1 "$REPEATS"); do
-  say "trainer runs, repetition $repeat of $REPEATS"
+  say "compute floors and trainer runs, repetition $repeat of $REPEATS (oneDNN: $ONEDNN, bfloat16: $BF16)"
+  floors "$repeat"
   train_run "np1-$repeat" 1
   train_run "np1-openblas-$repeat" 1 --kernels openblas
   [ "$BF16" = no ] || train_run "np1-bf16-$repeat" 1 --precision bf16

@@ -10,8 +10,11 @@ public enum CheckpointEvaluation {
     ///   - checkpointPath: a file written by `mnist-mpi train --checkpoint`.
     ///   - dataDirectory: the folder with the test files (t10k-*).
     ///   - limit: evaluate only the first N test examples (nil: all).
-    /// - Throws: `CheckpointError`, `MNISTDataError` or `TrainingError` naming the problem.
-    public static func evaluate(checkpointPath: String, dataDirectory: String, limit: Int? = nil) throws -> TestResult {
+    ///   - kernels: the products' kernels and precision (as the run trained, to reproduce its count).
+    /// - Throws: `CheckpointError`, `MNISTDataError`, `TrainingError` or `KernelError` naming the problem.
+    public static func evaluate(
+        checkpointPath: String, dataDirectory: String, limit: Int? = nil, kernels: ComputeKernels = .openblas
+    ) throws -> TestResult {
         let checkpoint = try CheckpointFile.read(path: checkpointPath)
         let layout = MLPLayout(sizes: checkpoint.header.layerSizes)
         let source = try MNISTSource(directory: dataDirectory, split: .test)
@@ -22,7 +25,7 @@ public enum CheckpointEvaluation {
         let model = MLP(layout: layout, activation: checkpoint.header.activation)
         model.parameters.assign(checkpoint.parameters)
         let examples = try source.load(range: 0..<min(limit ?? source.count, source.count))
-        let counts = try Evaluator(examples: examples, model: model).confusionCounts(model: model)
+        let counts = try Evaluator(examples: examples, model: model, kernels: kernels).confusionCounts(model: model)
         return TestResult(classCount: layout.outputSize, confusion: counts)
     }
 }

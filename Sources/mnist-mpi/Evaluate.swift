@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralNet
 import RunOutput
 import Training
 
@@ -13,6 +14,12 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
+    @Option(help: "Matrix-product kernels: auto (oneDNN where it loads), openblas or onednn.")
+    var kernels: KernelChoice = .auto
+
+    @Option(help: "fp32, or bf16 as a --precision bf16 run evaluated itself. (default: fp32)")
+    var precision: Precision = .fp32
+
     func validate() throws {
         if let testLimit = dataOptions.testLimit, testLimit < 1 {
             throw ValidationError("--test-limit \(testLimit): must be at least 1")
@@ -24,7 +31,8 @@ struct Evaluate: ParsableCommand {
         do {
             let result = try CheckpointEvaluation.evaluate(
                 checkpointPath: checkpoint, dataDirectory: dataOptions.directory,
-                limit: dataOptions.testLimit)
+                limit: dataOptions.testLimit,
+                kernels: try ComputeKernels.resolve(library: kernels.library, precision: precision))
             result.tableLines(classNames: dataOptions.chosenDataset.classNames).forEach(logger.info)
             logger.info(String(format: "test accuracy %.2f%% (%d of %d)", result.accuracy * 100,
                                result.correct, result.total))

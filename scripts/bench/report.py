@@ -24,10 +24,6 @@ def per_epoch(summary):
     return summary["train_seconds"] / summary["epochs_run"]
 
 
-def optional(path):
-    return load(path) if glob.glob(path) else None
-
-
 def allocations(work, kernels, steps_per_epoch):
     """Heap allocations of a 1- and a 3-epoch run, and the difference per step."""
     counts = {}
@@ -41,10 +37,14 @@ def allocations(work, kernels, steps_per_epoch):
 def main():
     work, repeats, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     machine = load(f"{work}/machine.json")
-    floors = {"openblas fp32": load(f"{work}/floor.json"),
-              "onednn fp32": optional(f"{work}/floor-onednn.json"),
-              "onednn bf16": optional(f"{work}/floor-onednn-bf16.json")}
-    floors = {name: floor for name, floor in floors.items() if floor is not None}
+    floors = {}
+    for name in ("openblas fp32", "onednn fp32", "onednn bf16"):
+        measured = [load(path) for path in sorted(glob.glob(f"{work}/floor-{name.replace(' ', '-')}-*.json"))]
+        if measured:
+            seconds = statistics.median(s for m in measured for s in m["floor_runs"])
+            floors[name] = dict(measured[0], floor_seconds=seconds,
+                                gflops_per_second=measured[0]["gflop_per_epoch"] / seconds,
+                                floor_runs=[s for m in measured for s in m["floor_runs"]])
     allreduce = load(f"{work}/allreduce.json")
     names = ["np1", "np1-openblas", "np1-bf16", "np2", "np2-bf16", "np2-mpi", "np2-overlap", "np2-compress"]
     configs = {name: runs(work, name, repeats) for name in names if glob.glob(f"{work}/{name}-1.json")}
@@ -124,7 +124,8 @@ def main():
     print("|---|---|")
     for name, floor in floors.items():
         used = ", ".join(floor.get("implementations") or []) or f"OpenBLAS {floor.get('openblas_core')}"
-        print(f"| compute floor of one epoch, 1 thread, {name} ({used}) | {floor['floor_seconds']:.3f} s "
+        print(f"| compute floor of one epoch, 1 thread, {name} ({used}; median of {len(floor['floor_runs'])}) | "
+              f"{floor['floor_seconds']:.3f} s "
               f"({floor['gflops_per_second']:.0f} GFLOP/s) |")
     for name in epoch:
         print(f"| {name}: s/epoch, samples/s, allreduce share, accuracy | {epoch[name]:.3f} s, {samples[name]:,.0f}, "
