@@ -45,7 +45,7 @@ public final class DataParallelTrainer {
         SubnormalFloats.setFlushed(config.flushSubnormals)
         let startTime = Communicator.wallTime()
         let kernels = try communicator.agreeingOnFailure {
-            try ComputeKernels.resolve(library: config.kernels, precision: config.precision)
+            try ComputeKernels.resolve(library: config.kernels, precision: config.precision, threads: config.blasThreads)
         }
         if kernels.library == .onednn { OneDNN.setThreads(config.blasThreads) }
         let data = try communicator.agreeingOnFailure { try loadData() }

@@ -121,7 +121,7 @@ struct Train: ParsableCommand {
     @Option(help: "OpenBLAS (or oneDNN) threads per rank. (default: 1)")
     var blasThreads: Int?
 
-    @Option(help: "Matrix-product kernels: auto (oneDNN where libdnnl.so.2 loads, else OpenBLAS), openblas or onednn (primitives made once per shape, bias and activation fused).")
+    @Option(help: "Matrix-product kernels: auto (oneDNN where libdnnl.so.2 loads and --blas-threads is 1, else OpenBLAS), openblas or onednn (primitives made once per shape, bias and activation fused).")
     var kernels: KernelChoice = .auto
 
     @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX). Checkpoints stay float32 and resume in either. (default: fp32)")

@@ -117,5 +117,7 @@ struct OneDNNKernelTests {
     @Test func bfloat16NeedsOneDNN() {
         #expect(throws: KernelError.self) { try ComputeKernels.resolve(library: .openblas, precision: .bf16) }
         #expect((try? ComputeKernels.resolve(library: nil, precision: .fp32))?.library == .onednn)
+        // More threads per rank: OpenBLAS, whose threading of these small products is the faster.
+        #expect((try? ComputeKernels.resolve(library: nil, precision: .fp32, threads: 2))?.library == .openblas)
     }
 }
