@@ -74,8 +74,13 @@ static void activation_backward_avx512(float *gradient, const uint16_t *output, 
 }
 
 static int cpu_has_avx512_bf16(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16");
+  // Asked on every conversion: read once (every thread computes the same answer).
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx512bf16") ? 1 : 0;
+  }
+  return known;
 }
 #else
 static int cpu_has_avx512_bf16(void) { return 0; }
