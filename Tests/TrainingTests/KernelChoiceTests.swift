@@ -38,6 +38,14 @@ struct KernelChoiceTests {
             "--rank-parameters-dir", folder,
         ])
         #expect(mixed["precision"] as? String == "bf16")
+        // `evaluate --precision bf16` counts what the run counted.
+        let correct = try #require(mixed["test_correct"] as? Int)
+        let evaluated = try MPIJob.runAlone([
+            "evaluate", "--checkpoint", folder + "/ck", "--data", MPIJob.mnistDirectory, "--test-limit", "1000",
+            "--precision", "bf16",
+        ])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("(\(correct) of 1000)"), "\(evaluated.stdout)")
         let rank0 = try Data(contentsOf: URL(fileURLWithPath: folder + "/rank-0.f32"))
         let rank1 = try Data(contentsOf: URL(fileURLWithPath: folder + "/rank-1.f32"))
         #expect(rank0 == rank1, "ranks' parameters differ after bfloat16 training")
