@@ -59,7 +59,10 @@ if any(p != parameters[0] for p in parameters):
     problems.append("the ranks ended with different parameters")
 if summary["test_accuracy"] < minimum:
     problems.append(f"accuracy {summary['test_accuracy']:.4f} below {minimum}")
-print(f"mpich: {name}: {ranks} ranks, {summary['allreduce_method']}, test accuracy "
+if not summary["mpi_library"].startswith("MPICH"):
+    problems.append(f"the summary names {summary['mpi_library']!r} as the MPI library")
+print(f"mpich: {name}: {ranks} ranks, {summary['mpi_library']}, {summary['allreduce_method']}, "
+      f"{summary['kernels']} {summary['precision']}, test accuracy "
       f"{summary['test_accuracy'] * 100:.2f}%, {summary['seconds_per_epoch']:.2f} s/epoch, "
       f"identical parameters: {not any(p != parameters[0] for p in parameters)}")
 if problems:
@@ -72,7 +75,13 @@ train_and_check 2 seed-2-ranks 0.80 --epochs 3
 train_and_check 3 seed-3-ranks 0.70 --epochs 2 --train-limit 30000
 train_and_check 2 mpi-allreduce 0.75 --epochs 2 --allreduce mpi
 train_and_check 2 overlap 0.75 --epochs 2 --overlap
-train_and_check 2 bf16 0.75 --epochs 2 --compression bf16
+train_and_check 2 bf16-wire 0.75 --epochs 2 --compression bf16
+train_and_check 2 openblas 0.75 --epochs 2 --kernels openblas
+if "$BIN" bench floor --steps 1 --repeat 1 --kernels onednn --precision bf16 > /dev/null 2>&1; then
+  train_and_check 2 bf16-products 0.75 --epochs 2 --precision bf16
+else
+  say "SKIPPED: MPICH with --precision bf16 (oneDNN missing, or no native bfloat16 on this CPU)"
+fi
 train_and_check 2 powersgd 0.90 --epochs 2 --preset improved --compression powersgd --powersgd-warmup-steps 20
 
 say "MPICH: a missing data folder ends every rank with one line"

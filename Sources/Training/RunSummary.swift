@@ -1,6 +1,7 @@
 import Foundation
 import MNISTData
 import NeuralNet
+import SwiftMPI
 import RunOutput
 
 /// The `--summary` JSON object (written by rank 0; keys in snake_case, see DESIGN.md).
@@ -55,6 +56,8 @@ public struct RunSummary: Codable, Sendable {
     /// The OpenBLAS kernel family that ran the matrix products on rank 0, e.g. "SkylakeX", and
     /// the one OpenBLAS had picked by itself where mnist-mpi replaced a generic fallback.
     public var blasCore: String
+    /// The MPI library the ranks ran on, e.g. "Open MPI v4.1.4" or "MPICH Version: 4.0.2".
+    public var mpiLibrary: String
     /// The library that ran the matrix products ("openblas" or "onednn"; `--kernels auto`
     /// resolved), their precision ("fp32" or "bf16") and oneDNN's implementations, e.g.
     /// ["brg:avx512_core_bf16"] (empty with OpenBLAS).
@@ -105,6 +108,7 @@ public struct RunSummary: Codable, Sendable {
         self.exchangedValuesPerSum = exchangedValuesPerSum
         networkLinkRate = ProcessInfo.processInfo.environment["MNIST_MPI_LINK_RATE"] ?? "not declared"
         blasCore = BLASCoreSelection.activeCoreDescription
+        mpiLibrary = MPIRuntime.libraryVersion
         self.kernels = kernels.library.rawValue
         precision = kernels.precision.rawValue
         self.kernelImplementations = kernelImplementations

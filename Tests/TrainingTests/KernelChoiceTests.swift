@@ -22,6 +22,8 @@ struct KernelChoiceTests {
         #expect(dnnl["kernels"] as? String == "onednn")
         #expect(dnnl["precision"] as? String == "fp32")
         #expect((dnnl["kernel_implementations"] as? [String])?.isEmpty == false)
+        // What decides speed is in the summary, the MPI library too (these tests launch Open MPI).
+        #expect((dnnl["mpi_library"] as? String)?.hasPrefix("Open MPI") == true, "\(dnnl["mpi_library"] ?? "none")")
         let blasCost = try #require(blas["final_cost"] as? Double), dnnlCost = try #require(dnnl["final_cost"] as? Double)
         #expect(abs(blasCost - dnnlCost) < 1e-3 * blasCost, "final cost OpenBLAS \(blasCost), oneDNN \(dnnlCost)")
         let blasAccuracy = try #require(blas["test_accuracy"] as? Double)
