@@ -62,7 +62,7 @@ variants=(configured)
 [ -n "${OPENBLAS_CORETYPE:-}" ] && variants+=(native)
 # mnist-mpi's runs: "ranks kernels precision"; bfloat16 where oneDNN runs it natively here.
 runs=("1 auto fp32" "2 auto fp32" "2 openblas fp32")
-if "$RELEASE_BIN" bench floor --steps 1 --repeat 1 --kernels onednn --precision bf16 > /dev/null 2>&1; then
+if onednn_runs "$RELEASE_BIN" bf16; then
   runs+=("1 onednn bf16" "2 onednn bf16")
 else
   say "no bfloat16 runs: oneDNN missing or the CPU has neither AVX512_BF16 nor AMX"

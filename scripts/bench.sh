@@ -33,8 +33,8 @@ rm -f "$WORK"/*.json "$WORK"/*.jsonl "$WORK"/malloc*
 unset OPENBLAS_CORETYPE
 # What this machine can run: oneDNN where libdnnl.so.2 loads, bfloat16 where the CPU has it.
 ONEDNN=yes BF16=yes
-"$BIN" bench floor --steps 1 --repeat 1 --kernels onednn > /dev/null 2>&1 || ONEDNN=no
-[ "$ONEDNN" = yes ] && "$BIN" bench floor --steps 1 --repeat 1 --kernels onednn --precision bf16 > /dev/null 2>&1 || BF16=no
+onednn_runs "$BIN" || ONEDNN=no
+[ "$ONEDNN" = yes ] && onednn_runs "$BIN" bf16 || BF16=no
 printf '{"onednn": "%s", "bf16": "%s", "cpu": "%s"}\n' "$ONEDNN" "$BF16" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') model $(grep -m1 '^model' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')" \
   > "$WORK/machine.json"

@@ -77,7 +77,7 @@ train_and_check 2 mpi-allreduce 0.75 --epochs 2 --allreduce mpi
 train_and_check 2 overlap 0.75 --epochs 2 --overlap
 train_and_check 2 bf16-wire 0.75 --epochs 2 --compression bf16
 train_and_check 2 openblas 0.75 --epochs 2 --kernels openblas
-if "$BIN" bench floor --steps 1 --repeat 1 --kernels onednn --precision bf16 > /dev/null 2>&1; then
+if onednn_runs "$BIN" bf16; then
   train_and_check 2 bf16-products 0.75 --epochs 2 --precision bf16
 else
   say "SKIPPED: MPICH with --precision bf16 (oneDNN missing, or no native bfloat16 on this CPU)"

@@ -74,7 +74,7 @@ public enum ComputeFloor {
                 try OneDNNMatmul(m: $0.m, n: $0.n, k: $0.k, transposeA: $0.transposeA, transposeB: $0.transposeB,
                                  a: type, b: type, c: .float32)
             }
-            implementations = Array(Set(matmuls.map(\.implementation))).sorted()
+            implementations = matmuls.implementationNames
             let halves: [(BFloat16Buffer, BFloat16Buffer)] = bf16 ? operands.map { a, b in
                 let pair = (BFloat16Buffer(count: largest), BFloat16Buffer(count: largest))
                 pair.0.assign(roundingFrom: a.pointer, count: largest)

@@ -21,7 +21,7 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
 }
 
 /// Which kernels and number format a model's forward and backward passes use.
-public struct ComputeKernels: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct ComputeKernels: Sendable, Equatable, CustomStringConvertible {
     public let library: KernelLibrary
     public let precision: Precision
 

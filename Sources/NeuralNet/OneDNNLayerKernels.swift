@@ -59,7 +59,7 @@ final class OneDNNLayerKernels {
     /// oneDNN's implementation names of the capacity-sized products, e.g. ["brg:avx512_core"].
     var implementations: [String] {
         let all = productsByRows.values.flatMap { $0 }.flatMap { [$0.forward] + [$0.weightGradient, $0.inputGradient].compactMap { $0 } }
-        return Array(Set(all.map(\.implementation))).sorted()
+        return all.implementationNames
     }
 
     private func makeProducts(rows: Int) throws -> [LayerProducts] {

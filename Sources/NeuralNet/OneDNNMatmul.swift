@@ -53,6 +53,11 @@ public final class OneDNNMatmul {
     }
 }
 
+extension Sequence<OneDNNMatmul> {
+    /// The distinct implementation names of these primitives, sorted, e.g. ["brg:avx512_core"].
+    public var implementationNames: [String] { Array(Set(map(\.implementation))).sorted() }
+}
+
 extension Activation {
     /// The same function as a oneDNN post-op.
     var oneDNN: onednn_activation {

@@ -70,6 +70,11 @@ ensure_onednn() {
   touch Sources/COneDNN/onednn_kernels.c
 }
 
+# Whether BINARY runs oneDNN's products here (in bfloat16 with PRECISION bf16): the exit status.
+onednn_runs() {  # BINARY [PRECISION]
+  "$1" bench floor --steps 1 --repeat 1 --kernels onednn --precision "${2:-fp32}" > /dev/null 2>&1
+}
+
 ensure_swift() {
   command -v swift >/dev/null || die "no Swift toolchain on PATH: install Swift 5.10 or later from swift.org"
 }
