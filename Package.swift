@@ -38,8 +38,10 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // One bfloat16 rounding rule (header-only) for the wire and the kernels.
+        .target(name: "CBFloat16"),
         // C beside MPI: the bfloat16 sum MPI_Op, a plain C allreduce timer, the stall watchdog.
-        .target(name: "CMPIExtras", dependencies: ["CMPI"]),
+        .target(name: "CMPIExtras", dependencies: ["CMPI", "CBFloat16"]),
         // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
         .target(name: "CStopSignal"),
         // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.
@@ -47,7 +49,7 @@ let package = Package(
         // oneDNN's matmul primitives and bfloat16 conversions. libdnnl.so.2 is opened at run time
         // (dlopen), so the binary runs with OpenBLAS where oneDNN is missing; its 2.x header
         // (libdnnl-dev) is used at build time where present.
-        .target(name: "COneDNN", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "COneDNN", dependencies: ["CBFloat16"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: - Libraries
         // Only SwiftMPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of
@@ -69,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
-                "Training", "RunOutput", "Diagnostics", "SwiftMPI", "NeuralNet",
+                "Training", "RunOutput", "Diagnostics", "SwiftMPI", "NeuralNet", "MNISTData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -81,7 +83,7 @@ let package = Package(
 
         // MARK: - Tests (Swift Testing)
         .testTarget(name: "MPITests", dependencies: ["SwiftMPI"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "NeuralNet"]),
         .testTarget(name: "RunOutputTests", dependencies: ["RunOutput"]),

@@ -2,8 +2,17 @@
 # Set-up as scripts/train.sh, then every test: the unit tests and the multi-rank tests
 # (which launch mpirun -np 2 and -np 3 on the release binary) through `swift test`, and the
 # MPICH checks (scripts/mpich-test.sh). MPI=mpich scripts/test.sh runs the MPICH checks alone.
+#
+# scripts/test.sh --unit: the contributors' fast loop - the same set-up, then only `swift test`
+# (unit and multi-rank tests, a few minutes): no clusters, Docker, MPICH, fuzzing or browsers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+UNIT_ONLY=0
+case "${1:-}" in
+  --unit) UNIT_ONLY=1 ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--unit]" >&2; exit 2 ;;
+esac
 # shellcheck source=scripts/lib/setup.sh
 source scripts/lib/setup.sh
 
@@ -16,14 +25,46 @@ DATA_DIR=${DATA_DIR:-data/mnist}
 FASHION_DATA_DIR=${FASHION_DATA_DIR:-data/fashion-mnist}
 
 ensure_swift
-ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux \
-  openssh-server openssh-client netcat-openbsd
+if [ "$UNIT_ONLY" = 1 ]; then
+  ensure_packages "${SYSTEM_PACKAGES[@]}"
+else
+  ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux \
+    openssh-server openssh-client netcat-openbsd
+fi
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
 scripts/fetch-mnist.sh --dataset fashion-mnist "$FASHION_DATA_DIR"
 allow_mpi_as_root
 export MNIST_MPI_BIN=$PWD/.build/release/mnist-mpi
 export MNIST_TEST_DATA=$PWD/$DATA_DIR FASHION_MNIST_TEST_DATA=$PWD/$FASHION_DATA_DIR
+
+# The swift test run and its closing lines: the bad-input tally, then swift test's verdict.
+run_swift_tests() {
+  export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt
+  rm -f "$BAD_INPUT_TALLY"
+  say "swift test"
+  local status=0
+  # One test at a time: the multi-rank tests each use every core, and several at once would
+  # blur their 10-second limits on a busy machine.
+  swift test --no-parallel 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } | tee .build/swift-test.log || status=$?
+  if [ -f "$BAD_INPUT_TALLY" ]; then
+    local held total
+    held=$(grep -c '^held ' "$BAD_INPUT_TALLY" || true)
+    total=$(wc -l < "$BAD_INPUT_TALLY")
+    say "bad-input suite: $held of $total cases held (one stderr line, non-zero exit, every rank ended within 10 s)"
+    grep '^broke ' "$BAD_INPUT_TALLY" >&2 || true
+  fi
+  # End with swift test's own verdict line, so that it closes the output.
+  grep -E 'Test run with [0-9]+ tests' .build/swift-test.log | tail -n 1 || true
+  return "$status"
+}
+
+if [ "$UNIT_ONLY" = 1 ]; then
+  say "SKIPPED (--unit): oneDNN load check, static checks, DocC, namespace and container clusters, fuzzing, TensorBoard/Perfetto readers, MPICH, scaling-report tests"
+  status=0
+  run_swift_tests || status=$?
+  exit "$status"
+fi
 if dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q 'install ok installed'; then
   say "oneDNN kernels load and run (bench floor --kernels onednn; bfloat16 where the CPU has it)"
   "$MNIST_MPI_BIN" bench floor --steps 2 --repeat 1 --kernels onednn > .build/onednn-check.json \
@@ -34,7 +75,8 @@ if dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q 'install ok in
 else
   say "SKIPPED: the oneDNN checks and tests (libdnnl-dev could not be installed: OpenBLAS kernels only)"
 fi
-say "static checks: docker-compose config -q, shellcheck"
+say "static checks: docs/cli.md against the binary's --help, docker-compose config -q, shellcheck"
+scripts/cli-docs.sh --check "$MNIST_MPI_BIN"
 docker-compose -f docker-compose.yml config -q
 shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
 say "SwiftMPI's DocC documentation builds without warnings (swift package generate-documentation --target SwiftMPI)"
@@ -77,19 +119,6 @@ fi
 
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling
-export BAD_INPUT_TALLY=$PWD/.build/bad-input-tally.txt
-rm -f "$BAD_INPUT_TALLY"
-say "swift test"
 status=0
-# One test at a time: the multi-rank tests each use every core, and several at once would
-# blur their 10-second limits on a busy machine.
-swift test --no-parallel 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; } | tee .build/swift-test.log || status=$?
-if [ -f "$BAD_INPUT_TALLY" ]; then
-  held=$(grep -c '^held ' "$BAD_INPUT_TALLY" || true)
-  total=$(wc -l < "$BAD_INPUT_TALLY")
-  say "bad-input suite: $held of $total cases held (one stderr line, non-zero exit, every rank ended within 10 s)"
-  grep '^broke ' "$BAD_INPUT_TALLY" >&2 || true
-fi
-# End with swift test's own verdict line, so that it closes the output.
-grep -E 'Test run with [0-9]+ tests' .build/swift-test.log | tail -n 1 || true
+run_swift_tests || status=$?
 exit "$status"

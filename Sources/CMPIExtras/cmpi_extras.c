@@ -2,26 +2,13 @@
 
 #include <string.h>
 
-static inline float bf16_to_float(uint16_t value) {
-    uint32_t bits = (uint32_t)value << 16;
-    float result;
-    memcpy(&result, &bits, sizeof result);
-    return result;
-}
-
-static inline uint16_t float_to_bf16(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);  // quiet NaN
-    bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
-    return (uint16_t)(bits >> 16);
-}
+#include "bfloat16.h"
 
 static void bf16_sum(void *in, void *inout, int *length, MPI_Datatype *type) {
     (void)type;
     const uint16_t *a = in;
     uint16_t *b = inout;
-    for (int i = 0; i < *length; i++) b[i] = float_to_bf16(bf16_to_float(a[i]) + bf16_to_float(b[i]));
+    for (int i = 0; i < *length; i++) b[i] = bfloat16_from_float(bfloat16_to_float(a[i]) + bfloat16_to_float(b[i]));
 }
 
 MPI_Op cmpi_bf16_sum_op(void) {
@@ -33,11 +20,11 @@ MPI_Op cmpi_bf16_sum_op(void) {
 MPI_Datatype cmpi_bf16_type(void) { return MPI_UINT16_T; }
 
 void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count) {
-    for (int64_t i = 0; i < count; i++) out[i] = float_to_bf16(in[i]);
+    for (int64_t i = 0; i < count; i++) out[i] = bfloat16_from_float(in[i]);
 }
 
 void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count) {
-    for (int64_t i = 0; i < count; i++) out[i] = bf16_to_float(in[i]);
+    for (int64_t i = 0; i < count; i++) out[i] = bfloat16_to_float(in[i]);
 }
 
 int cmpi_time_allreduce(float *buffer, int count, int iterations, double *seconds, const char **failed_call) {

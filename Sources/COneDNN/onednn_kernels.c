@@ -7,25 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bfloat16.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
-
-/// The bfloat16 bits of x, rounded to nearest even; a NaN stays a (quiet) NaN.
-static inline uint16_t to_bf16(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof bits);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return (uint16_t)(bits >> 16);
-}
-
-static inline float from_bf16(uint16_t h) {
-  uint32_t bits = (uint32_t)h << 16;
-  float x;
-  memcpy(&x, &bits, sizeof x);
-  return x;
-}
 
 static inline float derivative(float a, onednn_activation activation) {
   switch (activation) {
@@ -45,7 +31,7 @@ static void to_bf16_avx512(const float *src, uint16_t *dst, size_t count) {
     __m256bh packed = _mm512_cvtneps_pbh(_mm512_loadu_ps(src + i));
     _mm256_storeu_si256((__m256i *)(dst + i), (__m256i)packed);
   }
-  for (; i < count; i++) dst[i] = to_bf16(src[i]);
+  for (; i < count; i++) dst[i] = bfloat16_from_float(src[i]);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -68,8 +54,8 @@ static void activation_backward_avx512(float *gradient, const uint16_t *output, 
     _mm256_storeu_si256((__m256i *)(gradient_bf16 + i), (__m256i)_mm512_cvtneps_pbh(g));
   }
   for (; i < count; i++) {
-    gradient[i] *= derivative(from_bf16(output[i]), activation);
-    gradient_bf16[i] = to_bf16(gradient[i]);
+    gradient[i] *= derivative(bfloat16_to_float(output[i]), activation);
+    gradient_bf16[i] = bfloat16_from_float(gradient[i]);
   }
 }
 
@@ -90,7 +76,7 @@ void onednn_to_bf16(const float *src, uint16_t *dst, size_t count) {
 #if defined(__x86_64__)
   if (cpu_has_avx512_bf16()) { to_bf16_avx512(src, dst, count); return; }
 #endif
-  for (size_t i = 0; i < count; i++) dst[i] = to_bf16(src[i]);
+  for (size_t i = 0; i < count; i++) dst[i] = bfloat16_from_float(src[i]);
 }
 
 void onednn_activation_backward_bf16(float *gradient, const uint16_t *output, uint16_t *gradient_bf16,
@@ -99,8 +85,8 @@ void onednn_activation_backward_bf16(float *gradient, const uint16_t *output, ui
   if (cpu_has_avx512_bf16()) { activation_backward_avx512(gradient, output, gradient_bf16, count, activation); return; }
 #endif
   for (size_t i = 0; i < count; i++) {
-    gradient[i] *= derivative(from_bf16(output[i]), activation);
-    gradient_bf16[i] = to_bf16(gradient[i]);
+    gradient[i] *= derivative(bfloat16_to_float(output[i]), activation);
+    gradient_bf16[i] = bfloat16_from_float(gradient[i]);
   }
 }
 

@@ -43,10 +43,10 @@ public final class MLP {
         }
     }
 
-    /// Computes the logits of a batch.
+    /// Computes the logits of a batch: one loop over the layers through the workspace's kernels.
     ///
     /// - Parameters:
-    ///   - input: `[rows, inputSize]` row-major.
+    ///   - input: `[rows, inputSize]` row-major; must stay valid until the batch's `backward`.
     ///   - rows: the batch size, at most `workspace.capacity`.
     ///   - workspace: holds every layer's activations afterwards (needed by `backward`).
     /// - Returns: `[rows, outputSize]` logits, inside `workspace`.
@@ -55,86 +55,72 @@ public final class MLP {
         input: UnsafePointer<Float>, rows: Int, workspace: MLPWorkspace
     ) -> UnsafeMutablePointer<Float> {
         precondition(rows <= workspace.capacity, "batch of \(rows) exceeds workspace \(workspace.capacity)")
-        if let kernels = workspace.oneDNN {
-            return forward(input: input, rows: rows, workspace: workspace, kernels: kernels)
-        }
-        var layerInput = input
-        let weights = UnsafePointer(parameters.pointer)
-        for (index, layer) in layout.layers.enumerated() {
-            let output = workspace.activations[index].pointer
-            matrixMultiply(
-                layerInput, .none, weights + layer.weightOffset, .none, into: output,
-                m: rows, n: layer.outputs, k: layer.inputs)
-            let bias = weights + layer.biasOffset
-            if index == layout.layers.count - 1 {
-                addBias(output, bias: bias, rows: rows, columns: layer.outputs)
-            } else {
-                activation.addBiasAndApply(output, bias: bias, rows: rows, columns: layer.outputs)
-            }
-            layerInput = UnsafePointer(output)
-        }
+        let kernels = workspace.layerKernels
+        kernels.beginForward(input: input, parameters: parameters.pointer, rows: rows)
+        for index in layout.layers.indices { kernels.forward(layer: index) }
+        workspace.pendingBackwardRows = nil
         return workspace.activations[layout.layers.count - 1].pointer
     }
 
-    /// Forward and backward pass of one batch: fills `gradients` with ∂(mean loss)/∂parameters.
+    /// The first half of a training step: the forward pass and the batch's mean softmax
+    /// cross-entropy, whose gradient with respect to the logits `backward` starts from.
     ///
     /// - Parameters:
-    ///   - input: `[rows, inputSize]` row-major.
+    ///   - input: `[rows, inputSize]` row-major; must stay valid until `backward` returns.
     ///   - labels: `[rows]` class indices.
     ///   - rows: the batch size, at most `workspace.capacity`.
-    ///   - workspace: scratch space for activations and deltas.
-    ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
-    ///     (last layer first), so their allreduce can start while earlier layers are computed.
+    ///   - workspace: a training workspace.
     /// - Returns: the batch's mean softmax cross-entropy.
-    @discardableResult
-    public func lossAndGradients(
-        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
-        workspace: MLPWorkspace, afterLayer: (Int) throws -> Void
-    ) rethrows -> Double {
-        precondition(workspace.training, "lossAndGradients needs a training workspace")
+    public func forwardAndLoss(
+        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: MLPWorkspace
+    ) -> Double {
+        precondition(workspace.training, "forwardAndLoss needs a training workspace")
         let logits = forward(input: input, rows: rows, workspace: workspace)
-        var delta = workspace.deltaA.pointer
-        var previousDelta = workspace.deltaB.pointer
         let loss = softmaxCrossEntropy(
-            logits: logits, labels: labels, rows: rows, classes: layout.outputSize, gradient: delta)
-        workspace.lastLoss = loss
-        if let kernels = workspace.oneDNN {
-            try backward(input: input, rows: rows, workspace: workspace, kernels: kernels, afterLayer: afterLayer)
-            return loss
-        }
-
-        let weights = UnsafePointer(parameters.pointer)
-        let ones = UnsafePointer(workspace.ones.pointer)
-        for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
-            let layer = layout.layers[index]
-            let layerInput = index == 0 ? input : UnsafePointer(workspace.activations[index - 1].pointer)
-            // ∂W = inputᵀ · delta: [in, rows] · [rows, out]
-            matrixMultiply(
-                layerInput, .transposed, delta, .none, into: gradients.pointer + layer.weightOffset,
-                m: layer.inputs, n: layer.outputs, k: rows)
-            // ∂b = Σ_rows delta
-            columnSums(delta, rows: rows, columns: layer.outputs, ones: ones,
-                       into: gradients.pointer + layer.biasOffset)
-            try afterLayer(index)
-            guard index > 0 else { break }
-            // ∂input = delta · Wᵀ: [rows, out] · [out, in], then through the activation.
-            matrixMultiply(
-                delta, .none, weights + layer.weightOffset, .transposed, into: previousDelta,
-                m: rows, n: layer.inputs, k: layer.outputs)
-            activation.multiplyByDerivative(
-                previousDelta, outputs: workspace.activations[index - 1].pointer,
-                count: rows * layer.inputs)
-            swap(&delta, &previousDelta)
-        }
+            logits: logits, labels: labels, rows: rows, classes: layout.outputSize, gradient: workspace.deltaA.pointer)
+        workspace.pendingBackwardRows = rows
         return loss
     }
 
-    /// `lossAndGradients(input:labels:rows:workspace:afterLayer:)` without a per-layer callback.
+    /// The second half of a training step: fills `gradients` with ∂(mean loss)/∂parameters of
+    /// the batch the last `forwardAndLoss` saw. One loop over the layers, last first.
+    ///
+    /// - Parameters:
+    ///   - workspace: the workspace `forwardAndLoss` used.
+    ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
+    ///     (last layer first), so their allreduce can start while earlier layers are computed.
+    public func backward(workspace: MLPWorkspace, afterLayer: (Int) throws -> Void) rethrows {
+        guard let rows = workspace.pendingBackwardRows else { preconditionFailure("backward needs forwardAndLoss first") }
+        workspace.pendingBackwardRows = nil
+        let kernels = workspace.layerKernels
+        let ones = UnsafePointer(workspace.ones.pointer)
+        var delta = workspace.deltaA.pointer
+        var previousDelta = workspace.deltaB.pointer
+        kernels.beginBackward(outputDelta: delta)
+        for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
+            let layer = layout.layers[index]
+            kernels.weightGradient(layer: index, delta: delta, into: gradients.pointer + layer.weightOffset)
+            // ∂b = Σ_rows delta (float32 in every precision)
+            columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: gradients.pointer + layer.biasOffset)
+            try afterLayer(index)
+            guard index > 0 else { break }
+            kernels.inputGradient(layer: index, delta: delta, into: previousDelta)
+            swap(&delta, &previousDelta)
+        }
+    }
+
+    /// `forwardAndLoss` then `backward` without a per-layer callback.
+    ///
+    /// - Parameters:
+    ///   - input: `[rows, inputSize]`; labels: `[rows]`.
+    /// - Returns: the batch's mean softmax cross-entropy.
     @discardableResult
     public func lossAndGradients(
         input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: MLPWorkspace
     ) -> Double {
-        lossAndGradients(input: input, labels: labels, rows: rows, workspace: workspace, afterLayer: { _ in })
+        let loss = forwardAndLoss(input: input, labels: labels, rows: rows, workspace: workspace)
+        backward(workspace: workspace, afterLayer: { _ in })
+        return loss
     }
 
     /// The predicted class of each row (the largest logit).

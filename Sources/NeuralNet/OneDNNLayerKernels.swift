@@ -4,7 +4,12 @@ import COneDNN
 /// layer, a forward product with bias and activation fused, a weight-gradient product and an
 /// input-gradient product. Made for the workspace's capacity at once, for other batch sizes
 /// (a shard's last batch, an evaluation chunk) the first time they occur.
-final class OneDNNLayerKernels {
+///
+/// In bfloat16 the weights are rounded from the float32 master copy once per forward pass, the
+/// input batch too; hidden layers write bfloat16 activations straight from the fused product,
+/// the last layer float32 logits; the deltas are rounded as the activation's derivative is
+/// applied; every gradient is accumulated and stored in float32.
+final class OneDNNLayerKernels: LayerKernels {
     /// The three products of one layer for one batch size.
     struct LayerProducts {
         /// output[rows, out] = activation(input[rows, in] · W[in, out] + b)
@@ -21,6 +26,14 @@ final class OneDNNLayerKernels {
     let precision: Precision
     let training: Bool
     private var productsByRows: [Int: [LayerProducts]] = [:]
+    /// The workspace's float32 `[capacity, outputs_l]` buffers, one per layer (in bfloat16 only
+    /// the last, the logits, is written).
+    private let activations: [FloatBuffer]
+    /// The pass under way: its products, rows, input and parameters.
+    private var current: [LayerProducts] = []
+    private var rows = 0
+    private var floatInput: UnsafePointer<Float>
+    private var parameters: UnsafePointer<Float>
 
     /// bfloat16 mode only (else empty): the weights (`[parameterCount]`, same offsets as the
     /// float32 parameters), the input batch, each hidden layer's activations and one delta.
@@ -30,8 +43,15 @@ final class OneDNNLayerKernels {
     let delta: BFloat16Buffer
 
     /// - Parameter training: false leaves out the bfloat16 delta buffer (forward passes only).
-    init(layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool) throws {
+    init(
+        layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
+        activations: [FloatBuffer]
+    ) throws {
         self.layout = layout
+        self.activations = activations
+        // Placeholders until the first forward pass.
+        floatInput = UnsafePointer(activations[0].pointer)
+        parameters = UnsafePointer(activations[0].pointer)
         self.activation = activation
         self.precision = precision
         self.training = training
@@ -53,6 +73,76 @@ final class OneDNNLayerKernels {
         } catch {
             // The same shapes with another row count were made at start: not expected to fail.
             fatalError("oneDNN: \(error)")
+        }
+    }
+
+    private var bf16: Bool { precision == .bf16 }
+    private var elementSize: Int { bf16 ? 2 : 4 }
+
+    func beginForward(input: UnsafePointer<Float>, parameters: UnsafePointer<Float>, rows: Int) {
+        current = products(rows: rows)
+        self.rows = rows
+        floatInput = input
+        self.parameters = parameters
+        if bf16 {
+            weights.assign(roundingFrom: parameters, count: layout.parameterCount)
+            self.input.assign(roundingFrom: input, count: rows * layout.inputSize)
+        }
+    }
+
+    /// The products' weights: the bfloat16 copy, or the float32 parameters.
+    private var weightOperand: UnsafeRawPointer {
+        bf16 ? UnsafeRawPointer(weights.pointer) : UnsafeRawPointer(parameters)
+    }
+
+    /// Layer `index`'s input as its products read it.
+    private func layerInput(_ index: Int) -> UnsafeRawPointer {
+        switch (bf16, index) {
+        case (true, 0): return UnsafeRawPointer(input.pointer)
+        case (true, _): return UnsafeRawPointer(hidden[index - 1].pointer)
+        case (false, 0): return UnsafeRawPointer(floatInput)
+        case (false, _): return UnsafeRawPointer(activations[index - 1].pointer)
+        }
+    }
+
+    func forward(layer index: Int) {
+        let layer = layout.layers[index]
+        let output = bf16 && index < layout.layers.count - 1
+            ? UnsafeMutableRawPointer(hidden[index].pointer)
+            : UnsafeMutableRawPointer(activations[index].pointer)
+        current[index].forward.run(
+            a: layerInput(index), b: weightOperand + layer.weightOffset * elementSize,
+            bias: parameters + layer.biasOffset, c: output)
+    }
+
+    func beginBackward(outputDelta: UnsafePointer<Float>) {
+        if bf16 { delta.assign(roundingFrom: outputDelta, count: rows * layout.outputSize) }
+    }
+
+    /// The delta as the products read it: the bfloat16 copy, or the float32 delta.
+    private func deltaOperand(_ delta: UnsafePointer<Float>) -> UnsafeRawPointer {
+        bf16 ? UnsafeRawPointer(self.delta.pointer) : UnsafeRawPointer(delta)
+    }
+
+    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>) {
+        // A training workspace (checked by MLP.forwardAndLoss) has every backward product.
+        guard let product = current[index].weightGradient else { preconditionFailure("forward-only workspace") }
+        product.run(a: layerInput(index), b: deltaOperand(delta), c: UnsafeMutableRawPointer(gradient))
+    }
+
+    func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
+        guard let product = current[index].inputGradient else { preconditionFailure("forward-only workspace or layer 0") }
+        let layer = layout.layers[index]
+        product.run(
+            a: deltaOperand(delta), b: weightOperand + layer.weightOffset * elementSize,
+            c: UnsafeMutableRawPointer(previousDelta))
+        let count = rows * layer.inputs
+        if bf16 {
+            // Multiplies by the derivative and rounds the next delta in one pass.
+            onednn_activation_backward_bf16(
+                previousDelta, hidden[index - 1].pointer, self.delta.pointer, count, activation.oneDNN)
+        } else {
+            activation.multiplyByDerivative(previousDelta, outputs: activations[index - 1].pointer, count: count)
         }
     }
 

@@ -41,30 +41,17 @@ final class BatchAssembler {
     /// Fills `input` and `labels` with the batch `step` of the current order.
     func assemble(step: Int) {
         let pixels = examples.pixelsPerImage
-        let scale: Float = 1 / 255
         examples.pixels.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             examples.labels.withUnsafeBufferPointer { sourceLabels in
                 order.withUnsafeBufferPointer { order in
                     for row in 0..<batchSize {
                         let example = Int(order[step * batchSize + row])
-                        scaleBytes(base + example * pixels, into: input.pointer + row * pixels,
-                                   count: pixels, scale: scale)
+                        scalePixels(base + example * pixels, into: input.pointer + row * pixels, count: pixels)
                         labels[row] = Int32(sourceLabels[example])
                     }
                 }
             }
         }
     }
-}
-
-/// to[i] = Float(from[i]) × scale, in a function of its own so that the compiler sees two
-/// unrelated pointers and vectorises the loop.
-///
-/// - Parameters:
-///   - from: `[count]` bytes.
-///   - to: `[count]` floats.
-@inline(never)
-func scaleBytes(_ from: UnsafePointer<UInt8>, into to: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
-    for i in 0..<count { to[i] = Float(from[i]) * scale }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MNISTData
 import NeuralNet
 
 /// Everything a run needs to continue exactly where it stopped: the parameters, the
@@ -22,6 +23,9 @@ public struct Checkpoint: Equatable {
         public var seed: UInt64
         /// A hash of the settings that shape the trajectory (see `trajectoryFingerprint`).
         public var fingerprint: String
+        /// The values of the settings a resume refuses or warns about, by option
+        /// (`TrainingConfiguration.resumeValues`; absent in checkpoints of older versions).
+        public var settings: [String: String]? = nil
         public var parameterCount: Int
         public var firstMomentCount: Int
         public var secondMomentCount: Int
@@ -47,35 +51,11 @@ public struct Checkpoint: Equatable {
 }
 
 extension TrainingConfiguration {
-    /// The settings that change the sequence of parameters (not the epoch count, the paths or
-    /// the logging).
-    private struct TrajectorySettings: Encodable {
-        let hiddenSizes: [Int]
-        let activation: Activation
-        let initializer: Initializer
-        let optimizer: OptimizerConfiguration
-        let learningRate: Double
-        let learningRateScaling: LearningRateScaling
-        let lrReferenceBatch: Int?
-        let learningRateDecay: LearningRateDecay
-        let warmupEpochs: Double?
-        let batchSize: Int
-        let globalBatch: Int?
-        let seed: UInt64
-        let dataset: Dataset
-        let trainLimit: Int?
-    }
-
-    /// A hash of the trajectory settings: a resumed run with the same fingerprint and rank
-    /// count ends bit-identical to an uninterrupted one.
+    /// A hash of every setting a resume refuses or warns about (`resumeValues`): a resumed run
+    /// with the same fingerprint and rank count ends bit-identical to an uninterrupted one.
     public var trajectoryFingerprint: String {
-        let settings = TrajectorySettings(
-            hiddenSizes: hiddenSizes, activation: activation, initializer: initializer,
-            optimizer: optimizer, learningRate: learningRate, learningRateScaling: learningRateScaling,
-            lrReferenceBatch: lrReferenceBatch, learningRateDecay: learningRateDecay, warmupEpochs: warmupEpochs, batchSize: batchSize,
-            globalBatch: globalBatch, seed: seed, dataset: dataset, trainLimit: trainLimit)
-        let bytes = (try? CheckpointFile.headerEncoder.encode(settings)) ?? Data()
-        return String(fnv1a64(bytes), radix: 16)
+        let text = resumeValues.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        return String(fnv1a64(Array(text.utf8)), radix: 16)
     }
 }
 

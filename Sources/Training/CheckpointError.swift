@@ -7,6 +7,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case corrupt(String, reason: String)
     case wrongArchitecture(String, found: String, expected: String)
     case unwritable(String, reason: String)
+    /// Settings whose resume policy is `.refuse` differ from the run that wrote it
+    /// ("--dataset mnist -> fashion-mnist").
+    case settingsChanged(String, changes: [String])
 
     public var description: String {
         switch self {
@@ -24,6 +27,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "checkpoint \(path) holds a \(found) model but this run builds \(expected): use the same --hidden, --activation and --optimizer, or another --checkpoint"
         case .unwritable(let path, let reason):
             return "cannot write checkpoint \(path): \(reason); choose a writable --checkpoint path"
+        case .settingsChanged(let path, let changes):
+            return "checkpoint \(path) was written with other settings that a resume may not change (\(changes.joined(separator: ", "))): resume with the checkpoint's values, or start afresh with another --checkpoint"
         }
     }
 }

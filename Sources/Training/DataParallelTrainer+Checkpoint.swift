@@ -16,76 +16,84 @@ extension DataParallelTrainer {
         communicator.isRoot ? .reportedHere(error) : .reportedBy(rank: 0)
     }
 
-    /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`
-    /// and `optimizer`; otherwise checks that the checkpoint path is writable. Every rank calls
-    /// it.
-    func prepareCheckpoint(model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?) throws -> StartPoint {
+    /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`,
+    /// `optimizer` and the gradient reducer; otherwise checks that the checkpoint path is
+    /// writable. Every rank calls it.
+    func prepareCheckpoint(model: MLP, optimizer: Optimizer, reducer: any GradientReducer) throws -> StartPoint {
         let config = configuration
-        guard let path = config.checkpointPath else { return StartPoint() }
-        guard config.resume else {
+        guard let path = config.reliability.checkpointPath else { return StartPoint() }
+        guard config.reliability.resume else {
             try communicator.agreeingOnFailure {
                 if communicator.isRoot { try CheckpointFile.checkWritable(path) }
             }
             return StartPoint()
         }
-        let loaded: Checkpoint? = try communicator.agreeingOnFailure {
+        let loaded: (checkpoint: Checkpoint, changes: [String]?)? = try communicator.agreeingOnFailure {
             guard communicator.isRoot else { return nil }
             let checkpoint = try CheckpointFile.read(path: path)
             try checkCompatible(checkpoint, model: model, optimizer: optimizer, path: path)
+            let changes = try resumeChanges(checkpoint.header, path: path)
             try CheckpointFile.checkWritable(path)
-            return checkpoint
+            return (checkpoint, changes)
         }
-        if let loaded {
-            model.parameters.assign(loaded.parameters)
-            optimizer.firstMoment.assign(loaded.firstMoment)
-            optimizer.secondMoment.assign(loaded.secondMoment)
+        if let checkpoint = loaded?.checkpoint {
+            model.parameters.assign(checkpoint.parameters)
+            optimizer.firstMoment.assign(checkpoint.firstMoment)
+            optimizer.secondMoment.assign(checkpoint.secondMoment)
         }
+        let header = loaded?.checkpoint.header
         var position = [
-            Double(loaded?.header.nextEpoch ?? 0), Double(loaded?.header.nextStep ?? 0),
-            Double(loaded?.header.optimizerSteps ?? 0), loaded?.header.partialLoss ?? 0,
+            Double(header?.nextEpoch ?? 0), Double(header?.nextStep ?? 0),
+            Double(header?.optimizerSteps ?? 0), header?.partialLoss ?? 0,
         ]
         try communicator.broadcast(&position, root: 0)
         try communicator.broadcast(model.parameters.buffer, root: 0)
         try communicator.broadcast(optimizer.firstMoment.buffer, root: 0)
         try communicator.broadcast(optimizer.secondMoment.buffer, root: 0)
         optimizer.restore(stepCount: Int(position[2]))
-        let restoredPowerSGD = try restorePowerSGD(powerSGD, from: loaded)
+        let saved = loaded.flatMap { loaded in
+            loaded.checkpoint.header.powersgdRank.map { ReducerState(tag: $0, values: loaded.checkpoint.compressionState) }
+        }
+        let hadState = saved != nil
+        let restored = try reducer.restore(saved, writtenOnRanks: header?.ranks)
         let start = StartPoint(epoch: Int(position[0]), step: Int(position[1]), partialLoss: position[3])
         if let loaded {
-            let sameRun = loaded.header.fingerprint == config.trajectoryFingerprint
-                && loaded.header.ranks == communicator.size
-            logger.info(
-                "resuming from \(path) at epoch \(start.epoch) step \(start.step)"
-                    + (sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)")
-                    + (powerSGD != nil && !restoredPowerSGD
-                        ? " (PowerSGD starts afresh: the checkpoint holds no PowerSGD state of this rank and rank count)" : ""))
+            let notes: String
+            if let changes = loaded.changes {
+                notes = changes.isEmpty
+                    ? ""
+                    : " (changed: \(changes.joined(separator: ", ")); results will differ from an uninterrupted run)"
+            } else {
+                let sameRun = loaded.checkpoint.header.fingerprint == config.trajectoryFingerprint
+                    && loaded.checkpoint.header.ranks == communicator.size
+                notes = sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)"
+            }
+            let stateNote = config.communication.compression == .powerSGD && communicator.size > 1 && !restored
+                ? " (PowerSGD starts afresh: the checkpoint holds no PowerSGD state of this rank and rank count)"
+                : hadState && !restored ? " (the checkpoint's gradient-compression state is not used by this run)" : ""
+            logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step)" + notes + stateNote)
         }
         return start
     }
 
-    /// Gives every rank its PowerSGD state from the checkpoint rank 0 read (Q to all, each
-    /// rank's error feedback to it), when the checkpoint holds one of the same PowerSGD rank and
-    /// rank count. Collective.
-    ///
-    /// - Returns: whether the state was restored (the same verdict on every rank).
-    private func restorePowerSGD(_ powerSGD: PowerSGDCompressor?, from loaded: Checkpoint?) throws -> Bool {
-        guard let powerSGD else { return false }
-        let header = loaded?.header
-        var usable: [Int32] = [
-            header?.powersgdRank == powerSGD.rank && header?.ranks == communicator.size
-                && (header?.compressionStateCount ?? 0) == powerSGD.qCount + communicator.size * powerSGD.errors.count
-                ? 1 : 0,
-        ]
-        try communicator.broadcast(&usable, root: 0)
-        guard usable[0] == 1 else { return false }
-        // Only rank 0 read the checkpoint: Q goes to all, each rank's errors to it.
-        let state = loaded?.compressionState ?? []
-        if communicator.isRoot { powerSGD.q.assign(Array(state.prefix(powerSGD.qCount))) }
-        try communicator.broadcast(powerSGD.q.buffer, root: 0)
-        let errors = try communicator.scatter(
-            communicator.isRoot ? Array(state.dropFirst(powerSGD.qCount)) : [], count: powerSGD.errors.count)
-        powerSGD.errors.assign(errors)
-        return true
+    /// What this run changes of the settings the checkpoint was written with: throws for a
+    /// `.refuse` setting, returns the `.warn` ones (and the rank count), or nil for a checkpoint
+    /// of an older version that kept no settings.
+    private func resumeChanges(_ header: Checkpoint.Header, path: String) throws -> [String]? {
+        guard let saved = header.settings else { return nil }
+        var refused: [String] = [], warned: [String] = []
+        for rule in TrainingConfiguration.resumeRules where rule.policy != .free {
+            let now = rule.value(configuration)
+            guard let then = saved[rule.option], then != now else { continue }
+            if rule.policy == .refuse {
+                refused.append("\(rule.option) \(then) -> \(now)")
+            } else {
+                warned.append("\(rule.option) \(then) -> \(now)")
+            }
+        }
+        guard refused.isEmpty else { throw CheckpointError.settingsChanged(path, changes: refused) }
+        if header.ranks != communicator.size { warned.append("ranks \(header.ranks) -> \(communicator.size)") }
+        return warned
     }
 
     private func checkCompatible(_ checkpoint: Checkpoint, model: MLP, optimizer: Optimizer, path: String) throws {
@@ -109,12 +117,11 @@ extension DataParallelTrainer {
     /// Rank 0 writes a checkpoint for continuing at (`epoch`, `step`); every rank calls it.
     /// Parameters that are not all finite are never written.
     func saveCheckpoint(
-        model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?, epoch: Int, step: Int, partialLoss: Double,
+        model: MLP, optimizer: Optimizer, reducer: any GradientReducer, epoch: Int, step: Int, partialLoss: Double,
         learningRate: Double
     ) throws {
-        guard let path = configuration.checkpointPath else { return }
-        // PowerSGD's state: Q is the same everywhere; each rank's error feedback is its own.
-        let errors = try powerSGD.map { try communicator.gather($0.errors.array) } ?? []
+        guard let path = configuration.reliability.checkpointPath else { return }
+        let reducerState = try reducer.checkpointState()
         // Every rank checks its own parameters inside the agreement: should they ever differ,
         // the verdict is still one for all ranks, reached in the same collective.
         try communicator.agreeingOnFailure {
@@ -122,22 +129,23 @@ extension DataParallelTrainer {
                 throw TrainingError.nonFinite(epoch: epoch, step: step, learningRate: learningRate)
             }
             guard communicator.isRoot else { return }
-            let header = Checkpoint.Header(
+            var header = Checkpoint.Header(
                 nextEpoch: epoch, nextStep: step, optimizerSteps: optimizer.stepCount,
                 partialLoss: partialLoss, layerSizes: model.layout.sizes,
                 activation: model.activation, optimizer: optimizer.configuration.kind,
-                ranks: communicator.size, seed: configuration.seed,
+                ranks: communicator.size, seed: configuration.optimization.seed,
                 fingerprint: configuration.trajectoryFingerprint,
                 parameterCount: model.parameters.count,
                 firstMomentCount: optimizer.firstMoment.count,
                 secondMomentCount: optimizer.secondMoment.count,
-                powersgdRank: powerSGD?.rank,
-                compressionStateCount: powerSGD.map { $0.qCount + errors.count })
+                powersgdRank: reducerState?.tag,
+                compressionStateCount: reducerState?.values.count)
+            header.settings = configuration.resumeValues
             try CheckpointFile.write(
                 Checkpoint(
                     header: header, parameters: model.parameters.array,
                     firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,
-                    compressionState: powerSGD.map { $0.q.array + errors } ?? []),
+                    compressionState: reducerState?.values ?? []),
                 to: path)
         }
     }

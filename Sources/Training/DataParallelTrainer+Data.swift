@@ -17,16 +17,16 @@ extension DataParallelTrainer {
         let config = configuration
         let ranks = communicator.size, rank = communicator.rank
         let batchSize = try config.perRankBatch(ranks: ranks)
-        let train = try MNISTSource(directory: config.dataDirectory, split: .train)
+        let train = try MNISTSource(directory: config.data.dataDirectory, split: .train)
         try checkInputSize(train.pixelsPerImage, path: train.imagesPath)
-        let trainCount = min(config.trainLimit ?? train.count, train.count)
+        let trainCount = min(config.data.trainLimit ?? train.count, train.count)
         let plan = try ShardPlan(exampleCount: trainCount, batchSize: batchSize, rankCount: ranks)
 
-        let testSource = try MNISTSource(directory: config.dataDirectory, split: .test)
+        let testSource = try MNISTSource(directory: config.data.dataDirectory, split: .test)
         try checkInputSize(testSource.pixelsPerImage, path: testSource.imagesPath)
-        let testCount = min(config.testLimit ?? testSource.count, testSource.count)
+        let testCount = min(config.data.testLimit ?? testSource.count, testSource.count)
         let testRange: Range<Int>?
-        switch config.evaluation {
+        switch config.reporting.evaluation {
         case .rank0: testRange = rank == 0 ? 0..<testCount : nil
         case .sharded: testRange = (rank * testCount / ranks)..<((rank + 1) * testCount / ranks)
         }

@@ -11,24 +11,24 @@ extension DataParallelTrainer {
         let config = configuration
         let ranks = communicator.size
         let plan = data.plan
-        let mode = config.globalBatch == nil ? "weak scaling" : "strong scaling"
+        let mode = config.optimization.globalBatch == nil ? "weak scaling" : "strong scaling"
         logger.info(
-            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.dataset.rawValue), "
-                + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.activation.rawValue), "
-                + "init \(describe(config.initializer)), \(describe(config.optimizer)) lr \(config.learningRate)"
+            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "
+                + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.model.activation.rawValue), "
+                + "init \(describe(config.model.initializer)), \(describe(config.optimization.optimizer)) lr \(config.optimization.learningRate)"
                 + (schedule.factor != 1
                     ? String(format: " x%.3g = %.4g (%@ scaling, global batch %d / %d; warm-up %d steps)",
-                             schedule.factor, schedule.peakRate, config.effectiveLearningRateScaling.rawValue,
-                             plan.batchSize * ranks, config.learningRateReferenceBatch, schedule.warmupSteps)
+                             schedule.factor, schedule.peakRate, config.optimization.effectiveLearningRateScaling.rawValue,
+                             plan.batchSize * ranks, config.optimization.learningRateReferenceBatch, schedule.warmupSteps)
                     : "")
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
-                + "\(plan.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, seed \(config.seed)"
+                + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
                 + ", " + describe(workspace))
         logger.info(String(
             format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
             plan.exampleCount, plan.shard(rank: 0).count, data.testCount,
-            config.evaluation == .rank0 ? "rank 0" : "sharded", dataSeconds, config.dataDirectory))
+            config.reporting.evaluation == .rank0 ? "rank 0" : "sharded", dataSeconds, config.data.dataDirectory))
     }
 
     func logEpoch(_ metrics: EpochMetrics) {
@@ -44,7 +44,7 @@ extension DataParallelTrainer {
             format: "done: %d epochs in %.1f s (%.2f s/epoch, %.0f samples/s; per epoch compute %.2f s, allreduce %.3f s)",
             summary.epochsRun, summary.trainSeconds, summary.secondsPerEpoch, summary.samplesPerSecond,
             summary.computeSeconds / epochs, summary.allreduceSeconds / epochs))
-        test.tableLines(classNames: configuration.dataset.classNames).forEach(logger.info)
+        test.tableLines(classNames: configuration.data.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
     }
 

@@ -19,7 +19,7 @@ extension DataParallelTrainer {
     /// agreement so a bad folder stops every rank with one line before training. A resumed run
     /// drops the events past `resumedStep` that an earlier run wrote.
     func makeTensorBoardWriter(resumedStep: Int?) throws -> TensorBoardWriter? {
-        guard let directory = configuration.tensorboardDirectory else { return nil }
+        guard let directory = configuration.reporting.tensorboardDirectory else { return nil }
         return try communicator.agreeingOnFailure {
             communicator.isRoot ? try TensorBoardWriter(directory: directory, resumingAfter: resumedStep) : nil
         }
@@ -43,19 +43,19 @@ extension DataParallelTrainer {
     /// takes the moment it left as its clock's zero, which aligns their clocks to within the
     /// barrier's skew. Rank 0 checks that the file can be written (in an agreement).
     func makeTimelineRecorder() throws -> TimelineRecorder? {
-        guard let path = configuration.timelinePath else { return nil }
+        guard let path = configuration.reporting.timelinePath else { return nil }
         try communicator.agreeingOnFailure {
             if communicator.isRoot, let reason = writeProbeFailure(path) {
                 throw OutputError.cannotWrite(path: path, reason: reason)
             }
         }
         try communicator.barrier()
-        return TimelineRecorder(origin: Communicator.wallTime(), stepLimit: configuration.timelineSteps)
+        return TimelineRecorder(origin: Communicator.wallTime(), stepLimit: configuration.reporting.timelineSteps)
     }
 
     /// Gathers every rank's spans and host name to rank 0, which writes the trace. Collective.
     func writeTimeline(_ recorder: TimelineRecorder?) throws {
-        guard let recorder, let path = configuration.timelinePath else { return }
+        guard let recorder, let path = configuration.reporting.timelinePath else { return }
         let packed = try communicator.gather(recorder.packed())
         let hostBytes = 64
         var host = [CChar](repeating: 0, count: hostBytes)
@@ -75,7 +75,7 @@ extension DataParallelTrainer {
                 ranks: ranks, hostNames: hostNames,
                 metadata: [
                     "tool": "mnist-mpi", "ranks": "\(communicator.size)", "preset": configuration.preset,
-                    "steps_recorded": "first \(configuration.timelineSteps)",
+                    "steps_recorded": "first \(configuration.reporting.timelineSteps)",
                     "allreduce": "split into waiting for the slowest rank and transfer from the ranks' aligned clocks",
                 ],
                 to: path)

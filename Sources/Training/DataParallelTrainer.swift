@@ -21,19 +21,24 @@ public final class DataParallelTrainer {
     public let configuration: TrainingConfiguration
     public let communicator: Communicator
     let logger: Logger
+    /// Test-only faults and dumps (`TestHooks.none` in every real run).
+    let testHooks: TestHooks
 
     /// The model's input width (784 for 28×28 images).
     public static let inputSize = 784
     /// Ten classes (digits, or Fashion-MNIST's garments).
     public static let classCount = 10
 
-    public init(configuration: TrainingConfiguration, communicator: Communicator, logger: Logger) {
+    public init(
+        configuration: TrainingConfiguration, communicator: Communicator, logger: Logger, testHooks: TestHooks = .none
+    ) {
         self.configuration = configuration
         self.communicator = communicator
         self.logger = logger
+        self.testHooks = testHooks
     }
 
-    /// Loads the data, trains for `configuration.epochs` epochs, evaluates and writes the
+    /// Loads the data, trains for `configuration.optimization.epochs` epochs, evaluates and writes the
     /// outputs. Every rank must call it.
     ///
     /// - Returns: the run summary (the same on every rank; rank 0 also writes it).
@@ -41,19 +46,19 @@ public final class DataParallelTrainer {
     ///   paths), `TrainingError.parametersDiverged`, or `MPIError`.
     public func run() throws -> RunSummary {
         let config = configuration
-        setBLASThreads(config.blasThreads)
-        SubnormalFloats.setFlushed(config.flushSubnormals)
+        setBLASThreads(config.compute.blasThreads)
+        SubnormalFloats.setFlushed(config.compute.flushSubnormals)
         let startTime = Communicator.wallTime()
         let kernels = try communicator.agreeingOnFailure {
-            try ComputeKernels.resolve(library: config.kernels, precision: config.precision, threads: config.blasThreads)
+            try ComputeKernels.resolve(library: config.compute.kernels, precision: config.compute.precision, threads: config.compute.blasThreads)
         }
-        if kernels.library == .onednn { OneDNN.setThreads(config.blasThreads) }
+        if kernels.library == .onednn { OneDNN.setThreads(config.compute.blasThreads) }
         let data = try communicator.agreeingOnFailure { try loadData() }
         let outputs = try communicator.agreeingOnFailure {
             communicator.isRoot
                 ? try OutputFiles(
-                    summaryPath: config.summaryPath, metricsPath: config.metricsPath,
-                    appendMetrics: config.resume)
+                    summaryPath: config.reporting.summaryPath, metricsPath: config.reporting.metricsPath,
+                    appendMetrics: config.reliability.resume)
                 : nil
         }
 
@@ -65,14 +70,12 @@ public final class DataParallelTrainer {
         let exchange: GradientExchange
         do {
             exchange = try GradientExchange(
-                communicator: communicator, layout: layout, overlapped: config.overlapCommunication,
-                compression: config.compression, method: config.allReduceMethod,
-                powerSGDRank: config.powerSGDRank, powerSGDWarmupSteps: config.powerSGDWarmupSteps, seed: config.seed)
+                communicator: communicator, layout: layout, settings: config.communication, seed: config.optimization.seed)
         } catch let error as TrainingError {
             throw collective(error)
         }
-        let watchdog = config.stallTimeout > 0
-            ? try StallWatchdog(seconds: config.stallTimeout, communicator: communicator) : nil
+        let watchdog = config.reliability.stallTimeout > 0
+            ? try StallWatchdog(seconds: config.reliability.stallTimeout, communicator: communicator) : nil
         // The exchange's and the watchdog's collective clean-up runs where every rank is: after
         // success, or after a failure all ranks agreed on. A rank that failed alone must reach
         // MPI_Abort at once, not wait in MPI_Win_free for ranks that never come.
@@ -108,18 +111,18 @@ public final class DataParallelTrainer {
         startTime: Double, timeline: TimelineRecorder?
     ) throws -> RunSummary {
         let config = configuration
-        let model = MLP(layout: layout, activation: config.activation, gradients: exchange.gradients)
+        let model = MLP(layout: layout, activation: config.model.activation, gradients: exchange.gradients)
         if communicator.isRoot {
-            var random = RandomSource(seed: config.seed)
-            model.initialize(config.initializer, random: &random)
+            var random = RandomSource(seed: config.optimization.seed)
+            model.initialize(config.model.initializer, random: &random)
         }
         try communicator.broadcast(model.parameters.buffer, root: 0)
         let optimizer = Optimizer(
-            config.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
-        let start = try prepareCheckpoint(model: model, optimizer: optimizer, powerSGD: exchange.powerSGD)
+            config.optimization.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
+        let start = try prepareCheckpoint(model: model, optimizer: optimizer, reducer: exchange.reducer)
         let observers = Observers(
             tensorboard: try makeTensorBoardWriter(
-                resumedStep: config.resume ? start.epoch * data.plan.stepsPerEpoch + start.step : nil),
+                resumedStep: config.reliability.resume ? start.epoch * data.plan.stepsPerEpoch + start.step : nil),
             timeline: timeline)
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
@@ -140,7 +143,7 @@ public final class DataParallelTrainer {
 
         let evaluationStart = Communicator.wallTime()
         let test = try evaluate(model, with: evaluator)
-        timeline?.span(.evaluate, epoch: config.epochs, step: 0, start: evaluationStart, end: Communicator.wallTime())
+        timeline?.span(.evaluate, epoch: config.optimization.epochs, step: 0, start: evaluationStart, end: Communicator.wallTime())
         // Each rank fills its own slot; the sum gathers every rank's peak.
         var peaks = [Int64](repeating: 0, count: communicator.size)
         peaks[communicator.rank] = Int64(peakResidentBytes())
@@ -173,12 +176,12 @@ public final class DataParallelTrainer {
         let progress = ProgressReporter(
             logger: logger, stepsPerEpoch: plan.stepsPerEpoch,
             samplesPerStep: plan.batchSize * communicator.size,
-            totalSteps: max(0, (config.epochs - start.epoch) * plan.stepsPerEpoch - start.step))
+            totalSteps: max(0, (config.optimization.epochs - start.epoch) * plan.stepsPerEpoch - start.step))
 
         // A checkpoint past --epochs leaves nothing to train (and must not make a reversed range).
-        for epoch in start.epoch..<max(start.epoch, config.epochs) {
+        for epoch in start.epoch..<max(start.epoch, config.optimization.epochs) {
             var random = RandomSource(
-                seed: config.seed, stream: UInt64(communicator.rank) << 32 | UInt64(epoch + 1))
+                seed: config.optimization.seed, stream: UInt64(communicator.rank) << 32 | UInt64(epoch + 1))
             let epochStart = Communicator.wallTime()
             batches.shuffle(random: &random)
             let resuming = epoch == start.epoch
@@ -192,16 +195,11 @@ public final class DataParallelTrainer {
                 let runStep = epoch * plan.stepsPerEpoch + step
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
-                try model.lossAndGradients(
-                    input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize,
-                    workspace: workspace,
-                    afterLayer: { index in
-                        if index == model.layout.layers.count - 1 {
-                            // The cost is known after forward; the last bucket carries it.
-                            exchange.setControls(cost: workspace.lastLoss, stopRequested: stopSignal != 0)
-                        }
-                        try exchange.layerReady(index)
-                    })
+                let cost = model.forwardAndLoss(
+                    input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, workspace: workspace)
+                // The control values ride in the last layer's bucket, which backward finishes first.
+                exchange.setControls(cost: cost, stopRequested: stopSignal != 0)
+                try model.backward(workspace: workspace, afterLayer: exchange.layerReady)
                 let reduceStart = Communicator.wallTime()
                 StallWatchdog.arrive()
                 try exchange.finish(step: runStep)
@@ -223,21 +221,16 @@ public final class DataParallelTrainer {
                 observers.timeline?.step(
                     epoch: epoch, step: step, computeStart: computeStart, reduceStart: reduceStart,
                     reduceEnd: reduceEnd, end: stepEnd)
-                if let tensorboard = observers.tensorboard, config.tensorboardEvery > 0,
-                   (runStep + 1) % config.tensorboardEvery == 0 {
+                if let tensorboard = observers.tensorboard, config.reporting.tensorboardEvery > 0,
+                   (runStep + 1) % config.reporting.tensorboardEvery == 0 {
                     tensorboard.scalar(TensorBoardTags.stepCost, stepLoss / Double(communicator.size), step: runStep + 1)
                 }
                 if exchange.stopRequested {
-                    try stop(model: model, optimizer: optimizer, powerSGD: exchange.powerSGD, epoch: epoch,
+                    try stop(model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch,
                              step: step + 1, partialLoss: lossSum, learningRate: learningRate)
                 }
             }
-            if communicator.rank == config.debugPerturbRank, epoch == 0 {
-                model.parameters[0] += 1e-3
-            }
-            if communicator.rank == config.debugFailRank, epoch == 0 {
-                throw TrainingError.injectedFailure(rank: communicator.rank, epoch: epoch)
-            }
+            try testHooks.afterEpoch(epoch, rank: communicator.rank, parameters: model.parameters)
             // One small collective per epoch: timings summed over ranks.
             var totals = [computeSeconds, allreduceSeconds]
             try communicator.allReduce(&totals, .sum)
@@ -250,9 +243,9 @@ public final class DataParallelTrainer {
                 samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds,
                 learningRate: schedule.rate(atStep: (epoch + 1) * plan.stepsPerEpoch - 1))
 
-            let isLogPoint = epoch % config.logEvery == 0
+            let isLogPoint = epoch % config.reporting.logEvery == 0
             if isLogPoint { try checkParametersInSync(model, epoch: epoch) }
-            if config.evalEvery > 0, epoch % config.evalEvery == 0 {
+            if config.reporting.evalEvery > 0, epoch % config.reporting.evalEvery == 0 {
                 let evaluationStart = Communicator.wallTime()
                 metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy
                 observers.timeline?.span(
@@ -264,10 +257,10 @@ public final class DataParallelTrainer {
                 try writeEpoch(metrics, step: (epoch + 1) * plan.stepsPerEpoch, to: observers.tensorboard)
             }
             history.append(metrics)
-            if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
+            if (epoch + 1) % config.reliability.checkpointEvery == 0 || epoch + 1 == config.optimization.epochs {
                 let checkpointStart = Communicator.wallTime()
                 try saveCheckpoint(
-                    model: model, optimizer: optimizer, powerSGD: exchange.powerSGD, epoch: epoch + 1, step: 0,
+                    model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch + 1, step: 0,
                     partialLoss: 0, learningRate: metrics.learningRate)
                 observers.timeline?.span(
                     .checkpoint, epoch: epoch + 1, step: 0, start: checkpointStart, end: Communicator.wallTime())
@@ -279,15 +272,15 @@ public final class DataParallelTrainer {
 
     /// Ends the run at a step boundary after a stop request: a checkpoint first if asked for.
     private func stop(
-        model: MLP, optimizer: Optimizer, powerSGD: PowerSGDCompressor?, epoch: Int, step: Int, partialLoss: Double,
+        model: MLP, optimizer: Optimizer, reducer: any GradientReducer, epoch: Int, step: Int, partialLoss: Double,
         learningRate: Double
     ) throws -> Never {
         try saveCheckpoint(
-            model: model, optimizer: optimizer, powerSGD: powerSGD, epoch: epoch, step: step, partialLoss: partialLoss,
+            model: model, optimizer: optimizer, reducer: reducer, epoch: epoch, step: step, partialLoss: partialLoss,
             learningRate: learningRate)
         throw collective(.interrupted(
             signal: stopSignal != 0 ? stopSignal : SIGTERM, epoch: epoch, step: step,
-            checkpoint: configuration.checkpointPath))
+            checkpoint: configuration.reliability.checkpointPath))
     }
 
     // MARK: - Evaluation and consistency
@@ -314,10 +307,9 @@ public final class DataParallelTrainer {
     }
 
     private func writeRankParameters(_ model: MLP) throws {
-        guard let directory = configuration.rankParametersDirectory else { return }
-        let path = "\(directory)/rank-\(communicator.rank).f32"
+        guard testHooks.rankParametersDirectory != nil else { return }
         try communicator.agreeingOnFailure {
-            try writeFloats(model.parameters.buffer, to: path)
+            try testHooks.writeParameters(model.parameters.buffer, rank: communicator.rank)
         }
     }
 }

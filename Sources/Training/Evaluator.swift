@@ -33,7 +33,7 @@ final class Evaluator {
             examples.pixels.withUnsafeBufferPointer { source in
                 guard let base = source.baseAddress else { return }
                 let from = base + start * pixels
-                for i in 0..<(rows * pixels) { input.pointer[i] = Float(from[i]) * (1 / 255) }
+                scalePixels(from, into: input.pointer, count: rows * pixels)
             }
             predictions.withUnsafeMutableBufferPointer { predictions in
                 guard let out = predictions.baseAddress else { return }

@@ -16,7 +16,7 @@ public enum LearningRateScaling: String, Codable, Sendable, CaseIterable {
     case auto
 }
 
-extension TrainingConfiguration {
+extension OptimizationSettings {
     /// The rule that runs: `learningRateScaling`, with `auto` resolved by the optimizer.
     public var effectiveLearningRateScaling: LearningRateScaling {
         guard learningRateScaling == .auto else { return learningRateScaling }

@@ -30,13 +30,13 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// The schedule of `configuration` for a global batch of `globalBatch` examples with
     /// `stepsPerEpoch` steps an epoch.
     public init(_ configuration: TrainingConfiguration, globalBatch: Int, stepsPerEpoch: Int) {
-        let factor = configuration.learningRateFactor(globalBatch: globalBatch)
-        let warmupEpochs = configuration.effectiveWarmupEpochs(factor: factor)
+        let factor = configuration.optimization.learningRateFactor(globalBatch: globalBatch)
+        let warmupEpochs = configuration.optimization.effectiveWarmupEpochs(factor: factor)
         self.init(
-            baseRate: configuration.learningRate, factor: factor,
+            baseRate: configuration.optimization.learningRate, factor: factor,
             warmupSteps: Int((warmupEpochs * Double(stepsPerEpoch)).rounded()),
-            decay: configuration.learningRateDecay,
-            totalSteps: configuration.epochs * stepsPerEpoch)
+            decay: configuration.optimization.learningRateDecay,
+            totalSteps: configuration.optimization.epochs * stepsPerEpoch)
     }
 
     /// The highest rate of the run (after warm-up, before decay).

@@ -4,7 +4,8 @@ import NeuralNet
 import SwiftMPI
 import RunOutput
 
-/// The `--summary` JSON object (written by rank 0; keys in snake_case, see DESIGN.md).
+/// The `--summary` JSON object (written by rank 0; keys in snake_case; the fields are listed in
+/// the README, section "Output files").
 public struct RunSummary: Codable, Sendable {
     public var ranks: Int
     public var epochs: Int
@@ -79,13 +80,13 @@ public struct RunSummary: Codable, Sendable {
         kernelImplementations: [String], schedule: LearningRateSchedule
     ) {
         self.ranks = ranks
-        self.epochs = configuration.epochs
+        self.epochs = configuration.optimization.epochs
         epochsRun = epochs.count
         batchSize = plan.batchSize
         globalBatch = plan.batchSize * ranks
-        scalingMode = configuration.globalBatch == nil ? "weak" : "strong"
+        scalingMode = configuration.optimization.globalBatch == nil ? "weak" : "strong"
         stepsPerEpoch = plan.stepsPerEpoch
-        steps = plan.stepsPerEpoch * configuration.epochs
+        steps = plan.stepsPerEpoch * configuration.optimization.epochs
         parameterCount = layout.parameterCount
         testAccuracy = test.accuracy
         testCorrect = Int(test.correct)
@@ -112,7 +113,7 @@ public struct RunSummary: Codable, Sendable {
         self.kernels = kernels.library.rawValue
         precision = kernels.precision.rawValue
         self.kernelImplementations = kernelImplementations
-        learningRateRule = configuration.effectiveLearningRateScaling.rawValue
+        learningRateRule = configuration.optimization.effectiveLearningRateScaling.rawValue
         learningRateFactor = schedule.factor
         peakLearningRate = schedule.peakRate
         warmupSteps = schedule.warmupSteps

@@ -1,91 +1,34 @@
+import MNISTData
 import NeuralNet
 
-/// Everything a training run needs to know, as the user set it (after presets were applied).
+/// Everything a training run needs to know, as the user set it (after presets were applied),
+/// in sections that match the command line's option groups. Each section declares beside its
+/// settings what a resume may change (`resumeRules`).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The preset the defaults came from (`seed`).
     public var preset: String = "seed"
-    /// Hidden layer widths, e.g. `[256, 256]`.
-    public var hiddenSizes: [Int] = [256, 256]
-    public var activation: Activation = .sigmoid
-    public var initializer: Initializer = .normal(standardDeviation: 1)
-    public var optimizer = OptimizerConfiguration(kind: .sgd)
-    public var learningRate: Double = 0.1
-    /// How the learning rate grows with the global batch (see `LearningRateScaling`).
-    public var learningRateScaling: LearningRateScaling = .auto
-    /// The batch `learningRate` was set for (nil: `batchSize`).
-    public var lrReferenceBatch: Int? = nil
-    /// How the learning rate falls after warmup.
-    public var learningRateDecay: LearningRateDecay = .none
-    /// Epochs over which the learning rate ramps from `learningRate` to its scaled value (nil:
-    /// 2 when the rate is scaled up, else 0).
-    public var warmupEpochs: Double? = nil
-    /// Examples per rank per step (weak scaling); the global batch is ranks × this.
-    public var batchSize: Int = 100
-    /// Strong scaling: the global batch, split evenly over the ranks (nil: weak scaling).
-    public var globalBatch: Int? = nil
-    public var epochs: Int = 30
-    /// Log at epochs 0, logEvery, 2·logEvery, ...
-    public var logEvery: Int = 3
-    /// Evaluate the test set at epochs 0, evalEvery, ... (0: only at the end).
-    public var evalEvery: Int = 3
-    /// Who evaluates: rank 0 alone or every rank a slice.
-    public var evaluation: EvaluationMode = .rank0
-    /// Which data set.
-    public var dataset: Dataset = .mnist
-    public var seed: UInt64 = 42
-    /// The folder with the MNIST files.
-    public var dataDirectory: String = "data/mnist"
-    /// Train on only the first N training examples (nil: all).
-    public var trainLimit: Int? = nil
-    /// Evaluate on only the first N test examples (nil: all).
-    public var testLimit: Int? = nil
-    /// Overlap the gradient allreduce with backward (one nonblocking allreduce per layer).
-    public var overlapCommunication: Bool = false
-    /// How the gradients travel: float32, bfloat16 or PowerSGD.
-    public var compression: GradientCompression = .none
-    /// PowerSGD's approximation rank.
-    public var powerSGDRank: Int = 4
-    /// Steps sent uncompressed before PowerSGD starts (as PyTorch's start_powerSGD_iter).
-    public var powerSGDWarmupSteps: Int = 100
-    /// How the gradients are summed.
-    public var allReduceMethod: AllReduceMethod = .automatic
-    /// OpenBLAS threads per rank (and oneDNN's).
-    public var blasThreads: Int = 1
-    /// The library of the matrix products; nil picks oneDNN where it loads, else OpenBLAS.
-    public var kernels: KernelLibrary? = nil
-    /// float32, or bfloat16 products with float32 master weights (needs oneDNN and a CPU with
-    /// AVX512_BF16 or AMX).
-    public var precision: Precision = .fp32
-    /// Treat subnormal floats as zero (see `SubnormalFloats`); false: IEEE arithmetic.
-    public var flushSubnormals: Bool = true
-    /// Rank 0 writes the run summary (JSON) here.
-    public var summaryPath: String? = nil
-    /// Rank 0 writes one JSON line per epoch here.
-    public var metricsPath: String? = nil
-    /// Rank 0 writes checkpoints here (atomically).
-    public var checkpointPath: String? = nil
-    /// Write a checkpoint every K epochs (and after the last).
-    public var checkpointEvery: Int = 1
-    /// Continue from the checkpoint at `checkpointPath`.
-    public var resume: Bool = false
-    /// Testing aid: every rank writes its final parameters to `DIR/rank-N.f32`.
-    public var rankParametersDirectory: String? = nil
-    /// Testing aid: this rank nudges one parameter after epoch 0, so the drift check must fire.
-    public var debugPerturbRank: Int? = nil
-    /// Testing aid: this rank alone fails after epoch 0, so the job must end by MPI_Abort.
-    public var debugFailRank: Int? = nil
-    /// End the job when a rank's loop makes no progress for this many seconds (0: never).
-    public var stallTimeout: Double = 300
-    /// Rank 0 writes TensorBoard event files into this folder.
-    public var tensorboardDirectory: String? = nil
-    /// With `tensorboardDirectory`: the step's cost every this many steps (0: per epoch only).
-    public var tensorboardEvery: Int = 10
-    /// Every rank's timeline, gathered to rank 0, goes to this Chrome trace file.
-    public var timelinePath: String? = nil
-    /// Steps the timeline records (the first ones of the run).
-    public var timelineSteps: Int = 300
+    public var model = ModelSettings()
+    public var optimization = OptimizationSettings()
+    public var data = DataSettings()
+    public var communication = CommunicationSettings()
+    public var compute = ComputeSettings()
+    public var reporting = ReportingSettings()
+    public var reliability = ReliabilitySettings()
 
     public init() {}
+
+    /// Every setting's resume policy, section by section.
+    public static let resumeRules: [ResumeRule] =
+        ModelSettings.resumeRules + OptimizationSettings.resumeRules + DataSettings.resumeRules
+        + CommunicationSettings.resumeRules + ComputeSettings.resumeRules + ReportingSettings.resumeRules
+        + ReliabilitySettings.resumeRules
+
+    /// The values a checkpoint keeps: every rule that is not `.free`, by option.
+    public var resumeValues: [String: String] {
+        var values: [String: String] = [:]
+        for rule in Self.resumeRules where rule.policy != .free { values[rule.option] = rule.value(self) }
+        return values
+    }
 
     /// The seed configuration of the original program: 784-256-256-10 sigmoid, N(0, 1), SGD 0.1,
     /// batch 100, 30 epochs, cost every 3 epochs.
@@ -96,12 +39,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public static let improved: TrainingConfiguration = {
         var config = TrainingConfiguration()
         config.preset = "improved"
-        config.activation = .relu
-        config.initializer = .he
-        config.optimizer = OptimizerConfiguration(kind: .adam)
-        config.learningRate = 0.001
-        config.learningRateDecay = .cosine
-        config.epochs = 15
+        config.model.activation = .relu
+        config.model.initializer = .he
+        config.optimization.optimizer = OptimizerConfiguration(kind: .adam)
+        config.optimization.learningRate = 0.001
+        config.optimization.learningRateDecay = .cosine
+        config.optimization.epochs = 15
         return config
     }()
 
@@ -109,6 +52,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     ///
     /// - Throws: `TrainingError.invalidOption` when the global batch does not divide evenly.
     public func perRankBatch(ranks: Int) throws -> Int {
+        let (batchSize, globalBatch) = (optimization.batchSize, optimization.globalBatch)
         guard let globalBatch else { return batchSize }
         guard globalBatch % ranks == 0 else {
             throw TrainingError.invalidOption(
@@ -120,7 +64,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// Layer widths from input to output for `inputSize` pixels and `classCount` classes.
     public func layerSizes(inputSize: Int, classCount: Int) -> [Int] {
-        [inputSize] + hiddenSizes + [classCount]
+        [inputSize] + model.hiddenSizes + [classCount]
     }
 
     /// The largest values `validate` accepts.
@@ -139,6 +83,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // steps, parameter counts) far inside Int: mnist-mpi-fuzz found `--epochs 2^63-1`
         // trapping in epochs x steps per epoch.
         let limits = Self.limits
+        let (epochs, batchSize, globalBatch) = (optimization.epochs, optimization.batchSize, optimization.globalBatch)
+        let (learningRate, warmupEpochs, lrReferenceBatch) =
+            (optimization.learningRate, optimization.warmupEpochs, optimization.lrReferenceBatch)
+        let (optimizer, initializer, hiddenSizes) = (optimization.optimizer, model.initializer, model.hiddenSizes)
+        let (logEvery, evalEvery, tensorboardEvery, timelineSteps) =
+            (reporting.logEvery, reporting.evalEvery, reporting.tensorboardEvery, reporting.timelineSteps)
+        let (checkpointEvery, resume, checkpointPath, stallTimeout) =
+            (reliability.checkpointEvery, reliability.resume, reliability.checkpointPath, reliability.stallTimeout)
+        let (powerSGDRank, powerSGDWarmupSteps) = (communication.powerSGDRank, communication.powerSGDWarmupSteps)
+        let (trainLimit, testLimit, blasThreads) = (data.trainLimit, data.testLimit, compute.blasThreads)
         guard (1...limits.epochs).contains(epochs) else {
             throw fail("--epochs", epochs, "must be 1 to \(limits.epochs)")
         }
@@ -184,7 +138,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard (0...limits.steps).contains(powerSGDWarmupSteps) else {
             throw fail("--powersgd-warmup-steps", powerSGDWarmupSteps, "must be 0 to \(limits.steps)")
         }
-        if compression == .powerSGD, overlapCommunication {
+        if communication.compression == .powerSGD, communication.overlap {
             throw fail("--compression", "powersgd", "does not combine with --overlap (its two sums need the whole gradient)")
         }
         guard (0...limits.steps).contains(tensorboardEvery) else {

@@ -30,7 +30,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            let sizes = [784] + (try Train.parseWidths(hidden)) + [10]
+            let sizes = [784] + (try ModelOptions.parseWidths(hidden)) + [10]
             let result = CompressionCost.measure(sizes: sizes, rank: powersgdRank, steps: steps, repeats: repeats)
             print(try jsonLine([
                 "seconds_per_step": result.secondsPerStep, "powersgd_rank": result.powerSGDRank, "steps": result.steps,
@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            let sizes = [784] + (try Train.parseWidths(hidden)) + [10]
+            let sizes = [784] + (try ModelOptions.parseWidths(hidden)) + [10]
             let chosen = try ComputeKernels.resolve(library: kernels.library, precision: precision)
             let result = try ComputeFloor.measure(
                 sizes: sizes, batchSize: batchSize, steps: steps, repeats: repeats, kernels: chosen)

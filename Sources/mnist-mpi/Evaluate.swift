@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuralNet
 import RunOutput
+import MNISTData
 import Training
 
 /// `mnist-mpi evaluate`: the test accuracy and confusion matrix of a checkpoint (one process).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NeuralNet
+import MNISTData
 import Training
 
 /// The named starting points of `--preset`.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SwiftMPI
 
@@ -80,12 +81,25 @@ import Testing
         #expect(error is Broken)
     }
 
-    @Test func stallWatchdogBoardOpensAndClosesOnASingleton() throws {
-        let watchdog = try StallWatchdog(seconds: 60, communicator: world)
-        StallWatchdog.beat(epoch: 0, step: 1)
+    /// Beats keep a short watchdog quiet, `stop()` silences it for good (were either broken,
+    /// it would end this process through MPI_Abort after 0.5 s), `close()` frees its window
+    /// and communicator (twice is harmless), and the board can be opened again afterwards.
+    @Test func stallWatchdogBeatsStopAndCloseOnASingleton() throws {
+        let watchdog = try StallWatchdog(seconds: 0.5, communicator: world)
+        for step in 0..<10 {
+            StallWatchdog.beat(epoch: 0, step: step)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         StallWatchdog.arrive()
+        watchdog.stop()
+        Thread.sleep(forTimeInterval: 1.0)
         try watchdog.close()
         try watchdog.close()  // a second close does nothing
+        var values: [Int32] = [3]
+        try world.allReduce(&values, .sum)
+        #expect(values == [3])
+        let again = try StallWatchdog(seconds: 60, communicator: world)
+        try again.close()
     }
 }
 

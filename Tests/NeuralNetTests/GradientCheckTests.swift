@@ -1,5 +1,6 @@
 import Testing
 @testable import NeuralNet
+import TestSupport
 
 /// The backward pass against finite differences of a double-precision reference.
 @Suite struct GradientCheckTests {
@@ -32,7 +33,7 @@ import Testing
         #expect(abs(loss - referenceLoss) < 1e-5 * max(1, abs(referenceLoss)))
 
         let epsilon = 1e-6
-        var worst = 0.0
+        var errors: [Double] = []
         for index in 0..<layout.parameterCount {
             var plus = parameters, minus = parameters
             plus[index] += epsilon
@@ -40,8 +41,10 @@ import Testing
             let numeric = (reference.loss(parameters: plus, input: inputD, labels: labelsI, rows: rows)
                 - reference.loss(parameters: minus, input: inputD, labels: labelsI, rows: rows)) / (2 * epsilon)
             let analytic = Double(model.gradients[index])
-            worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
+            errors.append(abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
         }
+        // NaN in any gradient (or no gradient at all) fails here.
+        let worst = largestPropagatingNaN(errors)
         #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation) on \(kernels)")
     }
 

@@ -19,6 +19,7 @@ import Testing
     }
 
     private func expectClose(_ got: [Float], _ want: [Double], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(got.count == want.count, "\(got) vs \(want)", sourceLocation: sourceLocation)
         for (g, w) in zip(got, want) { #expect(abs(Double(g) - w) < 1e-5, "\(got) vs \(want)", sourceLocation: sourceLocation) }
     }
 

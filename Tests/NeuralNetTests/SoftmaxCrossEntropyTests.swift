@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import NeuralNet
 
 @Suite struct SoftmaxCrossEntropyTests {
@@ -45,17 +46,18 @@ import Testing
 
 @Suite struct FastExpTests {
     @Test func matchesLibmAcrossTheRange() {
-        var worst: Double = 0
+        var errors: [Double] = []
         var x: Float = -87
         while x < 88 {
             let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
             let fast = fastExp(lanes)
             for i in 0..<8 {
                 let exact = Foundation.exp(Double(lanes[i]))
-                worst = max(worst, abs(Double(fast[i]) - exact) / exact)
+                errors.append(abs(Double(fast[i]) - exact) / exact)
             }
             x += 0.173
         }
+        let worst = largestPropagatingNaN(errors)
         #expect(worst < 4e-7, "worst relative error \(worst)")
         let edges = fastExp(SIMD8<Float>(-1000, -88, 89, 1000, 0, 1, -1, .infinity))
         #expect(edges[0] == 0 && edges[1] == 0)

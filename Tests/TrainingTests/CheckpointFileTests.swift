@@ -136,11 +136,11 @@ import Testing
     @Test func fingerprintFollowsTheTrajectoryNotThePaths() {
         var a = TrainingConfiguration.seed
         var b = a
-        b.summaryPath = "/elsewhere.json"
-        b.epochs = 99
-        b.dataDirectory = "/other/data"
+        b.reporting.summaryPath = "/elsewhere.json"
+        b.optimization.epochs = 99
+        b.data.dataDirectory = "/other/data"
         #expect(a.trajectoryFingerprint == b.trajectoryFingerprint)
-        a.learningRate = 0.2
+        a.optimization.learningRate = 0.2
         #expect(a.trajectoryFingerprint != b.trajectoryFingerprint)
     }
 }

@@ -50,9 +50,14 @@ import Testing
         try #require(first.status == 0, "\(first.stderr)")
         let resumed = try MPIJob.run(ranks: 2, arguments + [
             "--epochs", "4", "--checkpoint", folder + "/ck", "--resume", "--rank-parameters-dir", folder + "/parts",
+            "--summary", folder + "/parts.json",
         ])
         try #require(resumed.status == 0, "\(resumed.stderr)")
         #expect(!resumed.stdout.contains("PowerSGD starts afresh"), "\(resumed.stdout)")
+        // It really resumed (a run that ignored --resume would train 4 epochs and match too).
+        #expect(resumed.stdout.contains("resuming from \(folder)/ck at epoch 2 step 0"), "\(resumed.stdout)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/parts.json")))
+        #expect((summary as? [String: Any])?["epochs_run"] as? Int == 2)
         for rank in 0..<2 {
             #expect(try parameters(folder + "/whole", rank: rank) == parameters(folder + "/parts", rank: rank), "rank \(rank)")
         }

@@ -4,9 +4,9 @@ import Testing
 @Suite struct LearningRateScheduleTests {
     @Test func linearScalingWithWarmupRampsFromBaseToScaled() {
         var config = TrainingConfiguration.seed
-        config.learningRate = 0.1
-        config.learningRateScaling = .linear
-        config.warmupEpochs = 2
+        config.optimization.learningRate = 0.1
+        config.optimization.learningRateScaling = .linear
+        config.optimization.warmupEpochs = 2
         let schedule = LearningRateSchedule(config, globalBatch: 400, stepsPerEpoch: 150)
         #expect(schedule.factor == 4)
         #expect(schedule.warmupSteps == 300)
@@ -18,7 +18,7 @@ import Testing
 
     @Test func noScalingKeepsTheRate() {
         var config = TrainingConfiguration.seed
-        config.learningRateScaling = .none
+        config.optimization.learningRateScaling = .none
         let schedule = LearningRateSchedule(config, globalBatch: 800, stepsPerEpoch: 10)
         #expect(schedule.rate(atStep: 50) == 0.1)
         #expect(schedule.warmupSteps == 0)
@@ -28,11 +28,11 @@ import Testing
     /// the same rate at every step, no warm-up, for the seed (SGD) and improved (Adam) presets.
     @Test func theDefaultRuleAtOneRankIsTheOriginal() {
         for preset in [TrainingConfiguration.seed, .improved] {
-            #expect(preset.learningRateScaling == .auto)
-            let schedule = LearningRateSchedule(preset, globalBatch: preset.batchSize, stepsPerEpoch: 600)
+            #expect(preset.optimization.learningRateScaling == .auto)
+            let schedule = LearningRateSchedule(preset, globalBatch: preset.optimization.batchSize, stepsPerEpoch: 600)
             let original = LearningRateSchedule(
-                baseRate: preset.learningRate, factor: 1, warmupSteps: 0, decay: preset.learningRateDecay,
-                totalSteps: preset.epochs * 600)
+                baseRate: preset.optimization.learningRate, factor: 1, warmupSteps: 0, decay: preset.optimization.learningRateDecay,
+                totalSteps: preset.optimization.epochs * 600)
             #expect(schedule == original)
         }
     }
@@ -56,17 +56,17 @@ import Testing
 
     @Test func theReferenceBatchDefaultsToTheBatchSize() {
         var config = TrainingConfiguration.seed
-        config.batchSize = 50
-        #expect(config.learningRateFactor(globalBatch: 100) == 2)   // 2 ranks x 50
-        config.lrReferenceBatch = 100
-        #expect(config.learningRateFactor(globalBatch: 100) == 1)
-        config.learningRateScaling = .sqrt
-        #expect(config.learningRateFactor(globalBatch: 400) == 2)
+        config.optimization.batchSize = 50
+        #expect(config.optimization.learningRateFactor(globalBatch: 100) == 2)   // 2 ranks x 50
+        config.optimization.lrReferenceBatch = 100
+        #expect(config.optimization.learningRateFactor(globalBatch: 100) == 1)
+        config.optimization.learningRateScaling = .sqrt
+        #expect(config.optimization.learningRateFactor(globalBatch: 400) == 2)
     }
 
     @Test func globalBatchSplitsEvenlyOrFailsWithOneLine() throws {
         var config = TrainingConfiguration.seed
-        config.globalBatch = 300
+        config.optimization.globalBatch = 300
         #expect(try config.perRankBatch(ranks: 3) == 100)
         let error = try #require(throws: TrainingError.self) { try config.perRankBatch(ranks: 7) }
         #expect(error.description.contains("--global-batch 300"))
@@ -75,12 +75,12 @@ import Testing
 
     @Test func presetsDifferWhereTheIssueSays() {
         let improved = TrainingConfiguration.improved
-        #expect(improved.activation == .relu)
-        #expect(improved.initializer == .he)
-        #expect(improved.optimizer.kind == .adam)
-        #expect(improved.learningRate == 0.001)
-        #expect(improved.batchSize == 100)
-        #expect(improved.hiddenSizes == [256, 256])
+        #expect(improved.model.activation == .relu)
+        #expect(improved.model.initializer == .he)
+        #expect(improved.optimization.optimizer.kind == .adam)
+        #expect(improved.optimization.learningRate == 0.001)
+        #expect(improved.optimization.batchSize == 100)
+        #expect(improved.model.hiddenSizes == [256, 256])
     }
 
     @Test func testResultCountsFromConfusionMatrix() {

@@ -52,6 +52,31 @@ import Training
         #expect(summaries[1]?["epochs_run"] as? Int == 2)
     }
 
+    /// A resume says what it changes: a `.refuse` setting (the data set) ends every rank with one
+    /// line and leaves the checkpoint as it was; `.warn` settings (the rate, the precision of
+    /// the wire, the rank count) are named in the resume line; an unchanged resume names none.
+    @Test func resumeRefusesOrNamesEveryChangedSetting() throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try MPIJob.run(ranks: 2, small + ["--epochs", "1", "--checkpoint", folder + "/ck"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/ck"))
+        let refused = small + ["--epochs", "2", "--checkpoint", folder + "/ck", "--resume", "--dataset", "fashion-mnist"]
+        let outcome = try MPIJob.run(ranks: 2, refused, timeout: 30)
+        BadInputTests.expectOneLineFailure(outcome, refused, mentioning: "--dataset mnist -> fashion-mnist")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/ck")) == before)
+        let warned = try MPIJob.run(ranks: 3, small + [
+            "--epochs", "2", "--checkpoint", folder + "/ck", "--resume", "--lr", "0.05", "--compression", "bf16",
+        ])
+        try #require(warned.status == 0, "\(warned.stderr)")
+        #expect(warned.stdout.contains("changed: --lr 0.1 -> 0.05, --compression none -> bf16, ranks 2 -> 3"), "\(warned.stdout)")
+        let same = try MPIJob.run(ranks: 3, small + [
+            "--epochs", "3", "--checkpoint", folder + "/ck", "--resume", "--lr", "0.05", "--compression", "bf16",
+        ])
+        try #require(same.status == 0, "\(same.stderr)")
+        #expect(same.stdout.contains("resuming from \(folder)/ck at epoch 2 step 0\n"), "\(same.stdout)")
+    }
+
     /// SIGTERM to mpirun: the ranks stop together at a step boundary, write a checkpoint and
     /// exit non-zero within 10 s; resuming ends bit-identical to an uninterrupted run.
     @Test func sigtermStopsAtAStepAndResumesExactly() throws {
@@ -216,10 +241,10 @@ import Training
     /// come (they wait for it in the epoch's collective).
     @Test func loneFailureAbortsEveryRankWithoutWaitingInCollectiveCleanUp() throws {
         let arguments = small + [
-            "--epochs", "3", "--allreduce", "shared-memory", "--stall-timeout", "0", "--debug-fail-rank", "1",
+            "--epochs", "3", "--allreduce", "shared-memory", "--stall-timeout", "0",
         ]
         let started = Date()
-        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30, environment: ["MNIST_MPI_TEST_HOOKS": "fail-rank=1"])
         #expect(!outcome.timedOut, "the job hung: \(outcome.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
         BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "rank 1: injected failure on rank 1 after epoch 0")
@@ -244,8 +269,8 @@ import Training
     /// A rank whose parameters drift (a testing-only nudge on rank 1) stops the job at the next
     /// check with one clear line.
     @Test func parameterDriftIsCaught() throws {
-        let arguments = small + ["--epochs", "3", "--debug-perturb-rank", "1"]
-        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
+        let arguments = small + ["--epochs", "3"]
+        let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30, environment: ["MNIST_MPI_TEST_HOOKS": "perturb-rank=1"])
         BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "parameters differ between ranks at epoch 0")
         // The control: the same run without the nudge passes the check.
         let control = try MPIJob.run(ranks: 2, small + ["--epochs", "1"], timeout: 30)

@@ -23,7 +23,7 @@ def row_from_summary(summary, preset, recipe):
         "epochs": summary["epochs"], "steps": summary["steps"], "test_accuracy": summary["test_accuracy"],
         "final_cost": summary["final_cost"], "learning_rate_rule": summary["learning_rate_rule"],
         "peak_learning_rate": summary["peak_learning_rate"], "warmup_steps": summary["warmup_steps"],
-        "optimizer": summary["configuration"]["optimizer"]["kind"],
+        "optimizer": summary["configuration"]["optimization"]["optimizer"]["kind"],
         "seconds_per_epoch": summary["seconds_per_epoch"],
     }
 

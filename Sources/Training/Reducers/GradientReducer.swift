@@ -1,0 +1,96 @@
+import NeuralNet
+import SwiftMPI
+
+/// One way of summing a step's buffer (every gradient, then a few control values) over all
+/// ranks: plain MPI, shared memory, overlapped, bfloat16 on the wire, PowerSGD, ...
+///
+/// A reducer owns its buffers, its per-step work and its checkpoint state. Adding one is one
+/// file with a type that conforms, plus one line in `GradientReducers.candidates`; nothing in
+/// the training loop changes. The loop's use of a reducer per step:
+///
+/// 1. backward writes gradients into `buffer` and calls `layerReady(_:)` after each layer (last
+///    layer first); the trainer writes the control values after the gradients;
+/// 2. `reduce(step:)` completes the sum: afterwards `buffer` holds the sums on every rank.
+protocol GradientReducer: AnyObject {
+    /// The reducer for `context`, or nil when it does not apply there (the next candidate is
+    /// asked). Collective: every rank must reach the same answer.
+    ///
+    /// - Throws: `TrainingError.invalidOption` when the user asked for this reducer by name and
+    ///   it cannot run here.
+    static func make(_ context: ReducerContext) throws -> Self?
+
+    /// `[context.count]`: the gradients, then the control values; after `reduce(step:)`, their
+    /// sums over ranks.
+    var buffer: FloatBuffer { get }
+
+    /// How the sum is done, for the banner and the summary, e.g. "shared-memory allreduce".
+    var description: String { get }
+
+    /// The values of each collective of one step (empty where nothing travels, e.g. on one rank).
+    var valuesPerSum: [Int] { get }
+
+    /// Bytes one value takes on the wire (4 for float32, 2 for bfloat16).
+    var bytesPerValue: Int { get }
+
+    /// `value` as it arrives after crossing the wire (rounded, for bfloat16), so that the
+    /// exchange can send what the wire loses alongside.
+    func wireValue(_ value: Float) -> Float
+
+    /// Backward has finished layer `index`: its values in `buffer` are final.
+    func layerReady(_ index: Int) throws
+
+    /// Completes the step's sum. `step` is the optimizer step, 0-based over the whole run.
+    func reduce(step: Int) throws
+
+    /// The state a checkpoint keeps so that a resumed run continues exactly (nil: none).
+    /// Collective; the result is complete on rank 0, where the checkpoint is written.
+    func checkpointState() throws -> ReducerState?
+
+    /// Restores the state rank 0 read from a checkpoint (nil on other ranks, or when the
+    /// checkpoint holds none). Collective.
+    ///
+    /// - Parameter writtenOnRanks: the rank count of the run that wrote it (rank 0's view).
+    /// - Returns: whether the state was restored (the same verdict on every rank); false when
+    ///   the checkpoint's state does not fit this reducer, which then starts afresh.
+    func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool
+
+    /// Releases MPI resources. Collective; called before MPI_Finalize on every rank.
+    func close() throws
+}
+
+extension GradientReducer {
+    var bytesPerValue: Int { 4 }
+    func wireValue(_ value: Float) -> Float { value }
+    func layerReady(_ index: Int) throws {}
+    func checkpointState() throws -> ReducerState? { nil }
+    func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool { false }
+    func close() throws {}
+}
+
+/// What a reducer keeps in a checkpoint: a tag naming its shape (PowerSGD: its rank) and its
+/// values (stored after the optimizer's moments).
+struct ReducerState: Equatable {
+    /// Stored as the header's `powersgd_rank`: what the values' layout depends on.
+    var tag: Int
+    var values: [Float]
+}
+
+/// Everything a reducer is made from.
+struct ReducerContext {
+    let communicator: Communicator
+    let layout: MLPLayout
+    /// Floats of the step's buffer: `layout.parameterCount` gradients, then control values.
+    let count: Int
+    let settings: CommunicationSettings
+    /// The run's seed (PowerSGD draws its first Q from it, the same on every rank).
+    let seed: UInt64
+
+    /// The control values after the gradients.
+    var controlCount: Int { count - layout.parameterCount }
+
+    /// A reducer that needs `rule` but was asked for by `--allreduce shared-memory` or another
+    /// explicit choice gets this error.
+    func unavailable(_ option: String, _ value: String, _ rule: String) -> TrainingError {
+        .invalidOption(option: option, value: value, rule: rule)
+    }
+}

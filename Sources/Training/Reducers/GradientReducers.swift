@@ -1,0 +1,22 @@
+/// The gradient reducers, in the order they are asked (as Horovod's operation manager): the
+/// first whose `make` returns one runs. A new reducer is one file and one line here.
+enum GradientReducers {
+    static let candidates: [any GradientReducer.Type] = [
+        PowerSGDReducer.self,
+        OverlappedReducer.self,
+        BFloat16Reducer.self,
+        SharedMemoryReducer.self,
+        MPIAllReduceReducer.self,
+    ]
+
+    /// The first candidate that applies to `context`. Collective.
+    ///
+    /// - Throws: `TrainingError.invalidOption` when an explicit choice cannot run here.
+    static func make(_ context: ReducerContext) throws -> any GradientReducer {
+        for candidate in candidates {
+            if let reducer = try candidate.make(context) { return reducer }
+        }
+        // MPIAllReduceReducer applies everywhere.
+        return try MPIAllReduceReducer(context)
+    }
+}

@@ -1,0 +1,44 @@
+import NeuralNet
+
+/// The optimizer, its learning-rate rules, the batch and the length of the run.
+public struct OptimizationSettings: Codable, Sendable, Equatable {
+    public var optimizer = OptimizerConfiguration(kind: .sgd)
+    public var learningRate: Double = 0.1
+    /// How the learning rate grows with the global batch (see `LearningRateScaling`).
+    public var learningRateScaling: LearningRateScaling = .auto
+    /// The batch `learningRate` was set for (nil: `batchSize`).
+    public var lrReferenceBatch: Int? = nil
+    /// How the learning rate falls after warmup.
+    public var learningRateDecay: LearningRateDecay = .none
+    /// Epochs over which the learning rate ramps from `learningRate` to its scaled value (nil:
+    /// 2 when the rate is scaled up, else 0).
+    public var warmupEpochs: Double? = nil
+    /// Examples per rank per step (weak scaling); the global batch is ranks × this.
+    public var batchSize: Int = 100
+    /// Strong scaling: the global batch, split evenly over the ranks (nil: weak scaling).
+    public var globalBatch: Int? = nil
+    public var epochs: Int = 30
+    /// Initialisation and batch order.
+    public var seed: UInt64 = 42
+
+    public init() {}
+
+    /// The optimizer's kind shapes the checkpoint's moments; every other value changes the
+    /// trajectory; the epoch count is the run's length, which a resume may extend.
+    static let resumeRules: [ResumeRule] = [
+        .of(\.optimization, "--optimizer", .refuse) { $0.optimizer.kind.rawValue },
+        .of(\.optimization, "--momentum --nesterov --beta1 --beta2 --epsilon --weight-decay --trust-coefficient", .warn) {
+            let o = $0.optimizer
+            return "\(o.momentum) \(o.nesterov) \(o.beta1) \(o.beta2) \(o.epsilon) \(o.weightDecay) \(o.trustCoefficient)"
+        },
+        .of(\.optimization, "--lr", .warn) { "\($0.learningRate)" },
+        .of(\.optimization, "--lr-scaling", .warn) { $0.learningRateScaling.rawValue },
+        .of(\.optimization, "--lr-reference-batch", .warn) { describe($0.lrReferenceBatch) },
+        .of(\.optimization, "--lr-decay", .warn) { $0.learningRateDecay.rawValue },
+        .of(\.optimization, "--warmup-epochs", .warn) { describe($0.warmupEpochs) },
+        .of(\.optimization, "--batch-size", .warn) { "\($0.batchSize)" },
+        .of(\.optimization, "--global-batch", .warn) { describe($0.globalBatch) },
+        .of(\.optimization, "--seed", .warn) { "\($0.seed)" },
+        .of(\.optimization, "--epochs", .free) { "\($0.epochs)" },
+    ]
+}
