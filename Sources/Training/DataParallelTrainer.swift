@@ -199,7 +199,7 @@ public final class DataParallelTrainer {
                     input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, workspace: workspace)
                 // The control values ride in the last layer's bucket, which backward finishes first.
                 exchange.setControls(cost: cost, stopRequested: stopSignal != 0)
-                try model.backward(workspace: workspace, afterLayer: exchange.layerReady)
+                try model.backward(workspace: workspace, afterLayer: { try exchange.layerReady($0) })
                 let reduceStart = Communicator.wallTime()
                 StallWatchdog.arrive()
                 try exchange.finish(step: runStep)

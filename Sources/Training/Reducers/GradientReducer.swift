@@ -12,6 +12,13 @@ import SwiftMPI
 ///    layer first); the trainer writes the control values after the gradients;
 /// 2. `reduce(step:)` completes the sum: afterwards `buffer` holds the sums on every rank.
 protocol GradientReducer: AnyObject {
+    /// Refuses settings that ask for this reducer by name together with what it cannot do.
+    /// Every candidate's check runs before any is made, so an explicit choice is never
+    /// silently passed over for an earlier candidate.
+    ///
+    /// - Throws: `TrainingError.invalidOption` naming the option and what to do.
+    static func check(_ context: ReducerContext) throws
+
     /// The reducer for `context`, or nil when it does not apply there (the next candidate is
     /// asked). Collective: every rank must reach the same answer.
     ///
@@ -59,6 +66,7 @@ protocol GradientReducer: AnyObject {
 }
 
 extension GradientReducer {
+    static func check(_ context: ReducerContext) throws {}
     var bytesPerValue: Int { 4 }
     func wireValue(_ value: Float) -> Float { value }
     func layerReady(_ index: Int) throws {}

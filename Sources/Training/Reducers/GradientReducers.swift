@@ -13,6 +13,7 @@ enum GradientReducers {
     ///
     /// - Throws: `TrainingError.invalidOption` when an explicit choice cannot run here.
     static func make(_ context: ReducerContext) throws -> any GradientReducer {
+        for candidate in candidates { try candidate.check(context) }
         for candidate in candidates {
             if let reducer = try candidate.make(context) { return reducer }
         }

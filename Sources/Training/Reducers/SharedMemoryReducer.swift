@@ -9,12 +9,16 @@ final class SharedMemoryReducer: GradientReducer {
     private let reducer: SharedMemoryAllReducer
     private let communicator: Communicator
 
+    static func check(_ context: ReducerContext) throws {
+        let settings = context.settings
+        if settings.allReduceMethod == .sharedMemory, settings.overlap || settings.compression != .none {
+            throw context.unavailable("--allreduce", "shared-memory", "does not combine with --overlap or --compression")
+        }
+    }
+
     static func make(_ context: ReducerContext) throws -> SharedMemoryReducer? {
         let settings = context.settings
         let explicit = settings.allReduceMethod == .sharedMemory
-        if explicit, settings.overlap || settings.compression != .none {
-            throw context.unavailable("--allreduce", "shared-memory", "does not combine with --overlap or --compression")
-        }
         let automatic = settings.allReduceMethod == .automatic && !settings.overlap
             && settings.compression == .none && context.communicator.size > 1
         guard explicit || automatic else { return nil }
