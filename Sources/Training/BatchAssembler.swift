@@ -13,9 +13,20 @@ final class BatchAssembler {
     /// The shard's example indices in this epoch's order.
     private var order: [Int32]
 
-    init(examples: LabeledImages, batchSize: Int) {
+    /// Where step s's batch starts in the epoch's order: `s × stepStride + offset`.
+    let stepStride: Int
+    let offset: Int
+
+    /// - Parameters:
+    ///   - stepStride: positions of the order one step covers (default `batchSize`: a rank's own
+    ///     shard); `offset`: this batch's start within them (deterministic mode: all ranks
+    ///     share one order, rank r takes `batchSize` positions from `r × batchSize` of each step's
+    ///     global batch).
+    init(examples: LabeledImages, batchSize: Int, stepStride: Int? = nil, offset: Int = 0) {
         self.examples = examples
         self.batchSize = batchSize
+        self.stepStride = stepStride ?? batchSize
+        self.offset = offset
         input = FloatBuffer(count: batchSize * examples.pixelsPerImage)
         labels = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
         labels.initialize(repeating: 0, count: batchSize)
@@ -46,7 +57,7 @@ final class BatchAssembler {
             examples.labels.withUnsafeBufferPointer { sourceLabels in
                 order.withUnsafeBufferPointer { order in
                     for row in 0..<batchSize {
-                        let example = Int(order[step * batchSize + row])
+                        let example = Int(order[step * stepStride + offset + row])
                         scalePixels(base + example * pixels, into: input.pointer + row * pixels, count: pixels)
                         labels[row] = Int32(sourceLabels[example])
                     }

@@ -60,9 +60,11 @@ extension DataParallelTrainer {
         if let loaded {
             let notes: String
             if let changes = loaded.changes {
+                let differs = changes.contains { !$0.contains("(deterministic:") }
                 notes = changes.isEmpty
                     ? ""
-                    : " (changed: \(changes.joined(separator: ", ")); results will differ from an uninterrupted run)"
+                    : " (changed: \(changes.joined(separator: ", "))"
+                        + (differs ? "; results will differ from an uninterrupted run)" : ")")
             } else {
                 let sameRun = loaded.checkpoint.header.fingerprint == config.trajectoryFingerprint
                     && loaded.checkpoint.header.ranks == communicator.size
@@ -92,7 +94,13 @@ extension DataParallelTrainer {
             }
         }
         guard refused.isEmpty else { throw CheckpointError.settingsChanged(path, changes: refused) }
-        if header.ranks != communicator.size { warned.append("ranks \(header.ranks) -> \(communicator.size)") }
+        if header.ranks != communicator.size {
+            // Deterministic mode: the rank count decides no bit (the note says so).
+            warned.append(
+                "ranks \(header.ranks) -> \(communicator.size)"
+                    + (configuration.optimization.deterministic && saved["--deterministic"] == "true"
+                        ? " (deterministic: no bit depends on it)" : ""))
+        }
         return warned
     }
 

@@ -31,7 +31,9 @@ extension DataParallelTrainer {
         case .sharded: testRange = (rank * testCount / ranks)..<((rank + 1) * testCount / ranks)
         }
         let test = try testRange.flatMap { $0.isEmpty ? nil : try testSource.load(range: $0) }
-        let shard = try train.load(range: plan.shard(rank: rank))
+        // Deterministic mode draws one order over the whole set for every rank, so every rank
+        // reads all of it (47 MB of bytes for MNIST); otherwise only its shard.
+        let shard = try train.load(range: config.optimization.microBatching != nil ? 0..<trainCount : plan.shard(rank: rank))
         return RankData(plan: plan, shard: shard, test: test, testCount: testCount)
     }
 

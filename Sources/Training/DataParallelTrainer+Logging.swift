@@ -12,6 +12,9 @@ extension DataParallelTrainer {
         let ranks = communicator.size
         let plan = data.plan
         let mode = config.optimization.globalBatch == nil ? "weak scaling" : "strong scaling"
+        let microBatching = config.optimization.microBatching.map {
+            ", deterministic (\($0.count) micro-batches of \($0.rows), the bits independent of the rank count)"
+        } ?? ""
         logger.info(
             "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "
                 + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.model.activation.rawValue), "
@@ -21,13 +24,13 @@ extension DataParallelTrainer {
                              schedule.factor, schedule.peakRate, config.optimization.effectiveLearningRateScaling.rawValue,
                              plan.batchSize * ranks, config.optimization.learningRateReferenceBatch, schedule.warmupSteps)
                     : "")
-                + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode)), "
+                + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode))\(microBatching), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
                 + ", " + describe(workspace))
         logger.info(String(
-            format: "data: %d training examples (%d per rank), %d test (%@), loaded in %.2f s from %@",
-            plan.exampleCount, plan.shard(rank: 0).count, data.testCount,
+            format: "data: %d training examples (%d read by each rank), %d test (%@), loaded in %.2f s from %@",
+            plan.exampleCount, data.shard.count, data.testCount,
             config.reporting.evaluation == .rank0 ? "rank 0" : "sharded", dataSeconds, config.data.dataDirectory))
     }
 
@@ -46,6 +49,7 @@ extension DataParallelTrainer {
             summary.computeSeconds / epochs, summary.allreduceSeconds / epochs))
         test.tableLines(classNames: configuration.data.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
+        logger.info("parameter fingerprint \(summary.parameterFingerprint)")
     }
 
     /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".

@@ -28,6 +28,9 @@ public final class DataParallelTrainer {
     public static let inputSize = 784
     /// Ten classes (digits, or Fashion-MNIST's garments).
     public static let classCount = 10
+    /// The random stream of the data order in deterministic mode (one order for every rank; the
+    /// other mode's streams carry the rank in these bits).
+    static let sharedOrderStream: UInt64 = 0x4445_5445_0000_0000  // "DETE"
 
     public init(
         configuration: TrainingConfiguration, communicator: Communicator, logger: Logger, testHooks: TestHooks = .none
@@ -70,7 +73,8 @@ public final class DataParallelTrainer {
         let exchange: GradientExchange
         do {
             exchange = try GradientExchange(
-                communicator: communicator, layout: layout, settings: config.communication, seed: config.optimization.seed)
+                communicator: communicator, layout: layout, settings: config.communication, seed: config.optimization.seed,
+                microBatches: config.optimization.microBatching?.count)
         } catch let error as TrainingError {
             throw collective(error)
         }
@@ -127,8 +131,10 @@ public final class DataParallelTrainer {
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
         // oneDNN makes its primitives here: a failure is agreed on, as every option error.
+        // One micro-batch at a time (the whole rank's batch unless deterministic).
         let workspace = try communicator.agreeingOnFailure {
-            try MLPWorkspace(model: model, capacity: data.plan.batchSize, kernels: kernels)
+            try MLPWorkspace(
+                model: model, capacity: data.plan.batchSize / exchange.microBatchesPerRank, kernels: kernels)
         }
         let evaluator = try communicator.agreeingOnFailure {
             try data.test.map { try Evaluator(examples: $0, model: model, kernels: kernels) }
@@ -155,7 +161,8 @@ public final class DataParallelTrainer {
             epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
             allreduceMethod: exchange.methodDescription, exchangedBytesPerStep: exchange.bytesPerStep,
             exchangedValuesPerSum: exchange.valuesPerSum,
-            kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule)
+            kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
+            parameterFingerprint: ParameterFingerprint(model.parameters).text)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
@@ -170,8 +177,20 @@ public final class DataParallelTrainer {
     ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
-        let batches = BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
-        let gradientScale = 1 / Float(communicator.size)
+        // Deterministic: every rank holds the whole set in one order for all ranks and takes its
+        // slice of each global batch; otherwise its own shard in its own order.
+        let deterministic = config.optimization.microBatching != nil
+        let batches = deterministic
+            ? BatchAssembler(
+                examples: data.shard, batchSize: plan.batchSize, stepStride: plan.batchSize * communicator.size,
+                offset: plan.batchSize * communicator.rank)
+            : BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
+        let microBatches = exchange.microBatchesPerRank
+        let microRows = plan.batchSize / microBatches
+        let pixels = data.shard.pixelsPerImage
+        // The sum's terms: one mean cost and gradient per micro-batch of every rank.
+        let terms = communicator.size * microBatches
+        let gradientScale = 1 / Float(terms)
         var history: [EpochMetrics] = []
         let progress = ProgressReporter(
             logger: logger, stepsPerEpoch: plan.stepsPerEpoch,
@@ -181,7 +200,9 @@ public final class DataParallelTrainer {
         // A checkpoint past --epochs leaves nothing to train (and must not make a reversed range).
         for epoch in start.epoch..<max(start.epoch, config.optimization.epochs) {
             var random = RandomSource(
-                seed: config.optimization.seed, stream: UInt64(communicator.rank) << 32 | UInt64(epoch + 1))
+                seed: config.optimization.seed,
+                stream: (deterministic ? DataParallelTrainer.sharedOrderStream : UInt64(communicator.rank) << 32)
+                    | UInt64(epoch + 1))
             let epochStart = Communicator.wallTime()
             batches.shuffle(random: &random)
             let resuming = epoch == start.epoch
@@ -195,11 +216,15 @@ public final class DataParallelTrainer {
                 let runStep = epoch * plan.stepsPerEpoch + step
                 let computeStart = Communicator.wallTime()
                 batches.assemble(step: step)
-                let cost = model.forwardAndLoss(
-                    input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, workspace: workspace)
-                // The control values ride in the last layer's bucket, which backward finishes first.
-                exchange.setControls(cost: cost, stopRequested: stopSignal != 0)
-                try model.backward(workspace: workspace, afterLayer: { try exchange.layerReady($0) })
+                for micro in 0..<microBatches {
+                    let cost = model.forwardAndLoss(
+                        input: batches.input.pointer + micro * microRows * pixels, labels: batches.labels + micro * microRows,
+                        rows: microRows, workspace: workspace)
+                    // The control values ride in the last layer's bucket, which backward finishes first.
+                    exchange.setControls(cost: cost, stopRequested: stopSignal != 0)
+                    try model.backward(workspace: workspace, afterLayer: { try exchange.layerReady($0) })
+                    try exchange.microBatchDone(micro)
+                }
                 let reduceStart = Communicator.wallTime()
                 StallWatchdog.arrive()
                 try exchange.finish(step: runStep)
@@ -223,7 +248,7 @@ public final class DataParallelTrainer {
                     reduceEnd: reduceEnd, end: stepEnd)
                 if let tensorboard = observers.tensorboard, config.reporting.tensorboardEvery > 0,
                    (runStep + 1) % config.reporting.tensorboardEvery == 0 {
-                    tensorboard.scalar(TensorBoardTags.stepCost, stepLoss / Double(communicator.size), step: runStep + 1)
+                    tensorboard.scalar(TensorBoardTags.stepCost, stepLoss / Double(terms), step: runStep + 1)
                 }
                 if exchange.stopRequested {
                     try stop(model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch,
@@ -237,7 +262,7 @@ public final class DataParallelTrainer {
             let seconds = Communicator.wallTime() - epochStart
             let ranks = Double(communicator.size)
             var metrics = EpochMetrics(
-                epoch: epoch, cost: lossSum / (Double(plan.stepsPerEpoch) * ranks),
+                epoch: epoch, cost: lossSum / (Double(plan.stepsPerEpoch) * Double(terms)),
                 testAccuracy: nil, seconds: seconds, computeSeconds: totals[0] / ranks,
                 allreduceSeconds: totals[1] / ranks,
                 samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds,

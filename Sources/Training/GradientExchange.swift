@@ -30,11 +30,15 @@ final class GradientExchange {
     /// Picks the reducer for `settings`. Collective: every rank reaches the same verdict.
     ///
     /// - Throws: `TrainingError.invalidOption` when an explicit choice cannot run here.
-    init(communicator: Communicator, layout: MLPLayout, settings: CommunicationSettings, seed: UInt64) throws {
+    /// - Parameter microBatches: with `--deterministic`, the global batch's micro-batch count.
+    init(
+        communicator: Communicator, layout: MLPLayout, settings: CommunicationSettings, seed: UInt64,
+        microBatches: Int? = nil
+    ) throws {
         self.layout = layout
         reducer = try GradientReducers.make(ReducerContext(
             communicator: communicator, layout: layout, count: layout.parameterCount + Slot.count, settings: settings,
-            seed: seed))
+            seed: seed, microBatches: microBatches))
         gradients = FloatBuffer(viewing: reducer.buffer, offset: 0, count: layout.parameterCount)
         controls = reducer.buffer.pointer + layout.parameterCount
     }
@@ -64,6 +68,14 @@ final class GradientExchange {
     /// Backward has finished layer `index`.
     func layerReady(_ index: Int) throws {
         try reducer.layerReady(index)
+    }
+
+    /// Micro-batches this rank computes per step (1 unless deterministic).
+    var microBatchesPerRank: Int { reducer.microBatchesPerRank }
+
+    /// Local micro-batch `index` of the step is done.
+    func microBatchDone(_ index: Int) throws {
+        try reducer.microBatchDone(index)
     }
 
     /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank.

@@ -71,13 +71,20 @@ public struct RunSummary: Codable, Sendable {
     public var learningRateFactor: Double
     public var peakLearningRate: Double
     public var warmupSteps: Int
+    /// Whether the bits of the result do not depend on the rank count (`--deterministic`), and
+    /// then the micro-batches' rows and count.
+    public var deterministic: Bool
+    public var microBatch: Int?
+    public var microBatches: Int?
+    /// The final parameters' 64-bit FNV-1a hash (16 hex digits): equal runs, equal text.
+    public var parameterFingerprint: String
     public var configuration: TrainingConfiguration
 
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
         epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
-        kernelImplementations: [String], schedule: LearningRateSchedule
+        kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String
     ) {
         self.ranks = ranks
         self.epochs = configuration.optimization.epochs
@@ -117,6 +124,10 @@ public struct RunSummary: Codable, Sendable {
         learningRateFactor = schedule.factor
         peakLearningRate = schedule.peakRate
         warmupSteps = schedule.warmupSteps
+        deterministic = configuration.optimization.microBatching != nil
+        microBatch = configuration.optimization.microBatching?.rows
+        microBatches = configuration.optimization.microBatching?.count
+        self.parameterFingerprint = parameterFingerprint
         self.configuration = configuration
     }
 }

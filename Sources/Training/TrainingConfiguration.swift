@@ -147,6 +147,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard (1...limits.timelineSteps).contains(timelineSteps) else {
             throw fail("--timeline-steps", timelineSteps, "must be 1 to \(limits.timelineSteps)")
         }
+        if optimization.deterministic {
+            guard let globalBatch else {
+                throw fail("--deterministic", "", "needs --global-batch G: the global batch, not the rank count, then decides every bit")
+            }
+            if let microBatch = optimization.microBatch, !(1...globalBatch).contains(microBatch) || globalBatch % microBatch != 0 {
+                throw fail("--micro-batch", microBatch, "must divide --global-batch \(globalBatch)")
+            }
+        } else if let microBatch = optimization.microBatch {
+            throw fail("--micro-batch", microBatch, "goes with --deterministic")
+        }
         if let trainLimit, trainLimit < 1 { throw fail("--train-limit", trainLimit, "must be at least 1") }
         if let testLimit, testLimit < 1 { throw fail("--test-limit", testLimit, "must be at least 1") }
     }

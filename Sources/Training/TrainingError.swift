@@ -18,7 +18,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalidOption(let option, let value, let rule):
-            return "\(option) \(value): \(rule)"
+            return value.isEmpty ? "\(option): \(rule)" : "\(option) \(value): \(rule)"
         case .inputSizeMismatch(let path, let pixels, let inputLayer):
             return "\(path) has \(pixels) pixels per image but the first layer takes \(inputLayer): use a data set whose images match the model"
         case .cannotWrite(let path, let reason):

@@ -94,6 +94,12 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Random seed for initialisation and batch order. (default: 42)")
     var seed: UInt64?
 
+    @Flag(help: "Bits that do not depend on the rank count: with --global-batch G, the global batch is cut into micro-batches summed in one fixed tree, and every rank draws the same data order (and reads the whole training set). Needs a rank count that divides the micro-batch count.")
+    var deterministic = false
+
+    @Option(help: "With --deterministic: rows per micro-batch; must divide --global-batch. (default: the smallest divisor of G of at least 25)")
+    var microBatch: Int?
+
     /// Sets the options given; the rest keep the preset's values.
     func apply(to settings: inout OptimizationSettings) throws {
         if let epochs { settings.epochs = epochs }
@@ -113,6 +119,8 @@ struct OptimizationOptions: ParsableArguments {
         if let lrDecay { settings.learningRateDecay = lrDecay }
         if let warmupEpochs { settings.warmupEpochs = warmupEpochs }
         if let seed { settings.seed = seed }
+        settings.deterministic = deterministic
+        settings.microBatch = microBatch
     }
 }
 

@@ -22,3 +22,14 @@ public func worstRelativeError<T: BinaryFloatingPoint>(_ got: [T], _ want: [T], 
     let scale = max(largestPropagatingNaN(want.map { abs($0) }), floor)
     return largestPropagatingNaN(zip(got, want).map { abs($0 - $1) }) / scale
 }
+
+/// Where two byte strings first differ ("identical" when they do not), for comparing files of
+/// parameters: a failed `#expect(a == b)` on megabytes makes Swift Testing diff the two
+/// collections, which takes longer than any time limit.
+public func firstDifference<Bytes: Collection>(_ a: Bytes, _ b: Bytes) -> String where Bytes.Element == UInt8 {
+    guard a.count == b.count else { return "lengths differ: \(a.count) and \(b.count) bytes" }
+    for (offset, (x, y)) in zip(a, b).enumerated() where x != y {
+        return "byte \(offset) differs: \(x) and \(y)"
+    }
+    return "identical"
+}

@@ -152,6 +152,13 @@ import Testing
         try expectOneLineFailure(["train", "--data", "/unused", "--compression", "zip"], mentioning: "zip")
     }
 
+    @Test func deterministicOptionsRefused() throws {
+        try expectOneLineFailure(["train", "--data", "/unused", "--deterministic"], mentioning: "--deterministic: needs --global-batch")
+        try expectOneLineFailure(["train", "--data", "/unused", "--deterministic", "--global-batch", "600", "--micro-batch", "7"],
+                                 mentioning: "--micro-batch 7: must divide --global-batch 600")
+        try expectOneLineFailure(["train", "--data", "/unused", "--micro-batch", "25"], mentioning: "goes with --deterministic")
+    }
+
     @Test func observabilityOptionsOutOfRange() throws {
         try expectOneLineFailure(["train", "--data", "/unused", "--timeline-steps", "0"], mentioning: "--timeline-steps 0")
         try expectOneLineFailure(["train", "--data", "/unused", "--tensorboard-every=-1"], mentioning: "--tensorboard-every -1")

@@ -24,7 +24,7 @@ import Testing
             "--epochs", "3", "--preset", "improved", "--compression", "powersgd", "--powersgd-warmup-steps", "10",
             "--rank-parameters-dir", folder,
         ])
-        #expect(try parameters(folder, rank: 0) == parameters(folder, rank: 1))
+        #expect(try firstDifference(parameters(folder, rank: 0), parameters(folder, rank: 1)) == "identical")
         #expect((compressed["allreduce_method"] as? String)?.hasPrefix("PowerSGD rank 4") == true)
         // 7,794 floats + 3 control values a step instead of 269,325.
         #expect(compressed["exchanged_bytes_per_step"] as? Int == (7794 + 3) * 4)
@@ -59,7 +59,7 @@ import Testing
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/parts.json")))
         #expect((summary as? [String: Any])?["epochs_run"] as? Int == 2)
         for rank in 0..<2 {
-            #expect(try parameters(folder + "/whole", rank: rank) == parameters(folder + "/parts", rank: rank), "rank \(rank)")
+            #expect(try firstDifference(parameters(folder + "/whole", rank: rank), parameters(folder + "/parts", rank: rank)) == "identical", "rank \(rank)")
         }
         // Resumed at another PowerSGD rank, the state cannot be used: it says so and trains on.
         let other = try MPIJob.run(ranks: 2, arguments + [

@@ -46,6 +46,13 @@ protocol GradientReducer: AnyObject {
     /// Backward has finished layer `index`: its values in `buffer` are final.
     func layerReady(_ index: Int) throws
 
+    /// Micro-batches each rank computes per step, one forward and backward each (1 except
+    /// where the reducer sums micro-batches itself, as `DeterministicReducer`).
+    var microBatchesPerRank: Int { get }
+
+    /// Local micro-batch `index` of the step is done: its values in `buffer` are final.
+    func microBatchDone(_ index: Int) throws
+
     /// Completes the step's sum. `step` is the optimizer step, 0-based over the whole run.
     func reduce(step: Int) throws
 
@@ -70,6 +77,8 @@ extension GradientReducer {
     var bytesPerValue: Int { 4 }
     func wireValue(_ value: Float) -> Float { value }
     func layerReady(_ index: Int) throws {}
+    var microBatchesPerRank: Int { 1 }
+    func microBatchDone(_ index: Int) throws {}
     func checkpointState() throws -> ReducerState? { nil }
     func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool { false }
     func close() throws {}
@@ -92,6 +101,8 @@ struct ReducerContext {
     let settings: CommunicationSettings
     /// The run's seed (PowerSGD draws its first Q from it, the same on every rank).
     let seed: UInt64
+    /// With `--deterministic`: the global batch's micro-batch count M (nil otherwise).
+    let microBatches: Int?
 
     /// The control values after the gradients.
     var controlCount: Int { count - layout.parameterCount }

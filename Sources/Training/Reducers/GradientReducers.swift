@@ -2,6 +2,7 @@
 /// first whose `make` returns one runs. A new reducer is one file and one line here.
 enum GradientReducers {
     static let candidates: [any GradientReducer.Type] = [
+        DeterministicReducer.self,
         PowerSGDReducer.self,
         OverlappedReducer.self,
         BFloat16Reducer.self,

@@ -20,6 +20,11 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
     public var epochs: Int = 30
     /// Initialisation and batch order.
     public var seed: UInt64 = 42
+    /// Bits that do not depend on the rank count: the global batch in micro-batches summed in
+    /// one fixed tree, one data order for all ranks (needs `globalBatch`).
+    public var deterministic: Bool = false
+    /// With `deterministic`: rows per micro-batch (nil: `defaultMicroBatch`).
+    public var microBatch: Int? = nil
 
     public init() {}
 
@@ -39,6 +44,24 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
         .of(\.optimization, "--batch-size", .warn) { "\($0.batchSize)" },
         .of(\.optimization, "--global-batch", .warn) { describe($0.globalBatch) },
         .of(\.optimization, "--seed", .warn) { "\($0.seed)" },
+        .of(\.optimization, "--deterministic", .warn) { "\($0.deterministic)" },
+        .of(\.optimization, "--micro-batch", .warn) { describe($0.microBatch) },
         .of(\.optimization, "--epochs", .free) { "\($0.epochs)" },
     ]
+}
+
+extension OptimizationSettings {
+    /// The micro-batch of `--deterministic` when none is given: the smallest divisor of the
+    /// global batch of at least 25 rows (products of fewer rows run inefficiently), e.g. 25 for
+    /// 600 (24 micro-batches: 1, 2, 3, 4, 6, 8, 12 or 24 ranks), 25 for 200 (8).
+    public static func defaultMicroBatch(globalBatch: Int) -> Int {
+        (25...max(25, globalBatch)).first { globalBatch % $0 == 0 } ?? globalBatch
+    }
+
+    /// With `deterministic`: (rows per micro-batch, micro-batches per step); nil otherwise.
+    public var microBatching: (rows: Int, count: Int)? {
+        guard deterministic, let globalBatch else { return nil }
+        let rows = microBatch ?? OptimizationSettings.defaultMicroBatch(globalBatch: globalBatch)
+        return (rows, globalBatch / rows)
+    }
 }
