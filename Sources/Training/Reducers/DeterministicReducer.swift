@@ -60,7 +60,7 @@ final class DeterministicReducer: GradientReducer {
         ownBlocks = blocksByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
         leaves = FloatBuffer(count: share * count)
-        sending = FloatBuffer(count: ownBlocks.count * count)
+        sending = FloatBuffer(count: ownBlocks.count > 1 ? ownBlocks.count * count : 0)
         gathered = FloatBuffer(count: allBlocks.count * count)
         layout = try AllGatherLayout(counts: blocksByRank.map { $0.count * context.count })
     }
@@ -79,14 +79,21 @@ final class DeterministicReducer: GradientReducer {
     func reduce(step: Int) throws {
         // This rank's blocks, each summed by the tree in place (into its first leaf).
         let first = ownLeaves.lowerBound
+        var single: Int? = nil
         for (index, block) in ownBlocks.enumerated() {
             let top = tree.combine(
                 block, slot: { $0.count == 1 ? $0.lowerBound - first : nil },
                 add: { add(self.leaves.pointer + $0 * self.count, self.leaves.pointer + $1 * self.count) })
             guard let top else { preconditionFailure("an empty block") }
-            (sending.pointer + index * count).update(from: leaves.pointer + top * count, count: count)
+            if ownBlocks.count == 1 {
+                single = top  // sent from where it is, without a copy
+            } else {
+                (sending.pointer + index * count).update(from: leaves.pointer + top * count, count: count)
+            }
         }
-        try communicator.allGather(UnsafeBufferPointer(sending.buffer), into: gathered.buffer, layout: layout)
+        let send = single.map { UnsafeBufferPointer(start: leaves.pointer + $0 * count, count: count) }
+            ?? UnsafeBufferPointer(sending.buffer)
+        try communicator.allGather(send, into: gathered.buffer, layout: layout)
         // Every rank completes the same tree from the same block sums.
         let blocks = allBlocks
         let root = tree.combine(
@@ -96,9 +103,16 @@ final class DeterministicReducer: GradientReducer {
         buffer.pointer.update(from: gathered.pointer + root * count, count: count)
     }
 
-    /// a[i] += b[i] over the step's values (element by element: the order of the tree is the
-    /// only order there is).
+    /// a[i] += b[i] over the step's values.
     private func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>) {
-        for i in 0..<count { a[i] += b[i] }
+        addElementwise(a, b, count: count)
     }
+}
+
+/// a[i] += b[i], element by element (the tree's order is the only order there is; vector lanes
+/// add independent elements, so vectorising changes no bit), in a function of its own so that
+/// the compiler sees two plain pointers and a local count and vectorises the loop.
+@inline(never)
+func addElementwise(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { a[i] += b[i] }
 }
