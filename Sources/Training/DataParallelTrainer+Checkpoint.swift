@@ -28,7 +28,7 @@ extension DataParallelTrainer {
             }
             return StartPoint()
         }
-        let loaded: (checkpoint: Checkpoint, changes: [String]?)? = try communicator.agreeingOnFailure {
+        let loaded: (checkpoint: Checkpoint, changes: ResumeChanges?)? = try communicator.agreeingOnFailure {
             guard communicator.isRoot else { return nil }
             let checkpoint = try CheckpointFile.read(path: path)
             try checkCompatible(checkpoint, model: model, optimizer: optimizer, path: path)
@@ -60,48 +60,62 @@ extension DataParallelTrainer {
         if let loaded {
             let notes: String
             if let changes = loaded.changes {
-                let differs = changes.contains { !$0.contains("(deterministic:") }
-                notes = changes.isEmpty
+                notes = changes.named.isEmpty
                     ? ""
-                    : " (changed: \(changes.joined(separator: ", "))"
-                        + (differs ? "; results will differ from an uninterrupted run)" : ")")
+                    : " (changed: \(changes.named.joined(separator: ", "))"
+                        + (changes.changeTheResult ? "; results will differ from an uninterrupted run)" : ")")
             } else {
                 let sameRun = loaded.checkpoint.header.fingerprint == config.trajectoryFingerprint
                     && loaded.checkpoint.header.ranks == communicator.size
                 notes = sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)"
             }
-            let stateNote = config.communication.compression == .powerSGD && communicator.size > 1 && !restored
-                ? " (PowerSGD starts afresh: the checkpoint holds no PowerSGD state of this rank and rank count)"
-                : hadState && !restored ? " (the checkpoint's gradient-compression state is not used by this run)" : ""
+            let stateNote: String
+            switch (reducer.stateOwner, restored) {
+            case (let owner?, false):
+                stateNote = " (\(owner) starts afresh: the checkpoint holds no \(owner) state of this rank and rank count)"
+            case (nil, _) where hadState:
+                stateNote = " (the checkpoint's gradient-compression state is not used by this run)"
+            default:
+                stateNote = ""
+            }
             logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step)" + notes + stateNote)
         }
         return start
     }
 
+    /// What a resume changes of the settings the checkpoint was written with.
+    struct ResumeChanges {
+        /// "--lr 0.1 -> 0.05", "ranks 2 -> 3", ...
+        var named: [String] = []
+        /// Whether any of them changes the bits against an uninterrupted run.
+        var changeTheResult = false
+    }
+
     /// What this run changes of the settings the checkpoint was written with: throws for a
     /// `.refuse` setting, returns the `.warn` ones (and the rank count), or nil for a checkpoint
     /// of an older version that kept no settings.
-    private func resumeChanges(_ header: Checkpoint.Header, path: String) throws -> [String]? {
+    private func resumeChanges(_ header: Checkpoint.Header, path: String) throws -> ResumeChanges? {
         guard let saved = header.settings else { return nil }
-        var refused: [String] = [], warned: [String] = []
+        var refused: [String] = [], changes = ResumeChanges()
         for rule in TrainingConfiguration.resumeRules where rule.policy != .free {
             let now = rule.value(configuration)
             guard let then = saved[rule.option], then != now else { continue }
             if rule.policy == .refuse {
                 refused.append("\(rule.option) \(then) -> \(now)")
             } else {
-                warned.append("\(rule.option) \(then) -> \(now)")
+                changes.named.append("\(rule.option) \(then) -> \(now)")
+                changes.changeTheResult = true
             }
         }
         guard refused.isEmpty else { throw CheckpointError.settingsChanged(path, changes: refused) }
         if header.ranks != communicator.size {
-            // Deterministic mode: the rank count decides no bit (the note says so).
-            warned.append(
-                "ranks \(header.ranks) -> \(communicator.size)"
-                    + (configuration.optimization.deterministic && saved["--deterministic"] == "true"
-                        ? " (deterministic: no bit depends on it)" : ""))
+            // Deterministic on both sides: the rank count decides no bit.
+            let independent = configuration.optimization.deterministic && saved["--deterministic"] == "true"
+            changes.named.append(
+                "ranks \(header.ranks) -> \(communicator.size)" + (independent ? " (deterministic: no bit depends on it)" : ""))
+            changes.changeTheResult = changes.changeTheResult || !independent
         }
-        return warned
+        return changes
     }
 
     private func checkCompatible(_ checkpoint: Checkpoint, model: MLP, optimizer: Optimizer, path: String) throws {

@@ -5,7 +5,7 @@ import SwiftMPI
 import RunOutput
 
 /// The `--summary` JSON object (written by rank 0; keys in snake_case; the fields are listed in
-/// the README, section "Output files").
+/// docs/usage.md, section "Output files").
 public struct RunSummary: Codable, Sendable {
     public var ranks: Int
     public var epochs: Int

@@ -60,7 +60,7 @@ final class DeterministicReducer: GradientReducer {
         ownBlocks = blocksByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
         leaves = FloatBuffer(count: share * count)
-        sending = FloatBuffer(count: ownBlocks.count > 1 ? ownBlocks.count * count : 0)
+        sending = FloatBuffer(count: ownBlocks.count * count)
         gathered = FloatBuffer(count: allBlocks.count * count)
         layout = try AllGatherLayout(counts: blocksByRank.map { $0.count * context.count })
     }
@@ -79,25 +79,17 @@ final class DeterministicReducer: GradientReducer {
     func reduce(step: Int) throws {
         // This rank's blocks, each summed by the tree in place (into its first leaf).
         let first = ownLeaves.lowerBound
-        var single: Int? = nil
         for (index, block) in ownBlocks.enumerated() {
             let top = tree.combine(
                 block, slot: { $0.count == 1 ? $0.lowerBound - first : nil },
                 add: { add(self.leaves.pointer + $0 * self.count, self.leaves.pointer + $1 * self.count) })
             guard let top else { preconditionFailure("an empty block") }
-            if ownBlocks.count == 1 {
-                single = top  // sent from where it is, without a copy
-            } else {
-                (sending.pointer + index * count).update(from: leaves.pointer + top * count, count: count)
-            }
+            (sending.pointer + index * count).update(from: leaves.pointer + top * count, count: count)
         }
-        let send = single.map { UnsafeBufferPointer(start: leaves.pointer + $0 * count, count: count) }
-            ?? UnsafeBufferPointer(sending.buffer)
-        try communicator.allGather(send, into: gathered.buffer, layout: layout)
+        try communicator.allGather(UnsafeBufferPointer(sending.buffer), into: gathered.buffer, layout: layout)
         // Every rank completes the same tree from the same block sums.
-        let blocks = allBlocks
         let root = tree.combine(
-            0..<tree.span, slot: { node in blocks.firstIndex(of: node) },
+            0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
             add: { add(self.gathered.pointer + $0 * self.count, self.gathered.pointer + $1 * self.count) })
         guard let root else { preconditionFailure("a tree without leaves") }
         buffer.pointer.update(from: gathered.pointer + root * count, count: count)

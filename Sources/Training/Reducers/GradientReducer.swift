@@ -60,6 +60,10 @@ protocol GradientReducer: AnyObject {
     /// Collective; the result is complete on rank 0, where the checkpoint is written.
     func checkpointState() throws -> ReducerState?
 
+    /// What keeps the state `checkpointState()` returns, for the resume line when a checkpoint's
+    /// state does not fit ("PowerSGD"); nil for a reducer without state.
+    var stateOwner: String? { get }
+
     /// Restores the state rank 0 read from a checkpoint (nil on other ranks, or when the
     /// checkpoint holds none). Collective.
     ///
@@ -80,6 +84,7 @@ extension GradientReducer {
     var microBatchesPerRank: Int { 1 }
     func microBatchDone(_ index: Int) throws {}
     func checkpointState() throws -> ReducerState? { nil }
+    var stateOwner: String? { nil }
     func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool { false }
     func close() throws {}
 }

@@ -54,6 +54,8 @@ final class PowerSGDReducer: GradientReducer {
         controls.update(from: firstSum.pointer + controlsAt, count: controlCount)
     }
 
+    var stateOwner: String? { "PowerSGD" }
+
     func checkpointState() throws -> ReducerState? {
         let errors = try communicator.gather(compressor.errors.array)
         return ReducerState(tag: compressor.rank, values: compressor.q.array + errors)
