@@ -37,6 +37,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // libpng's simplified API (png_image_*): `predict` reads PNG digits with it.
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
 
         // One bfloat16 rounding rule (header-only) for the wire and the kernels.
         .target(name: "CBFloat16"),
@@ -66,12 +70,17 @@ let package = Package(
         .target(name: "Training", dependencies: ["SwiftMPI", "NeuralNet", "MNISTData", "RunOutput", "CStopSignal"]),
         // The collective self-test and the micro-benchmarks (sgemm floor, allreduce timings).
         .target(name: "Diagnostics", dependencies: ["SwiftMPI", "NeuralNet"]),
+        // A trained MLP as ONNX (protocol buffers through RunOutput's encoder) or safetensors.
+        .target(name: "ModelExport", dependencies: ["NeuralNet", "RunOutput"]),
+        // PNG and PGM digits brought to MNIST's form (grey, fitted in 20x20, centred by mass).
+        .target(name: "DigitImages", dependencies: ["CPNG"]),
 
         // MARK: - Command-line tool (parsing only)
         .executableTarget(
             name: "mnist-mpi",
             dependencies: [
                 "Training", "RunOutput", "Diagnostics", "SwiftMPI", "NeuralNet", "MNISTData",
+                "ModelExport", "DigitImages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -87,6 +96,8 @@ let package = Package(
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TestSupport"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "NeuralNet"]),
         .testTarget(name: "RunOutputTests", dependencies: ["RunOutput"]),
+        .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "NeuralNet", "RunOutput"]),
+        .testTarget(name: "DigitImagesTests", dependencies: ["DigitImages"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "RunOutput", "mnist-mpi", "TestSupport"]),

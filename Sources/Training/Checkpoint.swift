@@ -34,6 +34,9 @@ public struct Checkpoint: Equatable {
         /// keys (`powersgd_rank`) convert back.
         public var powersgdRank: Int? = nil
         public var compressionStateCount: Int? = nil
+        /// The preset the run started from (`seed`, `improved`; absent in older checkpoints):
+        /// descriptive only, carried into exported models' metadata.
+        public var preset: String? = nil
     }
 
     public var header: Header

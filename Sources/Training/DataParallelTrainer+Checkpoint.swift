@@ -163,6 +163,7 @@ extension DataParallelTrainer {
                 powersgdRank: reducerState?.tag,
                 compressionStateCount: reducerState?.values.count)
             header.settings = configuration.resumeValues
+            header.preset = configuration.preset
             try CheckpointFile.write(
                 Checkpoint(
                     header: header, parameters: model.parameters.array,

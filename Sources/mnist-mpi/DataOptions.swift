@@ -18,9 +18,11 @@ struct DataOptions: ParsableArguments {
     var chosenDataset: Dataset { dataset ?? .mnist }
 
     /// `--data`, else the data set's environment variable, else its folder under data/.
-    var directory: String {
-        if let data { return data }
-        let variable = chosenDataset == .mnist ? "MNIST_DIR" : "FASHION_MNIST_DIR"
-        return ProcessInfo.processInfo.environment[variable] ?? chosenDataset.defaultDirectory
+    var directory: String { data ?? DataOptions.defaultDirectory(of: chosenDataset) }
+
+    /// The data set's environment variable, else its folder under data/.
+    static func defaultDirectory(of dataset: Dataset) -> String {
+        let variable = dataset == .mnist ? "MNIST_DIR" : "FASHION_MNIST_DIR"
+        return ProcessInfo.processInfo.environment[variable] ?? dataset.defaultDirectory
     }
 }

@@ -21,6 +21,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "fp32, or bf16 as a --precision bf16 run evaluated itself. (default: fp32)")
     var precision: Precision = .fp32
 
+    @Option(help: "Also write the evaluated images' logits here: [N, classes] little-endian float32, row-major (to compare exported models with).")
+    var saveLogits: String?
+
     func validate() throws {
         if let testLimit = dataOptions.testLimit, testLimit < 1 {
             throw ValidationError("--test-limit \(testLimit): must be at least 1")
@@ -30,16 +33,30 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let logger = Logger(isPrinting: true)
         do {
+            let chosenKernels = try ComputeKernels.resolve(library: kernels.library, precision: precision)
             let result = try CheckpointEvaluation.evaluate(
                 checkpointPath: checkpoint, dataDirectory: dataOptions.directory,
-                limit: dataOptions.testLimit,
-                kernels: try ComputeKernels.resolve(library: kernels.library, precision: precision))
+                limit: dataOptions.testLimit, kernels: chosenKernels)
+            if let saveLogits { try writeLogits(to: saveLogits, count: Int(result.total), kernels: chosenKernels) }
             result.tableLines(classNames: dataOptions.chosenDataset.classNames).forEach(logger.info)
             logger.info(String(format: "test accuracy %.2f%% (%d of %d)", result.accuracy * 100,
                                result.correct, result.total))
         } catch {
             Logger.error("\(error)")
             throw ExitCode.failure
+        }
+    }
+
+    /// The logits of the first `count` test images, as raw float32.
+    private func writeLogits(to path: String, count: Int, kernels: ComputeKernels) throws {
+        let classifier = try CheckpointClassifier(checkpointPath: checkpoint, kernels: kernels)
+        let examples = try MNISTSource(directory: dataOptions.directory, split: .test).load(range: 0..<count)
+        let logits = try classifier.logits(pixels: examples.pixels, rows: count)
+        let data = logits.withUnsafeBufferPointer { Data(buffer: $0) }
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ValidationError("cannot write --save-logits \(path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
     }
 }

@@ -20,7 +20,7 @@ export RELEASE_BIN=$BUILD_DIR/release/mnist-mpi
 
 # System packages the build and the runs need (Debian/Ubuntu names).
 # shellcheck disable=SC2034  # read by the scripts that source this file
-SYSTEM_PACKAGES=("${MPI_PACKAGES[@]}" libopenblas-dev zlib1g-dev pkg-config)
+SYSTEM_PACKAGES=("${MPI_PACKAGES[@]}" libopenblas-dev zlib1g-dev libpng-dev pkg-config)
 
 # The launcher of the chosen implementation.
 mpi_launcher() {
