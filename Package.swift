@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "DigitImagesTests", dependencies: ["DigitImages"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "RunOutput", "mnist-mpi", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "MNISTData", "RunOutput", "DigitImages", "mnist-mpi", "TestSupport"]),
         // Fixture writers and the mpirun launcher shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
