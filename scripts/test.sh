@@ -60,7 +60,7 @@ run_swift_tests() {
 }
 
 if [ "$UNIT_ONLY" = 1 ]; then
-  say "SKIPPED (--unit): oneDNN load check, static checks, DocC, namespace and container clusters, fuzzing, TensorBoard/Perfetto readers, MPICH, scaling-report tests"
+  say "SKIPPED (--unit): oneDNN load check, static checks, DocC, namespace and container clusters, fuzzing, TensorBoard/Perfetto readers, the ONNX/safetensors readers, MPICH, scaling-report tests"
   status=0
   run_swift_tests || status=$?
   exit "$status"
@@ -78,7 +78,7 @@ fi
 say "static checks: docs/cli.md against the binary's --help, docker-compose config -q, shellcheck"
 scripts/cli-docs.sh --check "$MNIST_MPI_BIN"
 docker-compose -f docker-compose.yml config -q
-shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/cluster/slurm.sbatch .ci/run
+shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observability/*.sh scripts/export/*.sh scripts/cluster/slurm.sbatch .ci/run
 say "SwiftMPI's DocC documentation builds without warnings (swift package generate-documentation --target SwiftMPI)"
 swift package generate-documentation --target SwiftMPI > .build/docc.log 2>&1 || { cat .build/docc.log >&2; die "DocC failed"; }
 if grep -E "(^|: )(warning|error):" .build/docc.log >&2; then die "DocC warned about SwiftMPI's documentation (above)"; fi
@@ -109,6 +109,9 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "--tensorboard and --timeline read by TensorBoard, its HTTP API and Perfetto UI (scripts/observability/observability-test.sh)"
 DATA_DIR=$DATA_DIR scripts/observability/observability-test.sh
+
+say "export and predict with the real readers: onnx.checker, ONNX Runtime, safetensors, torch (scripts/export/export-test.sh)"
+DATA_DIR=$DATA_DIR scripts/export/export-test.sh
 
 if [ "${SKIP_MPICH:-0}" = 1 ]; then
   say "SKIPPED: the MPICH checks (SKIP_MPICH=1)"
