@@ -84,8 +84,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // The IDX reader, the checkpoint decoder and the options' validation as libFuzzer targets.
-        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet", "MNISTData"]),
+        // The IDX reader, the checkpoint decoder, the options' validation and the image decoders
+        // as libFuzzer targets.
+        .executableTarget(name: "mnist-mpi-fuzz", dependencies: ["Training", "NeuralNet", "MNISTData", "DigitImages"]),
 
         // The library's example: an allreduce ping using SwiftMPI alone.
         .executableTarget(name: "mpi-ping", dependencies: ["SwiftMPI"], path: "Examples/mpi-ping"),

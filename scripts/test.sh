@@ -104,7 +104,7 @@ else
   say "SKIPPED: the compose cluster test (no Docker engine answers: start one with scripts/cluster/docker-engine.sh start PIDFILE, as .ci/run does)"
 fi
 
-say "fuzzing the IDX reader, the checkpoint decoder and the options, ${FUZZ_SECONDS:-20} s each (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
+say "fuzzing the IDX reader, the checkpoint decoder, the options and the image decoders, ${FUZZ_SECONDS:-20} s each (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "--tensorboard and --timeline read by TensorBoard, its HTTP API and Perfetto UI (scripts/observability/observability-test.sh)"

@@ -1,9 +1,11 @@
 // mnist-mpi-fuzz: the libFuzzer targets for what crafted input reaches: the IDX reader (plain
-// and gzip), the checkpoint decoder and the training options' validation. Built normally it replays files (a crash's input, a
+// and gzip), the checkpoint decoder, the training options' validation and predict's image
+// decoders (PNG through libpng, PGM) with the MNIST-form fitting. Built normally it replays files (a crash's input, a
 // corpus); built with `--sanitize fuzzer --sanitize address -Xswiftc -DFUZZING` (scripts/fuzz.sh)
 // libFuzzer drives the target MNIST_MPI_FUZZ_TARGET names.
-//   mnist-mpi-fuzz idx|checkpoint|options FILE...                              replay
+//   mnist-mpi-fuzz idx|checkpoint|options|image FILE...                        replay
 //   MNIST_MPI_FUZZ_TARGET=checkpoint .build-fuzz/.../mnist-mpi-fuzz CORPUS      fuzz
+import DigitImages
 import Foundation
 import MNISTData
 import NeuralNet
@@ -73,6 +75,19 @@ func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
+/// Any bytes as a picture for `predict`: an image or an ImageError, never a trap; what decodes
+/// is fitted into MNIST's form (or found blank), which must give 28 x 28 levels.
+func fuzzImage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    guard let image = try? ImageFile.decode(bytes, path: "fuzz"), image.width * image.height <= 1 << 20 else { return 0 }
+    for fitting in MNISTForm.Fitting.allCases {
+        if let field = try? MNISTForm.digit(from: image, path: "fuzz", fitting: fitting) {
+            precondition(field.count == 28 * 28, "a fitted picture of \(field.count) levels")
+        }
+    }
+    return 0
+}
+
 /// Reads fuzz bytes as values, with zeros past the end.
 struct ByteReader {
     let data: UnsafePointer<UInt8>?
@@ -100,6 +115,7 @@ let fuzzTargets: [String: (UnsafePointer<UInt8>?, Int) -> Int32] = [
     "idx": fuzzIDX,
     "checkpoint": fuzzCheckpoint,
     "options": fuzzOptions,
+    "image": fuzzImage,
 ]
 
 #if FUZZING
@@ -124,7 +140,7 @@ enum FuzzReplay {
     static func main() {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2, let target = fuzzTargets[arguments[1]] else {
-            FileHandle.standardError.write(Data("usage: mnist-mpi-fuzz idx|checkpoint|options FILE...\n".utf8))
+            FileHandle.standardError.write(Data("usage: mnist-mpi-fuzz idx|checkpoint|options|image FILE...\n".utf8))
             exit(2)
         }
         for path in arguments.dropFirst(2) {
