@@ -9,15 +9,26 @@
 # Where OPENBLAS_CORETYPE pins OpenBLAS to an older kernel (as on this project's machines),
 # mnist-mpi also runs with it unset for that command alone, since TensorFlow's oneDNN uses the
 # CPU's own vector width; the report names the OpenBLAS kernel of each run.
+# Then the time to a target test accuracy (TARGET, default 0.98) with the fastest recipe
+# (scripts/bench/fastest-recipe.args, found by scripts/time-to-accuracy.sh): mnist-mpi first,
+# then the same recipe - width, activation, He init, Adam, global batch, mnist-mpi's learning-rate
+# schedule and evaluation points - in PyTorch eager (1 and 2 threads, float32 and bfloat16
+# autocast), DistributedDataParallel (gloo, 2 x 1 thread) and TensorFlow 2 (1 and 2 threads);
+# times from launch, evaluations counted; the ratio of the best framework run to mnist-mpi's,
+# and mnist-mpi's time against the matrix-product floor of the steps it took.
 # Not part of scripts/test.sh: it downloads ~270 MB (TensorFlow) and ~5 GB (PyPI's Linux torch
 # wheel brings its CUDA wheels; 82 s here) into .build/frameworks-venv once.
 #   scripts/bench-frameworks.sh            # EPOCHS=3 by default
+#   PARTS=target scripts/bench-frameworks.sh   # only the time to the target (PARTS=epoch: only per epoch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
 source scripts/lib/setup.sh
 
 EPOCHS=${EPOCHS:-3}
+PARTS=${PARTS:-epoch target}
+TARGET=${TARGET:-0.98}
+MAX_EPOCHS=${MAX_EPOCHS:-12}
 DATA_DIR=${DATA_DIR:-data/mnist}
 VENV=.build/frameworks-venv
 WORK=.build/bench-frameworks
@@ -36,7 +47,77 @@ if ! "$VENV/bin/python" -c "import tensorflow, torch" 2>/dev/null; then
   "$VENV/bin/pip" install --quiet tensorflow-cpu torch numpy || die "pip install tensorflow-cpu torch failed"
 fi
 mkdir -p "$WORK" "$(dirname "$OUT")"
-rm -f "$WORK"/*.json
+rm -f "$WORK"/*.json "$WORK"/*.jsonl
+
+# MARK: - Time to the target accuracy
+if [[ " $PARTS " == *" target "* ]]; then
+  read -r -a recipe < <(grep -v '^#' scripts/bench/fastest-recipe.args)
+  ranks=${recipe[0]}
+  say "time to ${TARGET}: mnist-mpi, $ranks rank(s), ${recipe[*]:1}"
+  run_mpi "$ranks" "$RELEASE_BIN" train --data "$DATA_DIR" "${recipe[@]:1}" --target-accuracy "$TARGET" \
+    --epochs "$MAX_EPOCHS" --summary "$WORK/target-mnist-mpi.json" > "$WORK/target-mnist-mpi.log"
+  # The recipe as mnist-mpi ran it, for the frameworks and the floor.
+  read -r hidden activation batch base factor warmup decay total interval per_rank steps kernels precision < <(python3 - "$WORK/target-mnist-mpi.json" <<'RECIPE'
+import json, sys
+s = json.load(open(sys.argv[1]))
+c, o = s["configuration"], s["configuration"]["optimization"]
+if not s.get("target_reached"):
+    sys.exit(f"mnist-mpi did not reach the target (best run: {s['test_accuracy']:.4f}); raise MAX_EPOCHS")
+print(",".join(map(str, c["model"]["hidden_sizes"])), c["model"]["activation"], s["global_batch"], o["learning_rate"],
+      s["learning_rate_factor"], s["warmup_steps"], o["learning_rate_decay"], o["epochs"] * s["steps_per_epoch"],
+      s["target_eval_interval_steps"], s["batch_size"], s["target_step"], s["kernels"], s["precision"])
+RECIPE
+  )
+  common=(--data "$DATA_DIR" --hidden "$hidden" --activation "$activation" --batch "$batch" --base-lr "$base"
+          --factor "$factor" --warmup-steps "$warmup" --decay "$decay" --total-steps "$total" --target "$TARGET"
+          --eval-steps "$interval" --max-epochs "$MAX_EPOCHS")
+  for threads in 1 2; do
+    for precision_flag in "" --bf16; do
+      say "time to ${TARGET}: PyTorch eager, $threads thread(s) ${precision_flag:-fp32}"
+      OMP_NUM_THREADS=$threads "$VENV/bin/python" scripts/bench/time_to_target.py torch eager "$threads" \
+        $precision_flag "${common[@]}" > "$WORK/target-torch-eager-$threads${precision_flag:+-bf16}.json"
+    done
+    say "time to ${TARGET}: TensorFlow, $threads thread(s)"
+    OMP_NUM_THREADS=$threads "$VENV/bin/python" scripts/bench/time_to_target.py tensorflow eager "$threads" \
+      "${common[@]}" > "$WORK/target-tensorflow-$threads.json"
+  done
+  say "time to ${TARGET}: PyTorch DDP (gloo), 2 processes x 1 thread"
+  OMP_NUM_THREADS=1 "$VENV/bin/python" scripts/bench/time_to_target.py torch ddp 1 "${common[@]}" > "$WORK/target-torch-ddp.json"
+  say "time to ${TARGET}: the matrix-product floor of the $steps steps mnist-mpi took (one rank's share, $per_rank rows)"
+  "$RELEASE_BIN" bench floor --hidden "$hidden" --batch-size "$per_rank" --steps "$steps" --repeat 3 \
+    --kernels "$kernels" --precision "$precision" > "$WORK/target-floor.json"
+  python3 - "$WORK" "$TARGET" <<'REPORT'
+import glob, json, sys
+work, target = sys.argv[1], float(sys.argv[2])
+ours = json.load(open(f"{work}/target-mnist-mpi.json"))
+floor = json.load(open(f"{work}/target-floor.json"))
+floor_seconds = floor["floor_seconds"]
+rows = [(f"mnist-mpi, {ours['ranks']} rank(s), {ours['kernels']} {ours['precision']}", ours["time_to_target_seconds"],
+         ours["time_to_target_training_seconds"], ours["target_epochs"], ours["test_accuracy"])]
+for path in sorted(glob.glob(f"{work}/target-t*.json")):
+    run = json.load(open(path))
+    name = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}[run["framework"]] + f" {run['version']} " + (
+        "DDP (gloo), 2 x 1 thread" if run["mode"] == "ddp" else
+        f"eager, {run['threads']} thread(s), {'bfloat16 autocast' if run['bf16'] else 'float32'}")
+    if run["reached"]:
+        rows.append((name, run["time_to_target_seconds"], run["time_to_target_training_seconds"], run["target_epochs"],
+                     run["test_accuracy"]))
+    else:
+        rows.append((name, float("inf"), float("inf"), float("nan"), run["best_accuracy"]))
+print(f"\n| run (time to {100 * target:.1f}%) | from launch s | from first step s | epochs | accuracy | / mnist-mpi |")
+print("|---|---|---|---|---|---|")
+for name, launch, training, epochs, accuracy in rows:
+    print(f"| {name} | {launch:.2f} | {training:.2f} | {epochs:.2f} | {100 * accuracy:.2f}% | {launch / rows[0][1]:.2f} x |")
+best = min(rows[1:], key=lambda row: row[1])
+ratio = best[1] / rows[0][1]
+print(f"\nbest framework run: {best[0]}, {best[1]:.2f} s; mnist-mpi {rows[0][1]:.2f} s: {ratio:.2f} x faster "
+      f"({'met' if ratio >= 4 else 'NOT MET'}: target >= 4 x)")
+floor_ratio = rows[0][2] / floor_seconds
+print(f"mnist-mpi from its first step {rows[0][2]:.2f} s against the products' floor of its {ours['target_step']} steps "
+      f"{floor_seconds:.2f} s: {floor_ratio:.2f} x ({'met' if floor_ratio <= 1.3 else 'NOT MET'}: target <= 1.3 x)")
+REPORT
+fi
+[[ " $PARTS " == *" epoch "* ]] || exit 0
 
 for threads in 1 2; do
   say "TensorFlow, $threads thread(s), $EPOCHS epochs"

@@ -52,6 +52,22 @@ extension DataParallelTrainer {
         logger.info("parameter fingerprint \(summary.parameterFingerprint)")
     }
 
+    /// The outcome of `--target-accuracy`: when it was met and how long it took, or the best
+    /// accuracy of a run that did not meet it.
+    func logTarget(_ tracker: TargetTracker, epochsRun: Int) {
+        let target = tracker.target * 100
+        guard let reached = tracker.reached else {
+            logger.info(String(format: "target %.2f%% not reached in %d epochs (best %.2f%%, %d evaluations)",
+                               target, epochsRun, tracker.best * 100, tracker.evaluations))
+            return
+        }
+        let launch = reached.secondsFromLaunch.map { String(format: "%.2f s from launch, ", $0) } ?? ""
+        logger.info(String(
+            format: "target %.2f%% reached: %.2f%% after %d steps (%.2f epochs), %@%.2f s from the first step (%d evaluations, %.2f s of it)",
+            target, reached.accuracy * 100, reached.step, reached.epochs, launch, reached.secondsFromFirstStep,
+            tracker.evaluations, tracker.evaluationSeconds))
+    }
+
     /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".
     private func describe(_ workspace: MLPWorkspace) -> String {
         let precision = workspace.kernels.precision.rawValue

@@ -143,9 +143,13 @@ public final class DataParallelTrainer {
                   dataSeconds: Communicator.wallTime() - startTime)
 
         installStopHandler()
+        let tracker = config.optimization.targetAccuracy.map {
+            TargetTracker(target: $0, evalSteps: config.optimization.targetEvalSteps, stepsPerEpoch: data.plan.stepsPerEpoch)
+        }
         let epochs = try train(
             model: model, workspace: workspace, optimizer: optimizer, exchange: exchange, start: start, data: data,
-            schedule: schedule, evaluator: evaluator, outputs: outputs, observers: observers)
+            schedule: schedule, evaluator: evaluator, outputs: outputs, observers: observers, tracker: tracker)
+        if let tracker { logTarget(tracker, epochsRun: epochs.count) }
 
         let evaluationStart = Communicator.wallTime()
         let test = try evaluate(model, with: evaluator)
@@ -162,7 +166,7 @@ public final class DataParallelTrainer {
             allreduceMethod: exchange.methodDescription, exchangedBytesPerStep: exchange.bytesPerStep,
             exchangedValuesPerSum: exchange.valuesPerSum,
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
-            parameterFingerprint: ParameterFingerprint(model.parameters).text)
+            parameterFingerprint: ParameterFingerprint(model.parameters).text, target: tracker)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
@@ -173,7 +177,8 @@ public final class DataParallelTrainer {
     private func train(
         model: MLP, workspace: MLPWorkspace, optimizer: Optimizer, exchange: GradientExchange, start: StartPoint,
         data: RankData,
-        schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?, observers: Observers
+        schedule: LearningRateSchedule, evaluator: Evaluator?, outputs: OutputFiles?, observers: Observers,
+        tracker: TargetTracker?
     ) throws -> [EpochMetrics] {
         let config = configuration
         let plan = data.plan
@@ -210,7 +215,11 @@ public final class DataParallelTrainer {
             var lossSum = resuming ? start.partialLoss : 0
             var computeSeconds = 0.0
             var allreduceSeconds = 0.0
-            for step in (resuming ? min(start.step, plan.stepsPerEpoch) : 0)..<plan.stepsPerEpoch {
+            let firstStep = resuming ? min(start.step, plan.stepsPerEpoch) : 0
+            // Steps of this epoch done (fewer than stepsPerEpoch when a target ends it early).
+            var stepsDone = firstStep
+            if tracker?.firstStepTime == nil { tracker?.firstStepTime = epochStart }
+            for step in firstStep..<plan.stepsPerEpoch {
                 StallWatchdog.beat(epoch: epoch, step: step)
                 // The optimizer step this is, 0-based over the whole run.
                 let runStep = epoch * plan.stepsPerEpoch + step
@@ -254,6 +263,14 @@ public final class DataParallelTrainer {
                     try stop(model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch,
                              step: step + 1, partialLoss: lossSum, learningRate: learningRate)
                 }
+                stepsDone = step + 1
+                if let tracker, tracker.isDue(afterStep: runStep) {
+                    let met = try evaluateForTarget(
+                        tracker, model: model, evaluator: evaluator, afterStep: runStep,
+                        stepSeconds: (stepEnd - epochStart) / Double(stepsDone - firstStep), timeline: observers.timeline,
+                        epoch: epoch, step: stepsDone)
+                    if met { break }
+                }
             }
             try testHooks.afterEpoch(epoch, rank: communicator.rank, parameters: model.parameters)
             // One small collective per epoch: timings summed over ranks.
@@ -261,16 +278,29 @@ public final class DataParallelTrainer {
             try communicator.allReduce(&totals, .sum)
             let seconds = Communicator.wallTime() - epochStart
             let ranks = Double(communicator.size)
+            // A target met inside the epoch ends it after `stepsDone` steps.
+            let endedEarly = stepsDone < plan.stepsPerEpoch
             var metrics = EpochMetrics(
-                epoch: epoch, cost: lossSum / (Double(plan.stepsPerEpoch) * Double(terms)),
+                epoch: epoch, cost: lossSum / (Double(max(stepsDone, 1)) * Double(terms)),
                 testAccuracy: nil, seconds: seconds, computeSeconds: totals[0] / ranks,
                 allreduceSeconds: totals[1] / ranks,
-                samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds,
-                learningRate: schedule.rate(atStep: (epoch + 1) * plan.stepsPerEpoch - 1))
+                samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds
+                    * Double(stepsDone - (resuming ? firstStep : 0)) / Double(plan.stepsPerEpoch),
+                learningRate: schedule.rate(atStep: epoch * plan.stepsPerEpoch + max(stepsDone, 1) - 1))
 
             let isLogPoint = epoch % config.reporting.logEvery == 0
             if isLogPoint { try checkParametersInSync(model, epoch: epoch) }
-            if config.reporting.evalEvery > 0, epoch % config.reporting.evalEvery == 0 {
+            if endedEarly {
+                metrics.testAccuracy = tracker?.reached?.accuracy
+            } else if let tracker {
+                // With a target every epoch end is evaluated, and counts.
+                let runStep = (epoch + 1) * plan.stepsPerEpoch - 1
+                _ = try evaluateForTarget(
+                    tracker, model: model, evaluator: evaluator, afterStep: runStep,
+                    stepSeconds: seconds / Double(max(1, stepsDone - firstStep)), timeline: observers.timeline,
+                    epoch: epoch, step: plan.stepsPerEpoch)
+                metrics.testAccuracy = tracker.lastAccuracy
+            } else if config.reporting.evalEvery > 0, epoch % config.reporting.evalEvery == 0 {
                 let evaluationStart = Communicator.wallTime()
                 metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy
                 observers.timeline?.span(
@@ -282,7 +312,14 @@ public final class DataParallelTrainer {
                 try writeEpoch(metrics, step: (epoch + 1) * plan.stepsPerEpoch, to: observers.tensorboard)
             }
             history.append(metrics)
-            if (epoch + 1) % config.reliability.checkpointEvery == 0 || epoch + 1 == config.optimization.epochs {
+            let targetMet = tracker?.reached != nil
+            if endedEarly {
+                // The target's model, saved where it stands (a resume would go on from there).
+                try saveCheckpoint(
+                    model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch, step: stepsDone,
+                    partialLoss: lossSum, learningRate: metrics.learningRate)
+            } else if (epoch + 1) % config.reliability.checkpointEvery == 0 || epoch + 1 == config.optimization.epochs
+                        || targetMet {
                 let checkpointStart = Communicator.wallTime()
                 try saveCheckpoint(
                     model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch + 1, step: 0,
@@ -291,6 +328,7 @@ public final class DataParallelTrainer {
                     .checkpoint, epoch: epoch + 1, step: 0, start: checkpointStart, end: Communicator.wallTime())
             }
             StallWatchdog.beat(epoch: epoch + 1, step: 0)
+            if targetMet { break }
         }
         return history
     }
@@ -309,6 +347,29 @@ public final class DataParallelTrainer {
     }
 
     // MARK: - Evaluation and consistency
+
+    /// One evaluation on the way to `--target-accuracy` (a collective: every rank calls it at
+    /// the same step).
+    ///
+    /// - Returns: whether the target is met now.
+    private func evaluateForTarget(
+        _ tracker: TargetTracker, model: MLP, evaluator: Evaluator?, afterStep runStep: Int, stepSeconds: Double,
+        timeline: TimelineRecorder?, epoch: Int, step: Int
+    ) throws -> Bool {
+        let evaluationStart = Communicator.wallTime()
+        let accuracy = try evaluate(model, with: evaluator).accuracy
+        let evaluationEnd = Communicator.wallTime()
+        timeline?.span(.evaluate, epoch: epoch, step: step, start: evaluationStart, end: evaluationEnd)
+        // The largest of all ranks, so that every rank sets the same next interval.
+        var times = [evaluationEnd - evaluationStart, stepSeconds]
+        try communicator.allReduce(&times, .max)
+        let met = tracker.evaluated(
+            accuracy: accuracy, seconds: times[0], stepSeconds: times[1], afterStep: runStep, now: evaluationEnd)
+        if met, let reached = tracker.reached, step < tracker.stepsPerEpoch {
+            logger.info(String(format: "epoch %3d  step %d  test %.2f%%", epoch, step, reached.accuracy * 100))
+        }
+        return met
+    }
 
     /// The test confusion matrix, every rank's part summed (a collective: every rank calls it;
     /// a rank without test examples adds zeros).

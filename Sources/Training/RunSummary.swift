@@ -78,13 +78,26 @@ public struct RunSummary: Codable, Sendable {
     public var microBatches: Int?
     /// The final parameters' 64-bit FNV-1a hash (16 hex digits): equal runs, equal text.
     public var parameterFingerprint: String
+    /// With `--target-accuracy`: the target, whether it was met, the wall time to it from the
+    /// launch of rank 0's process (start-up and data loading included) and from the first
+    /// step, the steps and epochs it took, and the evaluations on the way (counted in the time).
+    public var targetAccuracy: Double? = nil
+    public var targetReached: Bool? = nil
+    public var timeToTargetSeconds: Double? = nil
+    public var timeToTargetTrainingSeconds: Double? = nil
+    public var targetStep: Int? = nil
+    public var targetEpochs: Double? = nil
+    public var targetEvaluations: Int? = nil
+    public var targetEvaluationSeconds: Double? = nil
+    public var targetEvalIntervalSteps: Int? = nil
     public var configuration: TrainingConfiguration
 
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
         epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
-        kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String
+        kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String,
+        target: TargetTracker? = nil
     ) {
         self.ranks = ranks
         self.epochs = configuration.optimization.epochs
@@ -129,5 +142,17 @@ public struct RunSummary: Codable, Sendable {
         microBatches = configuration.optimization.microBatching?.count
         self.parameterFingerprint = parameterFingerprint
         self.configuration = configuration
+        if let target {
+            targetAccuracy = target.target
+            targetReached = target.reached != nil
+            timeToTargetSeconds = target.reached?.secondsFromLaunch
+            timeToTargetTrainingSeconds = target.reached?.secondsFromFirstStep
+            targetStep = target.reached?.step
+            targetEpochs = target.reached?.epochs
+            targetEvaluations = target.evaluations
+            targetEvaluationSeconds = target.evaluationSeconds
+            targetEvalIntervalSteps = target.interval
+            if let step = target.reached?.step { steps = step }
+        }
     }
 }

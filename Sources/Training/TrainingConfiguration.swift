@@ -104,6 +104,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         guard logEvery >= 1 else { throw fail("--log-every", logEvery, "must be at least 1") }
         guard evalEvery >= 0 else { throw fail("--eval-every", evalEvery, "must be 0 (only at the end) or more") }
+        if let target = optimization.targetAccuracy, !(target > 0 && target <= 1) {
+            throw fail("--target-accuracy", target, "must be above 0 and at most 1 (e.g. 0.98), or a percentage like 98")
+        }
+        if let steps = optimization.targetEvalSteps {
+            guard optimization.targetAccuracy != nil else {
+                throw fail("--target-eval-steps", steps, "needs --target-accuracy")
+            }
+            guard (1...limits.steps).contains(steps) else {
+                throw fail("--target-eval-steps", steps, "must be 1 to \(limits.steps)")
+            }
+        }
         if let globalBatch, !(1...limits.batch).contains(globalBatch) {
             throw fail("--global-batch", globalBatch, "must be 1 to \(limits.batch)")
         }

@@ -100,6 +100,12 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "With --deterministic: rows per micro-batch; must divide --global-batch. (default: the smallest divisor of G of at least 25)")
     var microBatch: Int?
 
+    @Option(help: "Stop at the first evaluation at or above this test accuracy (0.98 or 98); the summary gives time_to_target_seconds. --epochs stays the limit.")
+    var targetAccuracy: Double?
+
+    @Option(help: "With --target-accuracy: evaluate every N steps. (default: as often as keeps evaluation within a tenth of the time, measured after epoch 0; epoch ends always)")
+    var targetEvalSteps: Int?
+
     /// Sets the options given; the rest keep the preset's values.
     func apply(to settings: inout OptimizationSettings) throws {
         if let epochs { settings.epochs = epochs }
@@ -121,6 +127,9 @@ struct OptimizationOptions: ParsableArguments {
         if let seed { settings.seed = seed }
         settings.deterministic = deterministic
         settings.microBatch = microBatch
+        // 98 means 98%: a value above 1 and at most 100 is a percentage.
+        settings.targetAccuracy = targetAccuracy.map { $0 > 1 && $0 <= 100 ? $0 / 100 : $0 }
+        settings.targetEvalSteps = targetEvalSteps
     }
 }
 

@@ -19,10 +19,12 @@ FIELDS = [
     "mode", "ranks", "repeat", "oversubscribed", "epochs", "batch_size", "global_batch",
     "steps_per_epoch", "seconds_per_epoch", "samples_per_second", "compute_seconds_per_epoch",
     "allreduce_seconds_per_epoch", "test_accuracy", "peak_rss_bytes", "parameter_count",
-    "network_link_rate",
+    "network_link_rate", "time_to_target_seconds",
 ]
 # Text columns; older runs.csv files have no network_link_rate column.
 TEXT_FIELDS = {"mode": None, "network_link_rate": "not declared"}
+# Columns that may be empty: runs without --target-accuracy (or older runs.csv files).
+OPTIONAL_FIELDS = {"time_to_target_seconds"}
 PREDICTED_RANKS = [2, 4, 8, 16, 32, 64]
 
 
@@ -47,6 +49,8 @@ def row_from_summary(summary, mode, repeat, cores):
         "peak_rss_bytes": summary["peak_rss_bytes"],
         "parameter_count": summary["parameter_count"],
         "network_link_rate": summary.get("network_link_rate", "not declared"),
+        # Wall time from launch to --target-accuracy (empty without one, or when not reached).
+        "time_to_target_seconds": summary.get("time_to_target_seconds") if summary.get("target_reached") else "",
     }
 
 
@@ -66,6 +70,8 @@ def read_rows(path):
         for key in FIELDS:
             if key in TEXT_FIELDS:
                 row[key] = row.get(key) or TEXT_FIELDS[key]
+            elif key in OPTIONAL_FIELDS:
+                row[key] = float(row[key]) if row.get(key) else None
             else:
                 row[key] = float(row[key])
         for key in ("ranks", "repeat", "oversubscribed", "epochs", "batch_size", "global_batch",
@@ -99,6 +105,8 @@ def aggregate(rows):
             for key in ("seconds_per_epoch", "samples_per_second", "compute_seconds_per_epoch",
                         "allreduce_seconds_per_epoch", "test_accuracy"):
                 point[key] = statistics.median(r[key] for r in runs)
+            times = [r["time_to_target_seconds"] for r in runs if r.get("time_to_target_seconds") is not None]
+            point["time_to_target_seconds"] = statistics.median(times) if times else None
             point["other_seconds_per_epoch"] = max(
                 0.0, point["seconds_per_epoch"] - point["compute_seconds_per_epoch"]
                 - point["allreduce_seconds_per_epoch"])
@@ -179,18 +187,25 @@ def model_for(table, rows, sweep_data):
 # MARK: - Report and plots
 
 def markdown_table(table):
+    """The report's table; a time-to-target column when any run had --target-accuracy."""
+    target = any(p.get("time_to_target_seconds") is not None for p in table)
     lines = [
-        "| ranks | mode | s/epoch | samples/s | speed-up | efficiency | compute s | allreduce s | other s | comm. share | test acc. |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| ranks | mode | s/epoch | samples/s | speed-up | efficiency | compute s | allreduce s | other s | comm. share | test acc. |"
+        + (" time to target s |" if target else ""),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if target else ""),
     ]
     for p in table:
         mark = " (oversubscribed)" if p["oversubscribed"] else ""
-        lines.append(
+        line = (
             f"| {p['ranks']}{mark} | {p['mode']} (global {p['global_batch']}) | {p['seconds_per_epoch']:.3f} | "
             f"{p['samples_per_second']:,.0f} | {p['speedup']:.2f} | {p['efficiency']:.2f} | "
             f"{p['compute_seconds_per_epoch']:.3f} | {p['allreduce_seconds_per_epoch']:.3f} | "
             f"{p['other_seconds_per_epoch']:.3f} | {p['communication_share'] * 100:.1f}% | "
             f"{p['test_accuracy'] * 100:.2f}% |")
+        if target:
+            seconds = p.get("time_to_target_seconds")
+            line += f" {seconds:.2f} |" if seconds is not None else " not reached |"
+        lines.append(line)
     return "\n".join(lines)
 
 

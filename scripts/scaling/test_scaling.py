@@ -109,6 +109,26 @@ class ReportTests(unittest.TestCase):
         finally:
             shutil.rmtree(folder)
 
+    def test_time_to_target_column(self):
+        # Fixture rows have no time to target: no column. Summaries with one: the median.
+        self.assertNotIn("time to target", scaling.markdown_table(
+            scaling.aggregate(scaling.read_rows(os.path.join(HERE, "fixtures", "runs.csv")))))
+        folder = tempfile.mkdtemp()
+        try:
+            path = os.path.join(folder, "runs.csv")
+            base = {"ranks": 2, "epochs": 12, "epochs_run": 5, "batch_size": 100, "global_batch": 200,
+                    "steps_per_epoch": 300, "train_seconds": 5.0, "samples_per_second": 60000,
+                    "compute_seconds": 4.0, "allreduce_seconds": 0.5, "test_accuracy": 0.981,
+                    "peak_rss_bytes": 1, "parameter_count": 269322}
+            for repeat, (seconds, reached) in enumerate([(9.0, True), (7.0, True), (8.0, True), (1.0, False)]):
+                summary = dict(base, time_to_target_seconds=seconds, target_reached=reached)
+                scaling.append_row(path, scaling.row_from_summary(summary, "weak", repeat, cores=2))
+            table = scaling.aggregate(scaling.read_rows(path))
+            self.assertAlmostEqual(table[0]["time_to_target_seconds"], 8.0)  # median of 9, 7, 8; unreached left out
+            self.assertIn("| 8.00 |", scaling.markdown_table(table))
+        finally:
+            shutil.rmtree(folder)
+
     def test_plot_metrics(self):
         folder = tempfile.mkdtemp()
         try:

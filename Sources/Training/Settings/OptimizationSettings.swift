@@ -25,6 +25,12 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
     public var deterministic: Bool = false
     /// With `deterministic`: rows per micro-batch (nil: `defaultMicroBatch`).
     public var microBatch: Int? = nil
+    /// End the run at the first evaluation at or above this test accuracy (0...1; nil: run
+    /// every epoch).
+    public var targetAccuracy: Double? = nil
+    /// With `targetAccuracy`: evaluate every this many steps (nil: as often as keeps evaluation
+    /// within a tenth of the time, measured after the first epoch; see `TargetTracker`).
+    public var targetEvalSteps: Int? = nil
 
     public init() {}
 
@@ -47,6 +53,7 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
         .of(\.optimization, "--deterministic", .warn) { "\($0.deterministic)" },
         .of(\.optimization, "--micro-batch", .warn) { describe($0.microBatch) },
         .of(\.optimization, "--epochs", .free) { "\($0.epochs)" },
+        .of(\.optimization, "--target-accuracy --target-eval-steps", .free) { _ in "" },
     ]
 }
 
