@@ -25,3 +25,17 @@ extension Communicator {
         return NodeGroup(handle: node, size: nodeSize, rank: nodeRank)
     }
 }
+
+extension Communicator {
+    /// Whether every rank of this communicator runs on one node (shares memory with all
+    /// others). Collective; every rank gets the same answer: on one node each sees all ranks
+    /// in its node group, on several none does.
+    ///
+    /// - Throws: `MPIError` if the split fails.
+    public func isSingleNode() throws -> Bool {
+        var group = try splitByNode()
+        let single = Int(group.size) == size
+        try checkMPI("MPI_Comm_free", MPI_Comm_free(&group.handle))
+        return single
+    }
+}

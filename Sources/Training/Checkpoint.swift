@@ -37,6 +37,9 @@ public struct Checkpoint: Equatable {
         /// The preset the run started from (`seed`, `improved`; absent in older checkpoints):
         /// descriptive only, carried into exported models' metadata.
         public var preset: String? = nil
+        /// The compression that ran (`--compression auto` resolved; absent in older
+        /// checkpoints): a resume with `auto` keeps it rather than timing the links again.
+        public var compression: String? = nil
     }
 
     public var header: Header

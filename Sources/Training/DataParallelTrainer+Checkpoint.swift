@@ -19,6 +19,24 @@ extension DataParallelTrainer {
     /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`,
     /// `optimizer` and the gradient reducer; otherwise checks that the checkpoint path is
     /// writable. Every rank calls it.
+    /// With `--compression auto` and `--resume`: the compression the checkpoint's run chose
+    /// (rank 0 reads the header; the same answer on every rank), nil when there is none to
+    /// keep. A file that cannot be read gives nil here: the resume reports it properly.
+    /// Collective.
+    func resumedCompression() throws -> GradientCompression? {
+        let config = configuration
+        guard config.communication.compression == .auto, config.reliability.resume,
+              let path = config.reliability.checkpointPath else { return nil }
+        let cases = GradientCompression.allCases
+        var code = [-1.0]
+        if communicator.isRoot, let checkpoint = try? CheckpointFile.read(path: path),
+           let name = checkpoint.header.compression, let found = GradientCompression(rawValue: name), found != .auto {
+            code[0] = Double(cases.firstIndex(of: found) ?? -1)
+        }
+        try communicator.broadcast(&code, root: 0)
+        return code[0] >= 0 ? cases[Int(code[0])] : nil
+    }
+
     func prepareCheckpoint(model: MLP, optimizer: Optimizer, reducer: any GradientReducer) throws -> StartPoint {
         let config = configuration
         guard let path = config.reliability.checkpointPath else { return StartPoint() }
@@ -164,6 +182,7 @@ extension DataParallelTrainer {
                 compressionStateCount: reducerState?.values.count)
             header.settings = configuration.resumeValues
             header.preset = configuration.preset
+            header.compression = compressionRan
             try CheckpointFile.write(
                 Checkpoint(
                     header: header, parameters: model.parameters.array,

@@ -28,6 +28,10 @@ extension DataParallelTrainer {
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
                 + ", " + describe(workspace))
+        let choice = exchange.compressionChoice
+        if config.communication.compression == .auto, !choice.secondsPerSum.isEmpty {
+            logger.info("compression auto: \(choice.compression.rawValue), \(choice.reason)")
+        }
         logger.info(String(
             format: "data: %d training examples (%d read by each rank), %d test (%@), loaded in %.2f s from %@",
             plan.exampleCount, data.shard.count, data.testCount,

@@ -23,6 +23,8 @@ public final class DataParallelTrainer {
     let logger: Logger
     /// Test-only faults and dumps (`TestHooks.none` in every real run).
     let testHooks: TestHooks
+    /// The gradient compression this run uses (`--compression auto` resolved), for checkpoints.
+    var compressionRan: String? = nil
 
     /// The model's input width (784 for 28×28 images).
     public static let inputSize = 784
@@ -74,7 +76,8 @@ public final class DataParallelTrainer {
         do {
             exchange = try GradientExchange(
                 communicator: communicator, layout: layout, settings: config.communication, seed: config.optimization.seed,
-                microBatches: config.optimization.microBatching?.count)
+                microBatches: config.optimization.microBatching?.count, resumedCompression: try resumedCompression())
+            compressionRan = exchange.compressionChoice.compression.rawValue
         } catch let error as TrainingError {
             throw collective(error)
         }
@@ -163,7 +166,8 @@ public final class DataParallelTrainer {
         let summary = RunSummary(
             configuration: config, ranks: communicator.size, plan: data.plan, layout: layout,
             epochs: epochs, test: test, peakRssBytesPerRank: peaks.map { Int($0) },
-            allreduceMethod: exchange.methodDescription, exchangedBytesPerStep: exchange.bytesPerStep,
+            allreduceMethod: exchange.methodDescription, compression: exchange.compressionChoice,
+            exchangedBytesPerStep: exchange.bytesPerStep,
             exchangedValuesPerSum: exchange.valuesPerSum,
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
             parameterFingerprint: ParameterFingerprint(model.parameters).text, target: tracker)

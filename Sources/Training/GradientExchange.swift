@@ -18,6 +18,8 @@ final class GradientExchange {
     }
 
     let reducer: any GradientReducer
+    /// The compression that runs and why (`--compression auto` resolved).
+    let compressionChoice: CompressionChoice
     let layout: MLPLayout
     /// `[parameterCount + Slot.count]` gradients then control values (the reducer's buffer).
     var buffer: FloatBuffer { reducer.buffer }
@@ -30,14 +32,24 @@ final class GradientExchange {
     /// Picks the reducer for `settings`. Collective: every rank reaches the same verdict.
     ///
     /// - Throws: `TrainingError.invalidOption` when an explicit choice cannot run here.
-    /// - Parameter microBatches: with `--deterministic`, the global batch's micro-batch count.
+    /// - Parameters:
+    ///   - microBatches: with `--deterministic`, the global batch's micro-batch count.
+    ///   - resumedCompression: with `--compression auto` and `--resume`, what the checkpoint's
+    ///     run chose (kept, so that the resumed run continues exactly).
     init(
         communicator: Communicator, layout: MLPLayout, settings: CommunicationSettings, seed: UInt64,
-        microBatches: Int? = nil
+        microBatches: Int? = nil, resumedCompression: GradientCompression? = nil
     ) throws {
         self.layout = layout
-        reducer = try GradientReducers.make(ReducerContext(
+        let requested = ReducerContext(
             communicator: communicator, layout: layout, count: layout.parameterCount + Slot.count, settings: settings,
+            seed: seed, microBatches: microBatches)
+        // `--compression auto` becomes a compression here, timed on the job's links.
+        compressionChoice = try CompressionChoice.resolve(requested, resumed: resumedCompression)
+        var resolved = settings
+        resolved.compression = compressionChoice.compression
+        reducer = try GradientReducers.make(ReducerContext(
+            communicator: communicator, layout: layout, count: requested.count, settings: resolved,
             seed: seed, microBatches: microBatches))
         gradients = FloatBuffer(viewing: reducer.buffer, offset: 0, count: layout.parameterCount)
         controls = reducer.buffer.pointer + layout.parameterCount

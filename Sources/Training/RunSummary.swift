@@ -47,6 +47,13 @@ public struct RunSummary: Codable, Sendable {
     public var peakRssBytesPerRank: [Int]
     /// How the gradients were summed (shared-memory allreduce, MPI_Allreduce, ...).
     public var allreduceMethod: String
+    /// The gradient compression that ran (`--compression auto` resolved) and why: "as asked",
+    /// "one node: shared memory", or the timed sums it was chosen from.
+    public var compression: String
+    public var compressionReason: String
+    /// With `--compression auto` across nodes: the median seconds of one step's sum per
+    /// compression, as timed at start-up (empty otherwise).
+    public var compressionSecondsPerSum: [String: Double]
     /// Bytes one rank hands the allreduce per step (after PowerSGD's warm-up; 0 on one rank).
     public var exchangedBytesPerStep: Int
     /// The values of each allreduce of a step (one sum, or PowerSGD's two).
@@ -95,6 +102,7 @@ public struct RunSummary: Codable, Sendable {
     init(
         configuration: TrainingConfiguration, ranks: Int, plan: ShardPlan, layout: MLPLayout,
         epochs: [EpochMetrics], test: TestResult, peakRssBytesPerRank: [Int], allreduceMethod: String,
+        compression: CompressionChoice,
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
         kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String,
         target: TargetTracker? = nil
@@ -125,6 +133,9 @@ public struct RunSummary: Codable, Sendable {
         peakRssBytes = peakRssBytesPerRank.max() ?? 0
         self.peakRssBytesPerRank = peakRssBytesPerRank
         self.allreduceMethod = allreduceMethod
+        self.compression = compression.compression.rawValue
+        compressionReason = compression.reason
+        compressionSecondsPerSum = compression.secondsPerSum
         self.exchangedBytesPerStep = exchangedBytesPerStep
         self.exchangedValuesPerSum = exchangedValuesPerSum
         networkLinkRate = ProcessInfo.processInfo.environment["MNIST_MPI_LINK_RATE"] ?? "not declared"

@@ -33,6 +33,11 @@ import Testing
         let plainAccuracy = try #require(plain["test_accuracy"] as? Double)
         #expect(compressedAccuracy > 0.85, "PowerSGD reached \(compressedAccuracy)")
         #expect(compressedAccuracy > plainAccuracy - 0.03, "PowerSGD \(compressedAccuracy), uncompressed \(plainAccuracy)")
+        // The default is --compression auto: on one node it keeps shared memory and says why.
+        #expect(plain["compression"] as? String == "none")
+        #expect(plain["compression_reason"] as? String == "one node: shared memory")
+        #expect(plain["allreduce_method"] as? String == "shared-memory allreduce")
+        #expect(compressed["compression"] as? String == "powersgd" && compressed["compression_reason"] as? String == "as asked")
     }
 
     /// The error feedback and Q travel in the checkpoint: 2 epochs, then resumed to 4, ends

@@ -60,6 +60,7 @@ steps = summary["steps_per_epoch"] * summary["epochs_run"]
 # What a step sends (less with --compression); between 2 hosts an allreduce brings each host
 # at least half of it per step.
 expected = steps * summary["exchanged_bytes_per_step"] / 2
+print(f"netns: compression {summary.get('compression')}: {summary.get('compression_reason')}")
 print(f"netns: {summary['ranks']} ranks ({summary['allreduce_method']}), test accuracy {summary['test_accuracy'] * 100:.2f}%, "
       f"{summary['seconds_per_epoch']:.2f} s/epoch, allreduce {summary['allreduce_seconds'] / max(steps, 1) * 1e3:.2f} ms/step, "
       f"host 1 received {received / 1e6:.1f} MB over TCP ({steps} steps, links {summary['network_link_rate']})")

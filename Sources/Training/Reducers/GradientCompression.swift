@@ -7,4 +7,7 @@ public enum GradientCompression: String, Codable, Sendable, CaseIterable {
     /// Rank-r PowerSGD with error feedback on the weight matrices (see `PowerSGDCompressor`):
     /// about 35x fewer bytes for the seed model at rank 4.
     case powerSGD = "powersgd"
+    /// Chosen at start-up: `none` on one node; across nodes the fastest of the three as timed on
+    /// the job's own links (see `CompressionChoice`).
+    case auto
 }

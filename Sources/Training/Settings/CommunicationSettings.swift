@@ -4,7 +4,7 @@ public struct CommunicationSettings: Codable, Sendable, Equatable {
     /// Overlap the gradient allreduce with backward (one nonblocking allreduce per layer).
     public var overlap: Bool = false
     /// How the gradients travel: float32, bfloat16 or PowerSGD.
-    public var compression: GradientCompression = .none
+    public var compression: GradientCompression = .auto
     /// PowerSGD's approximation rank.
     public var powerSGDRank: Int = 4
     /// Steps sent uncompressed before PowerSGD starts (as PyTorch's start_powerSGD_iter).
