@@ -4,8 +4,8 @@
 # (and bfloat16 where the CPU computes it), every trial a real run with --target-accuracy,
 # ranked by its time to the target from launch; then the winner against the starting point,
 # side by side. Writes results/NAME/ (runs.csv, report.md, winner.json).
-#   scripts/time-to-accuracy.sh                      # 98%, ~25 trials: about 4 minutes here
-#   scripts/time-to-accuracy.sh --target 0.97 --max-epochs 8 --name t97
+#   scripts/time-to-accuracy.sh                      # 98%, 33 trials x 2 runs: about 8 minutes here
+#   scripts/time-to-accuracy.sh --target 0.97 --name t97
 #   scripts/time-to-accuracy.sh --quick              # 4 trials (scripts/test.sh checks the script)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --name) NAME=$2; shift 2 ;;
-    --target|--max-epochs|--repeats) args+=("$1" "$2"); shift 2 ;;
+    --target|--repeats|--trial-runs) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=(--quick); shift ;;
     *) die "unknown option $1 (see the top of scripts/time-to-accuracy.sh)" ;;
   esac

@@ -222,6 +222,8 @@ public final class DataParallelTrainer {
             let firstStep = resuming ? min(start.step, plan.stepsPerEpoch) : 0
             // Steps of this epoch done (fewer than stepsPerEpoch when a target ends it early).
             var stepsDone = firstStep
+            // Time spent evaluating inside the epoch (not steps: kept out of the step time).
+            var epochEvaluationSeconds = 0.0
             if tracker?.firstStepTime == nil { tracker?.firstStepTime = epochStart }
             for step in firstStep..<plan.stepsPerEpoch {
                 StallWatchdog.beat(epoch: epoch, step: step)
@@ -268,11 +270,14 @@ public final class DataParallelTrainer {
                              step: step + 1, partialLoss: lossSum, learningRate: learningRate)
                 }
                 stepsDone = step + 1
-                if let tracker, tracker.isDue(afterStep: runStep) {
+                // The epoch's last step is evaluated (when due) by the epoch's end below.
+                if let tracker, stepsDone < plan.stepsPerEpoch, tracker.isDue(afterStep: runStep) {
+                    let evaluationStart = Communicator.wallTime()
                     let met = try evaluateForTarget(
                         tracker, model: model, evaluator: evaluator, afterStep: runStep,
-                        stepSeconds: (stepEnd - epochStart) / Double(stepsDone - firstStep), timeline: observers.timeline,
-                        epoch: epoch, step: stepsDone)
+                        stepSeconds: (evaluationStart - epochStart - epochEvaluationSeconds) / Double(stepsDone - firstStep),
+                        timeline: observers.timeline, epoch: epoch, step: stepsDone)
+                    epochEvaluationSeconds += Communicator.wallTime() - evaluationStart
                     if met { break }
                 }
             }
@@ -297,13 +302,15 @@ public final class DataParallelTrainer {
             if endedEarly {
                 metrics.testAccuracy = tracker?.reached?.accuracy
             } else if let tracker {
-                // With a target every epoch end is evaluated, and counts.
+                // With a target an epoch's end is evaluated when due (always after epoch 0).
                 let runStep = (epoch + 1) * plan.stepsPerEpoch - 1
-                _ = try evaluateForTarget(
-                    tracker, model: model, evaluator: evaluator, afterStep: runStep,
-                    stepSeconds: seconds / Double(max(1, stepsDone - firstStep)), timeline: observers.timeline,
-                    epoch: epoch, step: plan.stepsPerEpoch)
-                metrics.testAccuracy = tracker.lastAccuracy
+                if tracker.isDue(afterStep: runStep) {
+                    _ = try evaluateForTarget(
+                        tracker, model: model, evaluator: evaluator, afterStep: runStep,
+                        stepSeconds: (seconds - epochEvaluationSeconds) / Double(max(1, stepsDone - firstStep)),
+                        timeline: observers.timeline, epoch: epoch, step: plan.stepsPerEpoch)
+                    metrics.testAccuracy = tracker.lastAccuracy
+                }
             } else if config.reporting.evalEvery > 0, epoch % config.reporting.evalEvery == 0 {
                 let evaluationStart = Communicator.wallTime()
                 metrics.testAccuracy = try evaluate(model, with: evaluator).accuracy

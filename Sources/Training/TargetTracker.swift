@@ -4,11 +4,12 @@ import RunOutput
 ///
 /// Evaluation is counted in the time to the target (as MLPerf counts it), so it should be
 /// frequent enough to notice the target soon after it is met, and rare enough not to slow the
-/// run. Epoch 0 is evaluated at its end only (no model reaches a useful target sooner); from
-/// then on every `interval` steps, with `interval` the fewest steps that keep evaluation
-/// within a tenth of the wall time: interval × step seconds ≥ 9 × evaluation seconds, both
-/// measured in the run (the larger of all ranks, so that every rank computes the same value).
-/// `--target-eval-steps N` fixes it instead. Epoch ends are always evaluated.
+/// run. The first evaluation is at the end of epoch 0 (no model reaches a useful target
+/// sooner); from then on every `interval` steps after the previous one, epoch ends included
+/// only when due, with `interval` the fewest steps that keep evaluation within a tenth of the
+/// wall time: interval × step seconds ≥ 9 × evaluation seconds, both measured in the run (the
+/// larger of all ranks, so that every rank computes the same value). `--target-eval-steps N`
+/// fixes it instead (evaluations at N, 2N, ... from the start).
 final class TargetTracker {
     /// What the summary reports when the target was met.
     struct Reached {
@@ -35,6 +36,8 @@ final class TargetTracker {
     private(set) var lastAccuracy: Double? = nil
     /// When the first step of this process began.
     var firstStepTime: Double? = nil
+    /// Steps of the run taken at the last evaluation.
+    private var lastEvaluatedStep = 0
 
     init(target: Double, evalSteps: Int?, stepsPerEpoch: Int) {
         self.target = target
@@ -43,12 +46,13 @@ final class TargetTracker {
         fixedInterval = evalSteps != nil
     }
 
-    /// Whether to evaluate after `runStep` (0-based over the run) finished; epoch ends are
-    /// evaluated by the epoch's own path.
+    /// Whether to evaluate after `runStep` (0-based over the run) finished. Before the first
+    /// measurement (no interval yet) only an epoch's end is due.
     func isDue(afterStep runStep: Int) -> Bool {
-        guard reached == nil, let interval else { return false }
+        guard reached == nil else { return false }
         let stepsDone = runStep + 1
-        return stepsDone % stepsPerEpoch != 0 && stepsDone % interval == 0
+        guard let interval else { return stepsDone % stepsPerEpoch == 0 }
+        return stepsDone - lastEvaluatedStep >= interval
     }
 
     /// Records one evaluation.
@@ -63,6 +67,7 @@ final class TargetTracker {
     func evaluated(accuracy: Double, seconds: Double, stepSeconds: Double, afterStep runStep: Int, now: Double) -> Bool {
         evaluations += 1
         evaluationSeconds += seconds
+        lastEvaluatedStep = runStep + 1
         best = max(best, accuracy)
         lastAccuracy = accuracy
         if !fixedInterval, stepSeconds > 0 {

@@ -215,8 +215,8 @@ def run_tensorflow(args, launch):
         [tf.keras.Input(shape=(784,))]
         + [tf.keras.layers.Dense(width, activation=args.activation, kernel_initializer="he_normal") for width in sizes]
         + [tf.keras.layers.Dense(10, kernel_initializer="he_normal")])
-    learning_rate = tf.Variable(args.base_lr, dtype=tf.float32, trainable=False)
-    optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    # Keras 3 keeps the rate in a variable of its own, set before each step.
+    optimizer = tf.keras.optimizers.Adam(learning_rate=args.base_lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     @tf.function
@@ -238,7 +238,7 @@ def run_tensorflow(args, launch):
         order = rng.permutation(len(x_train))
         for index in range(steps_per_epoch):
             rows = order[index * args.batch:(index + 1) * args.batch]
-            learning_rate.assign(rate(args, step))
+            optimizer.learning_rate.assign(rate(args, step))
             train_step(x_train[rows], y_train[rows])
             step += 1
             if clock.due(step):

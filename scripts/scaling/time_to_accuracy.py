@@ -5,8 +5,7 @@
 loading, training and the evaluations on the way). Then the winner and the starting point are
 run again, REPEATS times each, side by side, and the medians compared.
 
-  time_to_accuracy.py --binary BIN --data DIR --out DIR [--target 0.98] [--max-epochs 12]
-                      [--repeats 2] [--bf16] [--quick]
+  time_to_accuracy.py --binary BIN --data DIR --out DIR [--target 0.98] [--repeats 2] [--bf16] [--quick]
 
 The launcher comes from the environment: MPI_LAUNCHER (mpirun, mpirun.openmpi or
 mpiexec.mpich) and MPI (openmpi or mpich), as scripts/time-to-accuracy.sh sets them.
@@ -24,16 +23,20 @@ import tempfile
 
 # The starting point: the improved preset on 2 ranks.
 BASE = {"ranks": 2, "hidden": "256,256", "batch": 100, "lr": 0.001, "optimizer": "adam",
-        "lr-decay": "cosine", "warmup-epochs": "default", "precision": "fp32"}
+        "lr-decay": "cosine", "warmup-epochs": "default", "epochs": 12, "precision": "fp32"}
 
 ROUNDS = [
     ("ranks", [1, 2]),
-    ("hidden", ["128,128", "256,256", "512,512", "1024", "512"]),
+    ("hidden", ["64,64", "96,96", "128,128", "256,256", "512,512", "1024", "512"]),
     ("batch", [50, 100, 200, 400]),
     ("lr", [0.0005, 0.001, 0.002, 0.004]),
     ("warmup-epochs", ["default", 0, 0.5]),
     ("lr-decay", ["none", "cosine"]),
+    # The run's length is the cosine decay's span (and the cap on the time).
+    ("epochs", [6, 8, 12]),
     ("optimizer", ["adam", "lamb"]),
+    # The rank count again, for the recipe the rounds found (the first round judged the start).
+    ("ranks", [1, 2]),
 ]
 QUICK_ROUNDS = [("ranks", [1, 2]), ("batch", [100, 200])]
 
@@ -48,7 +51,7 @@ def command_line(recipe, args, summary):
     else:
         placement = ["--bind-to", "core"] if ranks <= cores else ["--oversubscribe", "--bind-to", "none"]
         prefix = [launcher, "--quiet", "-np", str(ranks)] + placement + ["-x", "OPENBLAS_NUM_THREADS=1"]
-    options = ["train", "--preset", "improved", "--data", args.data, "--epochs", str(args.max_epochs),
+    options = ["train", "--preset", "improved", "--data", args.data, "--epochs", str(recipe["epochs"]),
                "--target-accuracy", str(args.target), "--hidden", recipe["hidden"],
                "--batch-size", str(recipe["batch"]), "--lr", str(recipe["lr"]), "--optimizer", recipe["optimizer"],
                "--lr-decay", recipe["lr-decay"], "--precision", recipe["precision"], "--summary", summary]
@@ -57,31 +60,44 @@ def command_line(recipe, args, summary):
     return prefix + [args.binary] + options
 
 
-def trial(recipe, args, label):
+def run_once(recipe, args):
+    """One real run; its summary."""
     with tempfile.TemporaryDirectory() as folder:
         summary_path = os.path.join(folder, "summary.json")
         command = command_line(recipe, args, summary_path)
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60 * args.max_epochs + 120)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60 * int(recipe["epochs"]) + 120)
         if result.returncode != 0:
             sys.exit(f"time_to_accuracy: a trial failed ({' '.join(command)}): {result.stderr.strip()}")
         with open(summary_path) as handle:
-            summary = json.load(handle)
-    reached = summary.get("target_reached", False)
+            return json.load(handle)
+
+
+def trial(recipe, args, label, runs=None):
+    """`runs` runs of `recipe` (default --trial-runs); the row holds their medians (a run that
+    does not reach the target counts as infinitely slow)."""
+    summaries = [run_once(recipe, args) for _ in range(runs or args.trial_runs)]
+
+    def median(key, unreached):
+        return statistics.median(s.get(key) if s.get("target_reached") else unreached for s in summaries)
+
     row = dict(recipe)
     row.update({
         "label": label,
-        "reached": reached,
-        "time_to_target_s": summary.get("time_to_target_seconds") if reached else math.inf,
-        "training_s": summary.get("time_to_target_training_seconds") if reached else math.inf,
-        "epochs": summary.get("target_epochs") if reached else summary.get("epochs_run"),
-        "evaluations": summary.get("target_evaluations"),
-        "evaluation_s": summary.get("target_evaluation_seconds"),
-        "accuracy": summary.get("test_accuracy"),
-        "seconds_per_epoch": summary.get("seconds_per_epoch"),
-        "kernels": f"{summary.get('kernels')} {summary.get('precision')}",
+        "runs": len(summaries),
+        "reached": sum(bool(s.get("target_reached")) for s in summaries),
+        "time_to_target_s": median("time_to_target_seconds", math.inf),
+        "all_times_s": " ".join(f"{s['time_to_target_seconds']:.2f}" if s.get("target_reached") else "inf"
+                                for s in summaries),
+        "training_s": median("time_to_target_training_seconds", math.inf),
+        "epochs_to_target": median("target_epochs", math.inf),
+        "evaluations": statistics.median(s.get("target_evaluations") or 0 for s in summaries),
+        "evaluation_s": statistics.median(s.get("target_evaluation_seconds") or 0 for s in summaries),
+        "accuracy": statistics.median(s["test_accuracy"] for s in summaries),
+        "seconds_per_epoch": statistics.median(s["seconds_per_epoch"] for s in summaries),
+        "kernels": f"{summaries[0].get('kernels')} {summaries[0].get('precision')}",
     })
-    shown = f"{row['time_to_target_s']:.2f} s" if reached else "not reached"
-    print(f"  {label}: {describe(recipe)} -> {shown} ({row['epochs']:.2f} epochs, "
+    shown = f"{row['time_to_target_s']:.2f} s" if math.isfinite(row["time_to_target_s"]) else "not reached"
+    print(f"  {label}: {describe(recipe)} -> {shown} (runs {row['all_times_s']}; {row['epochs_to_target']:.2f} epochs, "
           f"test {100 * row['accuracy']:.2f}%)", flush=True)
     return row
 
@@ -93,7 +109,7 @@ def describe(recipe):
 def flags(recipe):
     """The recipe as mnist-mpi train options (and the rank count for mpirun)."""
     parts = [f"--hidden {recipe['hidden']}", f"--batch-size {recipe['batch']}", f"--lr {recipe['lr']}",
-             f"--optimizer {recipe['optimizer']}", f"--lr-decay {recipe['lr-decay']}"]
+             f"--optimizer {recipe['optimizer']}", f"--lr-decay {recipe['lr-decay']}", f"--epochs {recipe['epochs']}"]
     if recipe["warmup-epochs"] != "default":
         parts.append(f"--warmup-epochs {recipe['warmup-epochs']}")
     if recipe["precision"] != "fp32":
@@ -107,11 +123,13 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--target", type=float, default=0.98)
-    parser.add_argument("--max-epochs", type=int, default=12)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the winner and the start, side by side")
+    parser.add_argument("--trial-runs", type=int, default=2, help="runs per trial (the median counts)")
     parser.add_argument("--bf16", action="store_true", help="the CPU computes bfloat16: add a precision round")
-    parser.add_argument("--quick", action="store_true", help="two small rounds (the test's check of the script)")
+    parser.add_argument("--quick", action="store_true", help="two small rounds, one run per trial")
     args = parser.parse_args()
+    if args.quick:
+        args.trial_runs, args.repeats = 1, 1
     os.makedirs(args.out, exist_ok=True)
     rounds = list(QUICK_ROUNDS if args.quick else ROUNDS)
     if args.bf16 and not args.quick:
@@ -129,26 +147,26 @@ def main():
         winner_row, winner = min(results, key=lambda pair: pair[0]["time_to_target_s"])
         if math.isfinite(winner_row["time_to_target_s"]):
             best = winner
-        report.append((knob, [(r[knob], r["time_to_target_s"], r["epochs"]) for r, _ in results], best[knob]))
+        report.append((knob, [(r[knob], r["time_to_target_s"], r["epochs_to_target"]) for r, _ in results], best[knob]))
 
     print(f"confirming: the winner and the starting point, {args.repeats} runs each, alternating", flush=True)
     confirm = {"start": [], "winner": []}
     for _ in range(args.repeats):
         for name, recipe in (("start", BASE), ("winner", best)):
-            row = trial(recipe, args, f"confirm {name}")
+            row = trial(recipe, args, f"confirm {name}", runs=1)
             rows.append(row)
             confirm[name].append(row["time_to_target_s"])
     medians = {name: statistics.median(times) for name, times in confirm.items()}
 
-    fields = ["label"] + list(BASE) + ["reached", "time_to_target_s", "training_s", "epochs", "evaluations",
-                                       "evaluation_s", "accuracy", "seconds_per_epoch", "kernels"]
+    fields = ["label"] + list(BASE) + ["runs", "reached", "time_to_target_s", "all_times_s", "training_s",
+                                       "epochs_to_target", "evaluations", "evaluation_s", "accuracy",
+                                       "seconds_per_epoch", "kernels"]
     with open(os.path.join(args.out, "runs.csv"), "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     lines = [f"# Time to {100 * args.target:.1f}% test accuracy: the study", "",
-             f"Every trial: `mnist-mpi train --preset improved --target-accuracy {args.target} --epochs "
-             f"{args.max_epochs}` with the knobs below; the measure is `time_to_target_seconds` (from launch).", "",
+             f"Every trial: `mnist-mpi train --preset improved --target-accuracy {args.target}` with the knobs below; the measure is `time_to_target_seconds` (from launch).", "",
              "| round | value: seconds to target (epochs) | kept |", "|---|---|---|"]
     for knob, values, kept in report:
         cells = ", ".join(f"{value}: {'%.2f s (%.2f)' % (seconds, epochs) if math.isfinite(seconds) else 'not reached'}"
