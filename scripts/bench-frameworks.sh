@@ -108,10 +108,25 @@ print(f"\n| run (time to {100 * target:.1f}%) | from launch s | from first step 
 print("|---|---|---|---|---|---|")
 for name, launch, training, epochs, accuracy in rows:
     print(f"| {name} | {launch:.2f} | {training:.2f} | {epochs:.2f} | {100 * accuracy:.2f}% | {launch / rows[0][1]:.2f} x |")
-best = min(rows[1:], key=lambda row: row[1])
-ratio = best[1] / rows[0][1]
-print(f"\nbest framework run: {best[0]}, {best[1]:.2f} s; mnist-mpi {rows[0][1]:.2f} s: {ratio:.2f} x faster "
-      f"({'met' if ratio >= 4 else 'NOT MET'}: target >= 4 x)")
+reached = [row for row in rows[1:] if row[1] != float("inf")]
+if reached:
+    best = min(reached, key=lambda row: row[1])
+    ratio = best[1] / rows[0][1]
+    print(f"\nbest framework run: {best[0]}, {best[1]:.2f} s; mnist-mpi {rows[0][1]:.2f} s: {ratio:.2f} x faster "
+          f"({'met' if ratio >= 4 else 'NOT MET'}: target >= 4 x)")
+else:
+    print("\nno framework run reached the target within the recipe's epochs: no ratio (a recipe with more "
+          "margin, e.g. a longer --epochs, compares them)")
+# Where the trajectories part (another initialisation and data order cross 98% at another
+# epoch), the speed at equal work: each run's start-up plus its seconds per epoch times the
+# epochs mnist-mpi needed.
+ours_epochs = rows[0][3]
+equal = [(name, (launch - training) + training / epochs * ours_epochs)
+         for name, launch, training, epochs, _ in rows[1:] if launch != float("inf")]
+if equal:
+    name, seconds = min(equal, key=lambda pair: pair[1])
+    print(f"at mnist-mpi's {ours_epochs:.2f} epochs: best framework run {name}, {seconds:.2f} s: "
+          f"{seconds / rows[0][1]:.2f} x mnist-mpi's {rows[0][1]:.2f} s")
 floor_ratio = rows[0][2] / floor_seconds
 print(f"mnist-mpi from its first step {rows[0][2]:.2f} s against the products' floor of its {ours['target_step']} steps "
       f"{floor_seconds:.2f} s: {floor_ratio:.2f} x ({'met' if floor_ratio <= 1.3 else 'NOT MET'}: target <= 1.3 x)")
