@@ -50,6 +50,9 @@ let package = Package(
         .target(name: "CStopSignal"),
         // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.
         .target(name: "CFloatControl"),
+        // The step's element-wise passes, one clone per instruction set picked at load time
+        // (AVX-512, AVX2, SSE2), all computing the same bits (no contraction).
+        .target(name: "CElementwise"),
         // oneDNN's matmul primitives and bfloat16 conversions. libdnnl.so.2 is opened at run time
         // (dlopen), so the binary runs with OpenBLAS where oneDNN is missing; its 2.x header
         // (libdnnl-dev) is used at build time where present.
@@ -62,7 +65,7 @@ let package = Package(
         .target(
             name: "SwiftMPI", dependencies: ["CMPI", "CMPIExtras"],
             swiftSettings: mpich ? [.define("MPICH")] : []),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl", "COneDNN"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl", "COneDNN", "CElementwise"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         // What a run writes and prints: the logger, the live line, metrics and summary files,
         // TensorBoard event files and the timeline (no MPI, no model).

@@ -1,3 +1,4 @@
+import CElementwise
 import CBLAS
 
 #if canImport(Glibc)
@@ -63,22 +64,16 @@ public final class Optimizer {
         switch configuration.kind {
         case .sgd where decay == 0:
             cblas_saxpy(Int32(count), -learningRate * scale, g, 1, p, 1)
+        // The element-wise updates run in C, vectorised for the CPU at hand (CElementwise).
         case .sgd:
-            for i in 0..<count { p[i] -= learningRate * (scale * g[i] + decay * p[i]) }
+            ew_sgd_decay(p, g, count, scale, decay, learningRate)
         case .momentum:
             let mu = Float(configuration.momentum)
             let v = firstMoment.pointer
             if configuration.nesterov {
-                for i in 0..<count {
-                    let gradient = scale * g[i] + decay * p[i]
-                    v[i] = mu * v[i] + gradient
-                    p[i] -= learningRate * (gradient + mu * v[i])
-                }
+                ew_nesterov(p, g, v, count, scale, decay, mu, learningRate)
             } else {
-                for i in 0..<count {
-                    v[i] = mu * v[i] + scale * g[i] + decay * p[i]
-                    p[i] -= learningRate * v[i]
-                }
+                ew_momentum(p, g, v, count, scale, decay, mu, learningRate)
             }
         case .adam:
             let t = Double(stepCount)
@@ -224,35 +219,14 @@ public final class Optimizer {
         }
     }
 
-    /// Adam's moment and parameter update, eight lanes at a time (unaligned loads: the
-    /// gradients may live in memory MPI allocated), then the remainder one by one.
+    /// Adam's moment and parameter update (in C: `ew_adam`, vectorised for the CPU at hand;
+    /// the same arithmetic in the same order as PyTorch's Adam with the corrections folded in).
     private func adamUpdate(
         _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int,
         scale: Float, decay: Float, stepSize: Float, inverseRoot2: Float
     ) {
-        let beta1 = Float(configuration.beta1), beta2 = Float(configuration.beta2)
-        let epsilon = Float(configuration.epsilon)
-        let m = firstMoment.pointer, v = secondMoment.pointer
-        let vectorCount = count / Lanes.scalarCount
-        let pr = UnsafeMutableRawPointer(p), gr = UnsafeRawPointer(g)
-        let mr = UnsafeMutableRawPointer(m), vr = UnsafeMutableRawPointer(v)
-        for i in 0..<vectorCount {
-            let offset = i * Self.laneBytes
-            let parameter = pr.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-            let gradient = scale * gr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + decay * parameter
-            let first = beta1 * mr.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + (1 - beta1) * gradient
-            let second = beta2 * vr.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-                + (1 - beta2) * gradient * gradient
-            mr.storeBytes(of: first, toByteOffset: offset, as: Lanes.self)
-            vr.storeBytes(of: second, toByteOffset: offset, as: Lanes.self)
-            let update = stepSize * first / (second.squareRoot() * inverseRoot2 + epsilon)
-            pr.storeBytes(of: parameter - update, toByteOffset: offset, as: Lanes.self)
-        }
-        for i in (vectorCount * Lanes.scalarCount)..<count {
-            let gradient = scale * g[i] + decay * p[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * gradient
-            v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
-            p[i] -= stepSize * m[i] / (v[i].squareRoot() * inverseRoot2 + epsilon)
-        }
+        ew_adam(
+            p, g, firstMoment.pointer, secondMoment.pointer, count, scale, decay, Float(configuration.beta1),
+            Float(configuration.beta2), Float(configuration.epsilon), stepSize, inverseRoot2)
     }
 }

@@ -27,7 +27,7 @@ extension DataParallelTrainer {
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode))\(microBatching), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
-                + ", " + describe(workspace))
+                + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSet)")
         let choice = exchange.compressionChoice
         if config.communication.compression == .auto, !choice.secondsPerSum.isEmpty {
             logger.info("compression auto: \(choice.compression.rawValue), \(choice.reason)")

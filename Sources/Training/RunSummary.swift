@@ -72,6 +72,9 @@ public struct RunSummary: Codable, Sendable {
     public var kernels: String
     public var precision: String
     public var kernelImplementations: [String]
+    /// The instruction set of the element-wise passes (derivatives, optimizer, pixel scaling):
+    /// "avx512f", "avx2" or "sse2", picked at load time.
+    public var elementwiseInstructionSet: String
     /// The learning-rate rule that ran ("linear", "sqrt" or "none"; `auto` resolved), its factor
     /// k, the peak rate (base × k) and the warm-up steps.
     public var learningRateRule: String
@@ -144,6 +147,7 @@ public struct RunSummary: Codable, Sendable {
         self.kernels = kernels.library.rawValue
         precision = kernels.precision.rawValue
         self.kernelImplementations = kernelImplementations
+        elementwiseInstructionSet = VectorPasses.instructionSet
         learningRateRule = configuration.optimization.effectiveLearningRateScaling.rawValue
         learningRateFactor = schedule.factor
         peakLearningRate = schedule.peakRate

@@ -1,0 +1,17 @@
+import CElementwise
+
+/// The element-wise passes CElementwise compiles once per instruction set; which one this CPU
+/// runs, for the banner and the summary.
+public enum VectorPasses {
+    /// "avx512f", "avx2" or "sse2" (picked at load time; every one computes the same bits).
+    public static var instructionSet: String { String(cString: ew_instruction_set()) }
+
+    /// to[i] = Float(from[i]) × scale.
+    ///
+    /// - Parameters:
+    ///   - from: `[count]` bytes.
+    ///   - to: `[count]` floats.
+    public static func scale(_ from: UnsafePointer<UInt8>, into to: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
+        ew_scale_bytes(from, to, count, scale)
+    }
+}
