@@ -4,7 +4,6 @@ epoch on the same MNIST files, for scripts/bench-frameworks.sh.
 
 Usage: tensorflow_seed.py DATA_DIR THREADS EPOCHS  -> one JSON line
 """
-import gzip
 import json
 import os
 import sys
@@ -12,22 +11,8 @@ import time
 
 import numpy as np
 
-
-def read_idx(path):
-    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(directory, stem):
-    for name in (stem, stem + ".gz"):
-        path = os.path.join(directory, name)
-        if os.path.exists(path):
-            return read_idx(path)
-    sys.exit(f"error: {stem} not found in {directory}")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mnist_files import load  # noqa: E402
 
 
 def main():

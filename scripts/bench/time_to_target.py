@@ -39,7 +39,7 @@ LAUNCH = process_start()
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tensorflow_seed import load  # noqa: E402  (the shared IDX reader; needs no TensorFlow)
+from mnist_files import arrays as data  # noqa: E402
 
 
 def arguments():
@@ -73,14 +73,6 @@ def rate(args, step):
         span = max(args.total_steps - args.warmup_steps, 1)
         return peak * 0.5 * (1 + math.cos(math.pi * min((step - args.warmup_steps) / span, 1)))
     return peak
-
-
-def data(directory):
-    x_train = load(directory, "train-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_train = load(directory, "train-labels-idx1-ubyte").astype(np.int64)
-    x_test = load(directory, "t10k-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_test = load(directory, "t10k-labels-idx1-ubyte").astype(np.int64)
-    return x_train, y_train, x_test, y_test
 
 
 class Clock:

@@ -18,15 +18,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tensorflow_seed import load  # noqa: E402  (the shared IDX reader; needs no TensorFlow)
-
-
-def data(directory):
-    x_train = load(directory, "train-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_train = load(directory, "train-labels-idx1-ubyte").astype(np.int64)
-    x_test = load(directory, "t10k-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_test = load(directory, "t10k-labels-idx1-ubyte").astype(np.int64)
-    return x_train, y_train, x_test, y_test
+from mnist_files import arrays as data  # noqa: E402
 
 
 def model(torch):

@@ -12,29 +12,15 @@ where torch imports (else the same forward pass in numpy, and a line saying torc
 Exit status 1 with one line per failed check.
 """
 import argparse
-import gzip
 import os
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from mnist_files import load  # noqa: E402
+
 TOLERANCE = 1e-5
-
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def find(directory, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(directory, name)):
-            return os.path.join(directory, name)
-    sys.exit(f"check_export: no {stem}[.gz] in {directory}")
 
 
 def relative_error(got, reference):
@@ -56,8 +42,8 @@ def main():
     parser.add_argument("--require-torch", action="store_true")
     args = parser.parse_args()
 
-    images = read_idx(find(args.data, "t10k-images-idx3-ubyte"))
-    labels = read_idx(find(args.data, "t10k-labels-idx1-ubyte")).astype(np.int64)
+    images = load(args.data, "t10k-images-idx3-ubyte")
+    labels = load(args.data, "t10k-labels-idx1-ubyte").astype(np.int64)
     # What the trainer feeds: grey level times the float32 1/255.
     pixels = images.reshape(len(images), -1).astype(np.float32) * np.float32(1.0 / 255.0)
     reference = np.fromfile(args.logits, dtype="<f4").reshape(len(images), -1).astype(np.float64)

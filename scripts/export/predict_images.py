@@ -16,7 +16,6 @@ numpy (an encoder independent of the libpng that predict reads with), and checks
                         one with a transparent background: each must be its digit.
 """
 import argparse
-import gzip
 import json
 import os
 import struct
@@ -24,6 +23,9 @@ import sys
 import zlib
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from mnist_files import load  # noqa: E402
 
 
 def png_bytes(grey, alpha=None):
@@ -40,21 +42,6 @@ def png_bytes(grey, alpha=None):
 
     header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def find(directory, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(directory, name)):
-            return os.path.join(directory, name)
-    sys.exit(f"predict_images: no {stem}[.gz] in {directory}")
 
 
 def enlarge(image, factor):
@@ -101,8 +88,8 @@ def drawn_digits():
 
 
 def write(args):
-    images = read_idx(find(args.data, "t10k-images-idx3-ubyte"))[: args.count]
-    labels = read_idx(find(args.data, "t10k-labels-idx1-ubyte"))[: args.count]
+    images = load(args.data, "t10k-images-idx3-ubyte")[: args.count]
+    labels = load(args.data, "t10k-labels-idx1-ubyte")[: args.count]
     os.makedirs(args.out, exist_ok=True)
     for index, (image, label) in enumerate(zip(images, labels)):
         stem = f"{index:04d}-{label}"
