@@ -154,9 +154,15 @@ public final class DataParallelTrainer {
             schedule: schedule, evaluator: evaluator, outputs: outputs, observers: observers, tracker: tracker)
         if let tracker { logTarget(tracker, epochsRun: epochs.count) }
 
-        let evaluationStart = Communicator.wallTime()
-        let test = try evaluate(model, with: evaluator)
-        timeline?.span(.evaluate, epoch: config.optimization.epochs, step: 0, start: evaluationStart, end: Communicator.wallTime())
+        // A run that met its target ends with the model that met it, evaluated already.
+        let test: TestResult
+        if let reached = tracker?.reached {
+            test = reached.test
+        } else {
+            let evaluationStart = Communicator.wallTime()
+            test = try evaluate(model, with: evaluator)
+            timeline?.span(.evaluate, epoch: config.optimization.epochs, step: 0, start: evaluationStart, end: Communicator.wallTime())
+        }
         // Each rank fills its own slot; the sum gathers every rank's peak.
         var peaks = [Int64](repeating: 0, count: communicator.size)
         peaks[communicator.rank] = Int64(peakResidentBytes())
@@ -294,7 +300,7 @@ public final class DataParallelTrainer {
                 testAccuracy: nil, seconds: seconds, computeSeconds: totals[0] / ranks,
                 allreduceSeconds: totals[1] / ranks,
                 samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds
-                    * Double(stepsDone - (resuming ? firstStep : 0)) / Double(plan.stepsPerEpoch),
+                    * Double(stepsDone - firstStep) / Double(plan.stepsPerEpoch),
                 learningRate: schedule.rate(atStep: epoch * plan.stepsPerEpoch + max(stepsDone, 1) - 1))
 
             let isLogPoint = epoch % config.reporting.logEvery == 0
@@ -324,19 +330,17 @@ public final class DataParallelTrainer {
             }
             history.append(metrics)
             let targetMet = tracker?.reached != nil
-            if endedEarly {
-                // The target's model, saved where it stands (a resume would go on from there).
-                try saveCheckpoint(
-                    model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch, step: stepsDone,
-                    partialLoss: lossSum, learningRate: metrics.learningRate)
-            } else if (epoch + 1) % config.reliability.checkpointEvery == 0 || epoch + 1 == config.optimization.epochs
-                        || targetMet {
+            if targetMet || (epoch + 1) % config.reliability.checkpointEvery == 0
+                || epoch + 1 == config.optimization.epochs {
+                // A target met inside the epoch saves the model where it stands (a resume goes on
+                // from that step); otherwise at the epoch's end.
+                let (nextEpoch, nextStep, partialLoss) = endedEarly ? (epoch, stepsDone, lossSum) : (epoch + 1, 0, 0)
                 let checkpointStart = Communicator.wallTime()
                 try saveCheckpoint(
-                    model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch + 1, step: 0,
-                    partialLoss: 0, learningRate: metrics.learningRate)
+                    model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: nextEpoch, step: nextStep,
+                    partialLoss: partialLoss, learningRate: metrics.learningRate)
                 observers.timeline?.span(
-                    .checkpoint, epoch: epoch + 1, step: 0, start: checkpointStart, end: Communicator.wallTime())
+                    .checkpoint, epoch: nextEpoch, step: nextStep, start: checkpointStart, end: Communicator.wallTime())
             }
             StallWatchdog.beat(epoch: epoch + 1, step: 0)
             if targetMet { break }
@@ -368,14 +372,14 @@ public final class DataParallelTrainer {
         timeline: TimelineRecorder?, epoch: Int, step: Int
     ) throws -> Bool {
         let evaluationStart = Communicator.wallTime()
-        let accuracy = try evaluate(model, with: evaluator).accuracy
+        let test = try evaluate(model, with: evaluator)
         let evaluationEnd = Communicator.wallTime()
         timeline?.span(.evaluate, epoch: epoch, step: step, start: evaluationStart, end: evaluationEnd)
         // The largest of all ranks, so that every rank sets the same next interval.
         var times = [evaluationEnd - evaluationStart, stepSeconds]
         try communicator.allReduce(&times, .max)
         let met = tracker.evaluated(
-            accuracy: accuracy, seconds: times[0], stepSeconds: times[1], afterStep: runStep, now: evaluationEnd)
+            test, seconds: times[0], stepSeconds: times[1], afterStep: runStep, now: evaluationEnd)
         if met, let reached = tracker.reached, step < tracker.stepsPerEpoch {
             logger.info(String(format: "epoch %3d  step %d  test %.2f%%", epoch, step, reached.accuracy * 100))
         }

@@ -13,7 +13,9 @@ import RunOutput
 final class TargetTracker {
     /// What the summary reports when the target was met.
     struct Reached {
-        let accuracy: Double
+        /// The evaluation that met the target (the run's final result: the model stops there).
+        let test: TestResult
+        var accuracy: Double { test.accuracy }
         /// Optimizer steps taken (over the whole run) when it was met.
         let step: Int
         let epochs: Double
@@ -58,13 +60,14 @@ final class TargetTracker {
     /// Records one evaluation.
     ///
     /// - Parameters:
-    ///   - accuracy: the test accuracy it gave (the same on every rank).
+    ///   - test: what it gave (the same on every rank).
     ///   - seconds: how long it took, and `stepSeconds` a step's mean time: the largest of all
     ///     ranks (the caller reduces them), so every rank sets the same interval.
     ///   - runStep: the step after which it ran (0-based over the run).
     ///   - now: the wall time when it finished.
     /// - Returns: whether the target is met now (for the first time).
-    func evaluated(accuracy: Double, seconds: Double, stepSeconds: Double, afterStep runStep: Int, now: Double) -> Bool {
+    func evaluated(_ test: TestResult, seconds: Double, stepSeconds: Double, afterStep runStep: Int, now: Double) -> Bool {
+        let accuracy = test.accuracy
         evaluations += 1
         evaluationSeconds += seconds
         lastEvaluatedStep = runStep + 1
@@ -76,7 +79,7 @@ final class TargetTracker {
         guard reached == nil, accuracy >= target else { return false }
         let steps = runStep + 1
         reached = Reached(
-            accuracy: accuracy, step: steps, epochs: Double(steps) / Double(stepsPerEpoch),
+            test: test, step: steps, epochs: Double(steps) / Double(stepsPerEpoch),
             secondsFromLaunch: processAgeSeconds(),
             secondsFromFirstStep: firstStepTime.map { now - $0 } ?? 0)
         return true

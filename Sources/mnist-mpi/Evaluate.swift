@@ -34,10 +34,10 @@ struct Evaluate: ParsableCommand {
         let logger = Logger(isPrinting: true)
         do {
             let chosenKernels = try ComputeKernels.resolve(library: kernels.library, precision: precision)
+            let classifier = try CheckpointClassifier(checkpointPath: checkpoint, kernels: chosenKernels)
             let result = try CheckpointEvaluation.evaluate(
-                checkpointPath: checkpoint, dataDirectory: dataOptions.directory,
-                limit: dataOptions.testLimit, kernels: chosenKernels)
-            if let saveLogits { try writeLogits(to: saveLogits, count: Int(result.total), kernels: chosenKernels) }
+                classifier.model, dataDirectory: dataOptions.directory, limit: dataOptions.testLimit, kernels: chosenKernels)
+            if let saveLogits { try writeLogits(of: classifier, to: saveLogits, count: Int(result.total)) }
             result.tableLines(classNames: dataOptions.chosenDataset.classNames).forEach(logger.info)
             logger.info(String(format: "test accuracy %.2f%% (%d of %d)", result.accuracy * 100,
                                result.correct, result.total))
@@ -48,8 +48,7 @@ struct Evaluate: ParsableCommand {
     }
 
     /// The logits of the first `count` test images, as raw float32.
-    private func writeLogits(to path: String, count: Int, kernels: ComputeKernels) throws {
-        let classifier = try CheckpointClassifier(checkpointPath: checkpoint, kernels: kernels)
+    private func writeLogits(of classifier: CheckpointClassifier, to path: String, count: Int) throws {
         let examples = try MNISTSource(directory: dataOptions.directory, split: .test).load(range: 0..<count)
         let logits = try classifier.logits(pixels: examples.pixels, rows: count)
         let data = logits.withUnsafeBufferPointer { Data(buffer: $0) }

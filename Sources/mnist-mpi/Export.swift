@@ -70,7 +70,7 @@ struct Export: ParsableCommand {
             ]
             let directory = data ?? DataOptions.defaultDirectory(of: classifier.dataset)
             if FileManager.default.fileExists(atPath: directory) {
-                let result = try CheckpointEvaluation.evaluate(checkpointPath: checkpoint, dataDirectory: directory)
+                let result = try CheckpointEvaluation.evaluate(classifier.model, dataDirectory: directory)
                 metadata.append(("test_accuracy", String(format: "%.4f", result.accuracy)))
                 metadata.append(("test_correct", "\(result.correct) of \(result.total)"))
                 logger.info(String(format: "test accuracy %.2f%% (%d of %d), evaluated from %@", result.accuracy * 100,
