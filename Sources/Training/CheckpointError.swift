@@ -10,6 +10,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// Settings whose resume policy is `.refuse` differ from the run that wrote it
     /// ("--dataset mnist -> fashion-mnist").
     case settingsChanged(String, changes: [String])
+    /// A run without `--resume` found a checkpoint at its path (`at`: where it stands).
+    case exists(String, at: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "checkpoint \(path) holds a \(found) model but this run builds \(expected): use the same --hidden, --activation and --optimizer, or another --checkpoint"
         case .unwritable(let path, let reason):
             return "cannot write checkpoint \(path): \(reason); choose a writable --checkpoint path"
+        case .exists(let path, let position):
+            return "checkpoint \(path) exists already (\(position)): continue it with --resume or --auto-resume, or start afresh with --overwrite-checkpoint (which replaces it)"
         case .settingsChanged(let path, let changes):
             return "checkpoint \(path) was written with other settings that a resume may not change (\(changes.joined(separator: ", "))): resume with the checkpoint's values, or start afresh with another --checkpoint"
         }

@@ -1,4 +1,5 @@
 import CStopSignal
+import Foundation
 import SwiftMPI
 import NeuralNet
 
@@ -14,6 +15,29 @@ extension DataParallelTrainer {
     /// every rank stops cleanly.
     func collective(_ error: TrainingError) -> CollectiveFailure {
         communicator.isRoot ? .reportedHere(error) : .reportedBy(rank: 0)
+    }
+
+    /// Whether this run continues its checkpoint: `--resume`, or `--auto-resume` finding one.
+    /// A checkpoint found without either is refused (`--overwrite-checkpoint` replaces it).
+    /// Rank 0 looks; every rank gets the same answer. Collective.
+    func decideResume() throws -> Bool {
+        let reliability = configuration.reliability
+        guard let path = reliability.checkpointPath, !reliability.resume else { return reliability.resume }
+        let found: Bool = try communicator.agreeingOnFailure {
+            guard communicator.isRoot, FileManager.default.fileExists(atPath: path) else { return false }
+            switch reliability.existingCheckpoint {
+            case .resume: return true
+            case .overwrite: return false
+            case .refuse:
+                let header = try? CheckpointFile.read(path: path).header
+                let position = header.map { "epoch \($0.nextEpoch) step \($0.nextStep), \($0.optimizerSteps) optimizer steps" }
+                    ?? "not readable as a checkpoint"
+                throw CheckpointError.exists(path, at: position)
+            }
+        }
+        var answer: [Int64] = [found ? 1 : 0]
+        try communicator.broadcast(&answer, root: 0)
+        return answer[0] == 1
     }
 
     /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`,
@@ -161,6 +185,11 @@ extension DataParallelTrainer {
         learningRate: Double
     ) throws {
         guard let path = configuration.reliability.checkpointPath else { return }
+        let started = Communicator.wallTime()
+        defer {
+            checkpointsWritten += 1
+            checkpointSeconds += Communicator.wallTime() - started
+        }
         let reducerState = try reducer.checkpointState()
         // Every rank checks its own parameters inside the agreement: should they ever differ,
         // the verdict is still one for all ranks, reached in the same collective.

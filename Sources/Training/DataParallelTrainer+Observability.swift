@@ -12,6 +12,8 @@ enum TensorBoardTags {
     static let epochSeconds = TensorBoardWriter.Tag("time/epoch_seconds")
     static let computeSeconds = TensorBoardWriter.Tag("time/compute_seconds")
     static let allreduceSeconds = TensorBoardWriter.Tag("time/allreduce_seconds")
+    static let elasticRanks = TensorBoardWriter.Tag("elastic/ranks")
+    static let elasticRestarts = TensorBoardWriter.Tag("elastic/restarts")
 }
 
 extension DataParallelTrainer {
@@ -77,6 +79,7 @@ extension DataParallelTrainer {
                     "tool": "mnist-mpi", "ranks": "\(communicator.size)", "preset": configuration.preset,
                     "steps_recorded": "first \(configuration.reporting.timelineSteps)",
                     "allreduce": "split into waiting for the slowest rank and transfer from the ranks' aligned clocks",
+                    "restarts": restarts.isEmpty ? "none" : restarts.map(\.description).joined(separator: "; "),
                 ],
                 to: path)
         }
@@ -88,5 +91,35 @@ extension DataParallelTrainer {
     struct Observers {
         var tensorboard: TensorBoardWriter?
         var timeline: TimelineRecorder?
+        /// Rank 0's last finished step beside the checkpoint (for counting redone steps).
+        var progressMarker: ProgressMarker?
+    }
+
+    /// Rank 0 reads the elastic job's restarts (`--restarts-file`), logs the latest, and marks
+    /// the rank count and the restart count at `step` in TensorBoard. A file that cannot be read
+    /// is named in one warning line: it only describes the job.
+    func readRestarts(ranks: Int, atStep step: Int, tensorboard: TensorBoardWriter?) throws {
+        guard communicator.isRoot, let path = configuration.reliability.restartsPath else { return }
+        do {
+            restarts = try RestartHistory.read(path: path)
+        } catch {
+            logger.info("warning: cannot read the restarts file \(path) (\(error)): the summary lists no restarts")
+        }
+        if let last = restarts.last { logger.info("elastic: \(last.description) (\(restarts.count) so far)") }
+        tensorboard?.scalars(
+            [(TensorBoardTags.elasticRanks, Double(ranks)), (TensorBoardTags.elasticRestarts, Double(restarts.count))],
+            step: step)
+    }
+
+    /// After the first step of a relaunch: the restart's recovery time, written back to the
+    /// restarts file and logged (rank 0).
+    func noteFirstStepAfterRestart() {
+        guard communicator.isRoot, let path = configuration.reliability.restartsPath, !restarts.isEmpty,
+              restarts[restarts.count - 1].firstStepAt == nil else { return }
+        restarts[restarts.count - 1].firstStepAt = Date().timeIntervalSince1970
+        try? RestartHistory.write(restarts, to: path)
+        if let seconds = restarts.last?.recoverySeconds {
+            logger.info(String(format: "elastic: first step %.2f s after the previous job ended", seconds))
+        }
     }
 }

@@ -18,13 +18,19 @@ import Darwin
 /// bit-identical on all ranks; a fingerprint reduced with MIN and MAX checks that at every log
 /// point.
 public final class DataParallelTrainer {
-    public let configuration: TrainingConfiguration
+    /// The run's settings (`reliability.resume` set by `run()` when `--auto-resume` finds a checkpoint).
+    public private(set) var configuration: TrainingConfiguration
     public let communicator: Communicator
     let logger: Logger
     /// Test-only faults and dumps (`TestHooks.none` in every real run).
     let testHooks: TestHooks
     /// The gradient compression this run uses (`--compression auto` resolved), for checkpoints.
     var compressionRan: String? = nil
+    /// Checkpoints written by this run and the seconds they took (rank 0's writes, every rank's wait).
+    var checkpointsWritten = 0
+    var checkpointSeconds = 0.0
+    /// The elastic job's restarts so far (`--restarts-file`; rank 0 reads it, empty elsewhere).
+    var restarts: [RestartRecord] = []
 
     /// The model's input width (784 for 28×28 images).
     public static let inputSize = 784
@@ -50,6 +56,7 @@ public final class DataParallelTrainer {
     /// - Throws: `CollectiveFailure` for errors every rank agreed on (bad data, options,
     ///   paths), `TrainingError.parametersDiverged`, or `MPIError`.
     public func run() throws -> RunSummary {
+        configuration.reliability.resume = try decideResume()
         let config = configuration
         setBLASThreads(config.compute.blasThreads)
         SubnormalFloats.setFlushed(config.compute.flushSubnormals)
@@ -127,10 +134,12 @@ public final class DataParallelTrainer {
         let optimizer = Optimizer(
             config.optimization.optimizer, parameterCount: layout.parameterCount, segments: layout.parameterSegments)
         let start = try prepareCheckpoint(model: model, optimizer: optimizer, reducer: exchange.reducer)
+        let resumedStep = start.epoch * data.plan.stepsPerEpoch + start.step
         let observers = Observers(
-            tensorboard: try makeTensorBoardWriter(
-                resumedStep: config.reliability.resume ? start.epoch * data.plan.stepsPerEpoch + start.step : nil),
-            timeline: timeline)
+            tensorboard: try makeTensorBoardWriter(resumedStep: config.reliability.resume ? resumedStep : nil),
+            timeline: timeline,
+            progressMarker: communicator.isRoot ? config.reliability.checkpointPath.flatMap { ProgressMarker(checkpoint: $0) } : nil)
+        try readRestarts(ranks: communicator.size, atStep: resumedStep, tensorboard: observers.tensorboard)
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)
         // oneDNN makes its primitives here: a failure is agreed on, as every option error.
@@ -176,7 +185,8 @@ public final class DataParallelTrainer {
             exchangedBytesPerStep: exchange.bytesPerStep,
             exchangedValuesPerSum: exchange.valuesPerSum,
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
-            parameterFingerprint: ParameterFingerprint(model.parameters).text, target: tracker)
+            parameterFingerprint: ParameterFingerprint(model.parameters).text, target: tracker,
+            checkpoints: (checkpointsWritten, checkpointSeconds), restarts: restarts)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary
@@ -264,6 +274,8 @@ public final class DataParallelTrainer {
                 computeSeconds += (reduceStart - computeStart) + (stepEnd - reduceEnd)
                 allreduceSeconds += reduceEnd - reduceStart
                 progress.stepDone(epoch: epoch, step: step, now: stepEnd)
+                observers.progressMarker?.stepFinished(runStep + 1)
+                if step == firstStep, epoch == start.epoch { noteFirstStepAfterRestart() }
                 observers.timeline?.step(
                     epoch: epoch, step: step, computeStart: computeStart, reduceStart: reduceStart,
                     reduceEnd: reduceEnd, end: stepEnd)
@@ -276,6 +288,15 @@ public final class DataParallelTrainer {
                              step: step + 1, partialLoss: lossSum, learningRate: learningRate)
                 }
                 stepsDone = step + 1
+                let everySteps = config.reliability.checkpointEverySteps
+                if everySteps > 0, (runStep + 1) % everySteps == 0, stepsDone < plan.stepsPerEpoch {
+                    let checkpointStart = Communicator.wallTime()
+                    try saveCheckpoint(
+                        model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch, step: stepsDone,
+                        partialLoss: lossSum, learningRate: learningRate)
+                    observers.timeline?.span(
+                        .checkpoint, epoch: epoch, step: stepsDone, start: checkpointStart, end: Communicator.wallTime())
+                }
                 // The epoch's last step is evaluated (when due) by the epoch's end below.
                 if let tracker, stepsDone < plan.stepsPerEpoch, tracker.isDue(afterStep: runStep) {
                     let evaluationStart = Communicator.wallTime()
@@ -330,8 +351,9 @@ public final class DataParallelTrainer {
             }
             history.append(metrics)
             let targetMet = tracker?.reached != nil
+            // With --checkpoint-every-steps every epoch end is a checkpoint too (at most K steps redone).
             if targetMet || (epoch + 1) % config.reliability.checkpointEvery == 0
-                || epoch + 1 == config.optimization.epochs {
+                || config.reliability.checkpointEverySteps > 0 || epoch + 1 == config.optimization.epochs {
                 // A target met inside the epoch saves the model where it stands (a resume goes on
                 // from that step); otherwise at the epoch's end.
                 let (nextEpoch, nextStep, partialLoss) = endedEarly ? (epoch, stepsDone, lossSum) : (epoch + 1, 0, 0)

@@ -100,6 +100,12 @@ public struct RunSummary: Codable, Sendable {
     public var targetEvaluations: Int? = nil
     public var targetEvaluationSeconds: Double? = nil
     public var targetEvalIntervalSteps: Int? = nil
+    /// Checkpoints this launch wrote and their seconds in all (per checkpoint: the cost of
+    /// `--checkpoint-every-steps`).
+    public var checkpointsWritten: Int = 0
+    public var checkpointSeconds: Double = 0
+    /// The elastic job's relaunches before this launch (`mnist-mpi elastic`).
+    public var restarts: [RestartRecord] = []
     public var configuration: TrainingConfiguration
 
     init(
@@ -108,8 +114,11 @@ public struct RunSummary: Codable, Sendable {
         compression: CompressionChoice,
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
         kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String,
-        target: TargetTracker? = nil
+        target: TargetTracker? = nil, checkpoints: (count: Int, seconds: Double) = (0, 0), restarts: [RestartRecord] = []
     ) {
+        checkpointsWritten = checkpoints.count
+        checkpointSeconds = checkpoints.seconds
+        self.restarts = restarts
         self.ranks = ranks
         self.epochs = configuration.optimization.epochs
         epochsRun = epochs.count

@@ -140,6 +140,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if resume, checkpointPath == nil {
             throw fail("--resume", "", "needs --checkpoint FILE to resume from")
         }
+        if reliability.existingCheckpoint != .refuse, checkpointPath == nil {
+            let option = reliability.existingCheckpoint == .resume ? "--auto-resume" : "--overwrite-checkpoint"
+            throw fail(option, "", "needs --checkpoint FILE")
+        }
+        guard (0...limits.steps).contains(reliability.checkpointEverySteps) else {
+            throw fail("--checkpoint-every-steps", reliability.checkpointEverySteps, "must be 0 (epoch ends only) to \(limits.steps)")
+        }
         guard stallTimeout >= 0, stallTimeout <= limits.stallSeconds else {
             throw fail("--stall-timeout", stallTimeout, "must be 0 (never) to \(Int(limits.stallSeconds)) seconds")
         }

@@ -241,8 +241,14 @@ struct ReliabilityOptions: ParsableArguments {
     @Option(help: "Checkpoint every K epochs (and after the last). (default: 1)")
     var checkpointEvery: Int?
 
-    @Flag(help: "Continue from --checkpoint FILE; --epochs stays the total.")
-    var resume = false
+    @Option(help: "Also checkpoint every K optimizer steps inside an epoch (a relaunch redoes at most K steps); the summary gives the cost per checkpoint. (default: 0, epoch ends only)")
+    var checkpointEverySteps: Int?
+
+    @Flag(exclusivity: .exclusive, help: "What to do with the file at --checkpoint: --resume continues it (it must exist; --epochs stays the total); --auto-resume continues it when it exists, else starts; --overwrite-checkpoint starts afresh and replaces it. (default: an existing checkpoint is refused with one line, never replaced silently)")
+    var checkpointStart: CheckpointStart?
+
+    @Option(help: .hidden)
+    var restartsFile: String?
 
     @Option(help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never. (default: 300)")
     var stallTimeout: Double?
@@ -251,7 +257,19 @@ struct ReliabilityOptions: ParsableArguments {
     func apply(to settings: inout ReliabilitySettings) throws {
         settings.checkpointPath = checkpoint
         if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
-        settings.resume = resume
+        if let checkpointEverySteps { settings.checkpointEverySteps = checkpointEverySteps }
+        settings.resume = checkpointStart == .resume
+        switch checkpointStart {
+        case .autoResume: settings.existingCheckpoint = .resume
+        case .overwriteCheckpoint: settings.existingCheckpoint = .overwrite
+        case .resume, nil: settings.existingCheckpoint = .refuse
+        }
+        settings.restartsPath = restartsFile
         if let stallTimeout { settings.stallTimeout = stallTimeout }
     }
+}
+
+/// `--resume`, `--auto-resume` or `--overwrite-checkpoint`: at most one.
+enum CheckpointStart: String, EnumerableFlag {
+    case resume, autoResume, overwriteCheckpoint
 }
