@@ -75,6 +75,8 @@ let package = Package(
         .target(name: "Diagnostics", dependencies: ["SwiftMPI", "NeuralNet"]),
         // A trained MLP as ONNX (protocol buffers through RunOutput's encoder) or safetensors.
         .target(name: "ModelExport", dependencies: ["NeuralNet", "RunOutput"]),
+        // `mnist-mpi elastic`: the supervisor that relaunches a job on the hosts that answer.
+        .target(name: "Elastic", dependencies: ["Training", "RunOutput", "CStopSignal"]),
         // PNG and PGM digits brought to MNIST's form (grey, fitted in 20x20, centred by mass).
         .target(name: "DigitImages", dependencies: ["CPNG"]),
 
@@ -83,7 +85,7 @@ let package = Package(
             name: "mnist-mpi",
             dependencies: [
                 "Training", "RunOutput", "Diagnostics", "SwiftMPI", "NeuralNet", "MNISTData",
-                "ModelExport", "DigitImages",
+                "ModelExport", "DigitImages", "Elastic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -102,6 +104,7 @@ let package = Package(
         .testTarget(name: "RunOutputTests", dependencies: ["RunOutput"]),
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "NeuralNet", "RunOutput"]),
         .testTarget(name: "DigitImagesTests", dependencies: ["DigitImages"]),
+        .testTarget(name: "ElasticTests", dependencies: ["Elastic", "Training"]),
         // Multi-rank tests launch `mpirun -np N mnist-mpi ...`; depending on the executable
         // makes `swift test` build it first.
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "MNISTData", "RunOutput", "DigitImages", "mnist-mpi", "TestSupport"]),

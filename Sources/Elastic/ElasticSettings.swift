@@ -1,0 +1,52 @@
+/// How `mnist-mpi elastic` runs its job (its command line, parsed).
+public struct ElasticSettings: Sendable {
+    /// Where the hosts come from, asked again every poll.
+    public var source: HostSource
+    /// A host counts only while it accepts a TCP connection on this port (nil: listed is enough).
+    public var probePort: Int? = nil
+    public var minHosts = 1
+    public var maxHosts: Int? = nil
+    public var maxRestarts = 10
+    /// How long to wait for `minHosts` hosts (at the start and after a loss).
+    public var waitSeconds = 60.0
+    /// How often to ask the source and probe the hosts while the job runs.
+    public var pollSeconds = 1.0
+    /// A host added to a running job: how long the job may take to stop at a step boundary.
+    public var stopGraceSeconds = 60.0
+    /// A host lost: how long the survivors get to end on their own before they are killed
+    /// (they cannot finish a step without it).
+    public var lostGraceSeconds = 2.0
+    /// The launcher, called as `launch HOSTFILE RANKS COMMAND...`; nil: `mpirun --hostfile
+    /// HOSTFILE -np RANKS COMMAND...`.
+    public var launch: String? = nil
+    /// The trainer: `program train TRAIN-ARGUMENTS`.
+    public var program: String
+    public var trainArguments: [String]
+
+    public init(source: HostSource, program: String, trainArguments: [String]) {
+        self.source = source
+        self.program = program
+        self.trainArguments = trainArguments
+    }
+
+    /// The checkpoint path among the train arguments (`--checkpoint F` or `--checkpoint=F`).
+    public var checkpointPath: String? {
+        for (index, argument) in trainArguments.enumerated() {
+            if argument == "--checkpoint", index + 1 < trainArguments.count { return trainArguments[index + 1] }
+            if argument.hasPrefix("--checkpoint=") { return String(argument.dropFirst("--checkpoint=".count)) }
+        }
+        return nil
+    }
+
+    /// Whether the train arguments fix the global batch (`--global-batch`), which keeps the
+    /// trajectory when the rank count changes.
+    public var fixesGlobalBatch: Bool {
+        trainArguments.contains { $0 == "--global-batch" || $0.hasPrefix("--global-batch=") }
+    }
+
+    /// The train arguments of a relaunch: whatever the user said about an existing
+    /// checkpoint is replaced by `--auto-resume` (the checkpoint now holds this job's progress).
+    public var relaunchArguments: [String] {
+        trainArguments.filter { !["--resume", "--auto-resume", "--overwrite-checkpoint"].contains($0) } + ["--auto-resume"]
+    }
+}

@@ -1,0 +1,199 @@
+import CStopSignal
+import Foundation
+import RunOutput
+import Training
+
+/// `mnist-mpi elastic`: launches the training job on the hosts that answer and owns its life.
+///
+/// - a host that stops answering (or a rank that dies: the launcher ends the job) -> the job
+///   is ended, and relaunched on the hosts that still answer from the newest checkpoint, once
+///   at least `minHosts` answer (waiting at most `waitSeconds`);
+/// - a new host -> the job is asked to stop at a step boundary (SIGTERM: every rank stops after
+///   the same step and writes a checkpoint) and relaunched with it;
+/// - every relaunch is recorded in `<checkpoint>.restarts.json`, which the trainer copies into
+///   its summary, log, TensorBoard and timeline; failures that repeat end it (`RestartPolicy`).
+public final class ElasticSupervisor {
+    let settings: ElasticSettings
+    let logger = Logger(isPrinting: true)
+    let checkpoint: String
+    /// Beside the checkpoint: the hostfile of the current launch and the restart history.
+    let hostfilePath: String
+    let restartsPath: String
+
+    public init(_ settings: ElasticSettings) throws {
+        guard let checkpoint = settings.checkpointPath else { throw ElasticError.noCheckpoint }
+        self.settings = settings
+        self.checkpoint = checkpoint
+        hostfilePath = checkpoint + ".hosts"
+        restartsPath = checkpoint + ".restarts.json"
+    }
+
+    /// Runs the job to its end.
+    ///
+    /// - Returns: 0 when training finished.
+    /// - Throws: `ElasticError` naming why it stopped (the job's own error is above it).
+    public func run() throws -> Int32 {
+        stop_signal_install()
+        var hosts = try waitForHosts(keeping: [])
+        var records: [RestartRecord] = []
+        try writeRestarts(records)
+        if !settings.fixesGlobalBatch {
+            logger.info("elastic: note: without --global-batch the global batch follows the rank count; pass --global-batch G to keep the trajectory when hosts change")
+        }
+        var policy = RestartPolicy(maxRestarts: settings.maxRestarts)
+        var arguments = settings.trainArguments
+        var startedStep = 0
+        while true {
+            unlink(ProgressMarker.path(forCheckpoint: checkpoint))
+            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath])
+            let watch = watchJob(job, hosts: hosts)
+            let status = job.exitStatus ?? 1
+            if status == 0 {
+                logger.info("elastic: training finished after \(records.count) restart\(records.count == 1 ? "" : "s")")
+                return 0
+            }
+            if let signal = watch.userSignal { throw ElasticError.stoppedBySignal(signal, status: status) }
+            let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
+            let lastStep = ProgressMarker.read(checkpoint: checkpoint)
+            let answering = answeringHosts() ?? hosts
+            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
+            let added = addable(answering, to: hosts.filter { host in !lost.contains(host) })
+            let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
+            try policy.check(
+                status: status, hostsChanged: hostsChanged,
+                reachedStep: lastStep ?? (records.isEmpty ? nil : startedStep), restartsDone: records.count)
+            let reason = !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
+            logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
+            let before = hosts
+            hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) })
+            startedStep = (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) ?? 0
+            let record = RestartRecord(
+                restart: records.count + 1, reason: reason, lostHosts: lost.map(\.host),
+                addedHosts: hosts.filter { host in !before.contains { $0.host == host.host } }.map(\.host),
+                hosts: hosts.map(\.host), ranksBefore: before.reduce(0) { $0 + $1.slots },
+                ranksAfter: hosts.reduce(0) { $0 + $1.slots }, lastStep: lastStep, resumedStep: startedStep,
+                endedAt: endedAt, relaunchedAt: Date().timeIntervalSince1970)
+            // The trainer may have added its first-step time to the earlier records.
+            records = ((try? RestartHistory.read(path: restartsPath)) ?? records) + [record]
+            try writeRestarts(records)
+            logger.info("elastic: \(record.description)")
+            arguments = settings.relaunchArguments
+        }
+    }
+
+    /// What happened while a launch ran.
+    struct Watch {
+        /// The supervisor asked the job to stop (a host was added).
+        var stopAsked = false
+        /// When the supervisor noticed the end (a host lost, a stop asked), Unix time.
+        var endedAt: Double? = nil
+        /// A signal that asked the supervisor itself to stop.
+        var userSignal: Int32? = nil
+    }
+
+    /// Polls the job and the hosts until the job ends.
+    private func watchJob(_ job: LaunchedJob, hosts: [HostSlots]) -> Watch {
+        var watch = Watch()
+        var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+        var killAt: Date? = nil
+        while !job.hasEnded() {
+            usleep(50_000)
+            let signal = stop_signal_received()
+            if signal != 0, watch.userSignal == nil {
+                logger.info("elastic: got signal \(signal): passing it to the job, no relaunch")
+                watch.userSignal = signal
+                job.send(signal)
+                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
+            }
+            if let killAt, Date() > killAt {
+                job.send(SIGKILL)
+            }
+            guard killAt == nil, Date() >= nextPoll else { continue }
+            nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+            guard let answering = answeringHosts() else { continue }
+            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
+            if !lost.isEmpty {
+                watch.endedAt = Date().timeIntervalSince1970
+                logger.info("elastic: \(lost.map(\.host).joined(separator: ", ")) no longer answer\(lost.count == 1 ? "s" : ""): ending the job")
+                job.send(SIGTERM)
+                killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
+                continue
+            }
+            let added = addable(answering, to: hosts)
+            if !added.isEmpty {
+                watch.endedAt = Date().timeIntervalSince1970
+                watch.stopAsked = true
+                logger.info("elastic: \(added.map(\.host).joined(separator: ", ")) answer\(added.count == 1 ? "s" : ""): asking the job to stop at a step boundary")
+                job.send(SIGTERM)
+                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
+            }
+        }
+        return watch
+    }
+
+    /// The hosts in `answering` that are not in `hosts` and fit under `maxHosts`.
+    private func addable(_ answering: [HostSlots], to hosts: [HostSlots]) -> [HostSlots] {
+        let room = (settings.maxHosts ?? Int.max) - hosts.count
+        guard room > 0 else { return [] }
+        return Array(answering.filter { host in !hosts.contains { $0.host == host.host } }.prefix(room))
+    }
+
+    /// The source's hosts that answer the probe now; nil (and a warning) when the source
+    /// cannot be read this time.
+    private func answeringHosts() -> [HostSlots]? {
+        do {
+            let listed = try settings.source.hosts()
+            guard let port = settings.probePort else { return listed }
+            return listed.filter { TCPProbe.answers(host: $0.host, port: port) }
+        } catch {
+            logger.info("elastic: warning: \(error)")
+            return nil
+        }
+    }
+
+    /// At least `minHosts` answering hosts, `kept` first (in their order, so rank 0 stays where
+    /// it was), at most `maxHosts`; waits up to `waitSeconds`.
+    private func waitForHosts(keeping kept: [HostSlots]) throws -> [HostSlots] {
+        let started = Date()
+        var said = false
+        while true {
+            let answering = answeringHosts() ?? []
+            let survivors = kept.filter { host in answering.contains { $0.host == host.host } }
+            let chosen = Array((survivors + answering.filter { host in !survivors.contains { $0.host == host.host } })
+                .prefix(settings.maxHosts ?? Int.max))
+            if chosen.count >= settings.minHosts { return chosen }
+            let waited = Date().timeIntervalSince(started)
+            if waited >= settings.waitSeconds || stop_signal_received() != 0 {
+                throw ElasticError.tooFewHosts(found: chosen.map(\.host), minimum: settings.minHosts, waited: waited)
+            }
+            if !said {
+                logger.info("elastic: \(chosen.count) of at least \(settings.minHosts) hosts answer; waiting up to \(Int(settings.waitSeconds)) s")
+                said = true
+            }
+            usleep(UInt32(min(settings.pollSeconds, 1) * 1_000_000))
+        }
+    }
+
+    /// Writes the hostfile and starts the launcher on `hosts`.
+    private func launch(_ hosts: [HostSlots], arguments: [String]) throws -> LaunchedJob {
+        do {
+            try HostSlots.hostfile(hosts).write(toFile: hostfilePath, atomically: true, encoding: .utf8)
+        } catch {
+            throw ElasticError.cannotWrite(path: hostfilePath, reason: "\(error)")
+        }
+        let ranks = hosts.reduce(0) { $0 + $1.slots }
+        let command = [settings.program, "train"] + arguments
+        let launcher = settings.launch.map { [$0, hostfilePath, String(ranks)] }
+            ?? ["mpirun", "--hostfile", hostfilePath, "-np", String(ranks)]
+        logger.info("elastic: launching \(ranks) rank\(ranks == 1 ? "" : "s") on \(hosts.map(\.description).joined(separator: " "))")
+        return try LaunchedJob(launcher + command)
+    }
+
+    private func writeRestarts(_ records: [RestartRecord]) throws {
+        do {
+            try RestartHistory.write(records, to: restartsPath)
+        } catch {
+            throw ElasticError.cannotWrite(path: restartsPath, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import Elastic
+import Training
+
+/// The supervisor's pure parts: host lists, the restart decision, the relaunch arguments,
+/// the restart history file.
+@Suite struct ElasticPolicyTests {
+    @Test func hostListsInEveryForm() throws {
+        let hosts = try HostSlots.parse(
+            "node1:2\nnode2 slots=4 max_slots=8  # a comment\n10.213.61.3\n# only a comment\nnode1:7\n", source: "test")
+        #expect(hosts == [
+            HostSlots(host: "node1", slots: 2), HostSlots(host: "node2", slots: 4), HostSlots(host: "10.213.61.3", slots: 1),
+        ])
+        #expect(try HostSlots.parse("a:1,b:3", source: "test").map(\.description) == ["a:1", "b:3"])
+        #expect(try HostSlots.parse("c", defaultSlots: 2, source: "test") == [HostSlots(host: "c", slots: 2)])
+        #expect(HostSlots.hostfile(hosts) == "node1 slots=2\nnode2 slots=4\n10.213.61.3 slots=1\n")
+        for bad in ["a:0", "a:x", "a b", "a slots=", "a;rm -rf"] {
+            #expect(throws: ElasticError.self, "\(bad)") { try HostSlots.parse(bad, source: "test") }
+        }
+    }
+
+    @Test func discoveryCommandOutputAndFailures() throws {
+        #expect(try HostSource.command("printf 'h1:2\\nh2:2\\n'").hosts().map(\.host) == ["h1", "h2"])
+        #expect(throws: ElasticError.discoveryFailed(command: "exit 3", reason: "exit 3")) {
+            try HostSource.command("exit 3").hosts()
+        }
+    }
+
+    @Test func aProbeTellsAnsweringFromDeadPorts() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 4) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        #expect(TCPProbe.answers(host: "127.0.0.1", port: port))
+        close(listener)
+        #expect(!TCPProbe.answers(host: "127.0.0.1", port: port))
+        #expect(!TCPProbe.answers(host: "no-such-host.invalid", port: 22))
+    }
+
+    @Test func failuresThatRepeatAreNotRestarted() throws {
+        var policy = RestartPolicy(maxRestarts: 5)
+        // A first launch that ended before any step with every host answering: bad options.
+        #expect(throws: ElasticError.failedBeforeTraining(status: 1)) {
+            try policy.check(status: 1, hostsChanged: false, reachedStep: nil, restartsDone: 0)
+        }
+        // A rank killed at step 120, then again later: relaunched; at the same step twice: not.
+        try policy.check(status: 137, hostsChanged: false, reachedStep: 120, restartsDone: 0)
+        try policy.check(status: 137, hostsChanged: false, reachedStep: 300, restartsDone: 1)
+        #expect(throws: ElasticError.repeatedFailure(step: 300, status: 1)) {
+            try policy.check(status: 1, hostsChanged: false, reachedStep: 300, restartsDone: 2)
+        }
+        // A lost host is always worth a relaunch, and resets the repeat rule; the cap holds.
+        var lost = RestartPolicy(maxRestarts: 2)
+        try lost.check(status: 1, hostsChanged: true, reachedStep: nil, restartsDone: 0)
+        try lost.check(status: 1, hostsChanged: true, reachedStep: nil, restartsDone: 1)
+        #expect(throws: ElasticError.tooManyRestarts(2)) {
+            try lost.check(status: 1, hostsChanged: true, reachedStep: 10, restartsDone: 2)
+        }
+    }
+
+    @Test func relaunchesResumeWhateverTheFirstLaunchSaid() {
+        let settings = ElasticSettings(
+            source: .fixed([]), program: "mnist-mpi",
+            trainArguments: ["--checkpoint", "run.ckpt", "--overwrite-checkpoint", "--global-batch", "600"])
+        #expect(settings.checkpointPath == "run.ckpt")
+        #expect(settings.fixesGlobalBatch)
+        #expect(settings.relaunchArguments == ["--checkpoint", "run.ckpt", "--global-batch", "600", "--auto-resume"])
+        let other = ElasticSettings(source: .fixed([]), program: "p", trainArguments: ["--checkpoint=x", "--resume"])
+        #expect(other.checkpointPath == "x" && !other.fixesGlobalBatch)
+        #expect(other.relaunchArguments == ["--checkpoint=x", "--auto-resume"])
+    }
+
+    @Test func restartHistoryRoundTripsAndCountsRedoneSteps() throws {
+        let path = NSTemporaryDirectory() + "restarts-\(getpid()).json"
+        defer { unlink(path) }
+        #expect(try RestartHistory.read(path: path).isEmpty)
+        var record = RestartRecord(
+            restart: 1, reason: "host lost", lostHosts: ["w3"], addedHosts: [], hosts: ["w1", "w2"], ranksBefore: 3,
+            ranksAfter: 2, lastStep: 130, resumedStep: 120, endedAt: 1000, relaunchedAt: 1001.5)
+        #expect(record.stepsRedone == 10 && record.recoverySeconds == nil)
+        record.firstStepAt = 1004.25
+        try RestartHistory.write([record], to: path)
+        let read = try RestartHistory.read(path: path)
+        #expect(read == [record])
+        #expect(read[0].recoverySeconds == 4.25)
+        #expect(read[0].description.contains("host lost: w3") && read[0].description.contains("10 redone"))
+    }
+}
