@@ -5,6 +5,8 @@ public struct ElasticSettings: Sendable {
     /// A host counts only while it accepts a TCP connection on this port (nil: listed is enough).
     public var probePort: Int? = nil
     public var minHosts = 1
+    /// Hosts to wait for before the first launch (then `minHosts` is enough). nil: `minHosts`.
+    public var initialHosts: Int? = nil
     public var maxHosts: Int? = nil
     public var maxRestarts = 10
     /// How long to wait for `minHosts` hosts (at the start and after a loss).

@@ -34,7 +34,7 @@ public final class ElasticSupervisor {
     /// - Throws: `ElasticError` naming why it stopped (the job's own error is above it).
     public func run() throws -> Int32 {
         stop_signal_install()
-        var hosts = try waitForHosts(keeping: [])
+        var hosts = try waitForHosts(keeping: [], wanted: settings.initialHosts ?? settings.minHosts)
         var records: [RestartRecord] = []
         try writeRestarts(records)
         if !settings.fixesGlobalBatch {
@@ -65,7 +65,7 @@ public final class ElasticSupervisor {
             let reason = !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
             logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts
-            hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) })
+            hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) }, wanted: settings.minHosts)
             startedStep = (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) ?? 0
             let record = RestartRecord(
                 restart: records.count + 1, reason: reason, lostHosts: lost.map(\.host),
@@ -102,11 +102,11 @@ public final class ElasticSupervisor {
             if signal != 0, watch.userSignal == nil {
                 logger.info("elastic: got signal \(signal): passing it to the job, no relaunch")
                 watch.userSignal = signal
-                job.send(signal)
+                job.signalLauncher(signal)
                 killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
             }
             if let killAt, Date() > killAt {
-                job.send(SIGKILL)
+                job.killGroup()
             }
             guard killAt == nil, Date() >= nextPoll else { continue }
             nextPoll = Date().addingTimeInterval(settings.pollSeconds)
@@ -115,7 +115,7 @@ public final class ElasticSupervisor {
             if !lost.isEmpty {
                 watch.endedAt = Date().timeIntervalSince1970
                 logger.info("elastic: \(lost.map(\.host).joined(separator: ", ")) no longer answer\(lost.count == 1 ? "s" : ""): ending the job")
-                job.send(SIGTERM)
+                job.signalLauncher(SIGTERM)
                 killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
                 continue
             }
@@ -124,7 +124,7 @@ public final class ElasticSupervisor {
                 watch.endedAt = Date().timeIntervalSince1970
                 watch.stopAsked = true
                 logger.info("elastic: \(added.map(\.host).joined(separator: ", ")) answer\(added.count == 1 ? "s" : ""): asking the job to stop at a step boundary")
-                job.send(SIGTERM)
+                job.signalLauncher(SIGTERM)
                 killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
             }
         }
@@ -151,9 +151,10 @@ public final class ElasticSupervisor {
         }
     }
 
-    /// At least `minHosts` answering hosts, `kept` first (in their order, so rank 0 stays where
-    /// it was), at most `maxHosts`; waits up to `waitSeconds`.
-    private func waitForHosts(keeping kept: [HostSlots]) throws -> [HostSlots] {
+    /// At least `wanted` answering hosts, `kept` first (in their order, so rank 0 stays where
+    /// it was), at most `maxHosts`; waits up to `waitSeconds`, then takes what answers if that
+    /// is at least `minHosts`.
+    private func waitForHosts(keeping kept: [HostSlots], wanted: Int) throws -> [HostSlots] {
         let started = Date()
         var said = false
         while true {
@@ -161,13 +162,14 @@ public final class ElasticSupervisor {
             let survivors = kept.filter { host in answering.contains { $0.host == host.host } }
             let chosen = Array((survivors + answering.filter { host in !survivors.contains { $0.host == host.host } })
                 .prefix(settings.maxHosts ?? Int.max))
-            if chosen.count >= settings.minHosts { return chosen }
+            if chosen.count >= max(wanted, settings.minHosts) { return chosen }
             let waited = Date().timeIntervalSince(started)
             if waited >= settings.waitSeconds || stop_signal_received() != 0 {
+                if chosen.count >= settings.minHosts, stop_signal_received() == 0 { return chosen }
                 throw ElasticError.tooFewHosts(found: chosen.map(\.host), minimum: settings.minHosts, waited: waited)
             }
             if !said {
-                logger.info("elastic: \(chosen.count) of at least \(settings.minHosts) hosts answer; waiting up to \(Int(settings.waitSeconds)) s")
+                logger.info("elastic: \(chosen.count) of \(max(wanted, settings.minHosts)) hosts answer; waiting up to \(Int(settings.waitSeconds)) s")
                 said = true
             }
             usleep(UInt32(min(settings.pollSeconds, 1) * 1_000_000))

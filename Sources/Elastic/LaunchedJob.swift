@@ -44,9 +44,16 @@ final class LaunchedJob {
         return true
     }
 
-    /// Sends `signal` to the launcher's whole process group.
-    func send(_ signal: Int32) {
-        kill(-processID, signal)
+    /// Sends `signal` to the launcher alone: mpirun and srun pass SIGTERM on to every rank,
+    /// which then stop after the same step with a checkpoint. (The group would include
+    /// mpirun's ssh clients, whose end would cut the remote ranks off before they stop.)
+    func signalLauncher(_ signal: Int32) {
+        kill(processID, signal)
+    }
+
+    /// Kills the launcher's whole process group (ssh clients, local ranks and all).
+    func killGroup() {
+        kill(-processID, SIGKILL)
     }
 
     /// Waits up to `seconds` for the end; then kills the group and waits for it.
@@ -54,7 +61,7 @@ final class LaunchedJob {
         let deadline = Date().addingTimeInterval(seconds)
         while !hasEnded(), Date() < deadline { usleep(20_000) }
         if !hasEnded() {
-            send(SIGKILL)
+            killGroup()
             while !hasEnded() { usleep(20_000) }
         }
     }

@@ -138,7 +138,9 @@ public final class DataParallelTrainer {
         let observers = Observers(
             tensorboard: try makeTensorBoardWriter(resumedStep: config.reliability.resume ? resumedStep : nil),
             timeline: timeline,
-            progressMarker: communicator.isRoot ? config.reliability.checkpointPath.flatMap { ProgressMarker(checkpoint: $0) } : nil)
+            // Under `mnist-mpi elastic` (which passes the restarts file) rank 0 marks its progress.
+            progressMarker: communicator.isRoot && config.reliability.restartsPath != nil
+                ? config.reliability.checkpointPath.flatMap { ProgressMarker(checkpoint: $0) } : nil)
         try readRestarts(ranks: communicator.size, atStep: resumedStep, tensorboard: observers.tensorboard)
         let schedule = LearningRateSchedule(
             config, globalBatch: data.plan.batchSize * communicator.size, stepsPerEpoch: data.plan.stepsPerEpoch)

@@ -39,6 +39,9 @@ struct ElasticCommand: ParsableCommand {
     @Option(help: "Fewest hosts to train on; below it, wait --wait-seconds, then stop with one line.")
     var minHosts = 1
 
+    @Option(help: "Hosts to wait for (up to --wait-seconds) before the first launch; after the wait, --min-hosts is enough. (default: --min-hosts)")
+    var initialHosts: Int?
+
     @Option(help: "Most hosts to train on; more answering hosts wait as spares. (default: no limit)")
     var maxHosts: Int?
 
@@ -62,6 +65,7 @@ struct ElasticCommand: ParsableCommand {
         guard sources <= 1 else { throw ValidationError("give one of --hosts, --hostfile, --discover, --slurm") }
         guard minHosts >= 1 else { throw ValidationError("--min-hosts must be at least 1") }
         if let maxHosts, maxHosts < minHosts { throw ValidationError("--max-hosts must be at least --min-hosts") }
+        if let initialHosts, initialHosts < minHosts { throw ValidationError("--initial-hosts must be at least --min-hosts") }
         guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must be 0 or more") }
         guard waitSeconds >= 0, pollSeconds >= 0.05, pollSeconds <= 3600 else {
             throw ValidationError("--wait-seconds must be 0 or more and --poll-seconds 0.05 to 3600")
@@ -89,6 +93,7 @@ struct ElasticCommand: ParsableCommand {
             source: try makeSource(), program: Self.ownExecutable, trainArguments: trainArguments)
         settings.probePort = probePort
         settings.minHosts = minHosts
+        settings.initialHosts = initialHosts
         settings.maxHosts = maxHosts
         settings.maxRestarts = maxRestarts
         settings.waitSeconds = waitSeconds

@@ -65,6 +65,15 @@ public struct MPIJob {
             .wait(timeout: timeout)
     }
 
+    /// Starts the binary alone (no mpirun), without waiting: for `mnist-mpi elastic`, which
+    /// launches mpirun itself. The environment is the test launcher's (no MPI singleton's variables).
+    public static func startAlone(_ arguments: [String]) throws -> Running {
+        let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
+        let process = try ChildProcess(
+            [binary] + arguments, environment: launcherEnvironment, stdout: outputFile.path, stderr: errorFile.path)
+        return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
+    }
+
     /// Starts the binary on `ranks` ranks without waiting (to signal it while it runs).
     ///
     /// - Parameter user: run as this user (through setpriv; the caller must be root).
@@ -88,14 +97,7 @@ public struct MPIJob {
     /// Starts `mpirun` with the test settings and then `apps` (rank counts, programs, arguments).
     private static func start(launching apps: [String], user: String?) throws -> Running {
         let launch = [openMPILauncher, "--quiet", "--oversubscribe", "--bind-to", "none"] + apps
-        // MPI_Init in this test process (the singleton MPI tests) sets OMPI_*/PMIX_* variables
-        // that would make the child mpirun think it is part of this process's job.
-        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !["OMPI_", "PMIX_", "PMI_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
-        }
-        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        environment["OPENBLAS_NUM_THREADS"] = "1"
+        let environment = launcherEnvironment
         let outputFile = try temporaryFile("stdout"), errorFile = try temporaryFile("stderr")
         // Another user starts in / : the test's working folder may be private to root.
         let command = user.map {
@@ -104,6 +106,19 @@ public struct MPIJob {
         let process = try ChildProcess(
             command, environment: environment, stdout: outputFile.path, stderr: errorFile.path)
         return Running(process: process, outputFile: outputFile, errorFile: errorFile, started: Date())
+    }
+
+    /// The environment mpirun gets: MPI_Init in this test process (the singleton MPI tests)
+    /// sets OMPI_*/PMIX_* variables that would make a child mpirun think it is part of this
+    /// process's job; root may run it; one BLAS thread a rank.
+    static var launcherEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !["OMPI_", "PMIX_", "PMI_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+        }
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        return environment
     }
 
     /// The binary, or a copy of it in a world-readable temporary folder when `user` cannot

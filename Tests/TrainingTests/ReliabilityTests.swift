@@ -259,7 +259,8 @@ import Training
         try #require(good.status == 0, "\(good.stderr)")
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/ck"))
         // ReLU: with sigmoid the cost saturates at a finite ~5e7 instead.
-        let arguments = small + ["--epochs", "3", "--lr", "1e6", "--activation", "relu", "--checkpoint", folder + "/ck"]
+        let arguments = small + ["--epochs", "3", "--lr", "1e6", "--activation", "relu", "--checkpoint", folder + "/ck",
+                                 "--overwrite-checkpoint"]
         let outcome = try MPIJob.run(ranks: 2, arguments, timeout: 30)
         BadInputTests.expectOneLineFailure(outcome, arguments, mentioning: "lower --lr")
         #expect(outcome.stderr.contains("non-finite at epoch 0 step"))
