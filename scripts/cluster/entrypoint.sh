@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The cluster containers' entry point: one role per service of docker-compose.yml.
 #   worker  run sshd for the user mpi only, by key only
-#   head    wait for the workers, write a hostfile from DNS, run mpirun over ssh as mpi,
-#           train (MODE=train) or run the scaling script (MODE=scaling) into /results
+#   head    wait for the workers, write a hostfile from DNS, run mpirun over ssh as mpi:
+#           MODE=train trains under `mnist-mpi elastic` (a lost worker: relaunched on the others
+#           from the newest checkpoint; a new worker: taken in at a step boundary), MODE=scaling
+#           runs the scaling script; results in /results
 # Every role first makes sure one ssh key pair exists in the shared volume /keys (made once,
 # under a lock, by whichever container comes first: never in the image or the repository; no
 # one-shot service, which `docker compose up --exit-code-from head` would take for the end of
@@ -27,6 +29,10 @@ DATA_DIR=${DATA_DIR:-/data/mnist}
 RESULTS=${RESULTS:-/results}
 CHECKPOINT=${CHECKPOINT-$RESULTS/checkpoint.ckpt}   # empty: no checkpoint
 RESUME=${RESUME:-0}
+CHECKPOINT_STEPS=${CHECKPOINT_STEPS:-50}   # a checkpoint every K steps: a relaunch redoes at most K
+MIN_WORKERS=${MIN_WORKERS:-1}              # elastic: train on as few as this many workers
+MAX_WORKERS=${MAX_WORKERS:-}               # elastic: at most this many (empty: every worker that answers)
+MAX_RESTARTS=${MAX_RESTARTS:-10}
 WAIT_SECONDS=${WAIT_SECONDS:-120}
 
 # shellcheck source=scripts/cluster/node-lib.sh
@@ -140,25 +146,30 @@ CONF
     train_args=()
     read -r -a train_args <<< "${TRAIN_ARGS:-}"   # extra options for mnist-mpi train
     if [ -n "$CHECKPOINT" ]; then
-      train_args+=(--checkpoint "$CHECKPOINT")
+      train_args+=(--checkpoint "$CHECKPOINT" --checkpoint-every-steps "$CHECKPOINT_STEPS")
       if [ "$RESUME" = 1 ]; then
         [ -s "$CHECKPOINT" ] || fail "RESUME=1 but there is no checkpoint $CHECKPOINT (./results on the host): run without RESUME first"
         train_args+=(--resume)
+      elif [ -e "$CHECKPOINT" ]; then
+        fail "./results/${CHECKPOINT##*/} holds an earlier run's progress: continue it with RESUME=1, or move it away to start afresh"
       fi
     fi
+    # The supervisor (mnist-mpi elastic) launches mpirun on the workers that answer and
+    # relaunches from the newest checkpoint when one dies or a new one appears
+    # (docker compose up --scale worker=N). MIN_WORKERS: the fewest it trains on.
     started=$SECONDS
     status=0
-    run_as_mpi env "${environment[@]}" "$launch" "$hostfile" "$ranks" \
-      "$MNIST_MPI_BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" \
-      --summary "$RESULTS/summary.json" --metrics "$RESULTS/metrics.jsonl" "${train_args[@]}" || status=$?
+    max_hosts=()
+    [ -z "$MAX_WORKERS" ] || max_hosts=(--max-hosts "$MAX_WORKERS")
+    run_as_mpi env "${environment[@]}" SERVICE="$SERVICE" RANKS_PER_WORKER="$RANKS_PER_WORKER" \
+      "$MNIST_MPI_BIN" elastic --discover "$REPO/scripts/cluster/compose-hosts.sh" --probe-port 22 \
+      --initial-hosts "$WORKERS" --min-hosts "$MIN_WORKERS" ${max_hosts[@]+"${max_hosts[@]}"} \
+      --max-restarts "$MAX_RESTARTS" --wait-seconds "$WAIT_SECONDS" --launch "$launch" -- \
+      --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" \
+      --summary "$RESULTS/summary.json" --metrics "$RESULTS/metrics.jsonl" ${train_args[@]+"${train_args[@]}"} || status=$?
     if [ "$status" -ne 0 ]; then
-      lost=()
-      for host in "${hosts[@]}"; do nc -z -w 1 "$host" 22 2>/dev/null || lost+=("$host"); done
-      cause="a rank failed or the job was stopped (docker compose logs)"
-      [ ${#lost[@]} -eq 0 ] || cause="worker ${lost[*]} no longer answers: its container died (docker compose ps -a)"
-      resume=""
-      [ -n "$CHECKPOINT" ] && [ -s "$CHECKPOINT" ] && resume="; the last checkpoint is ./results/${CHECKPOINT##*/}: continue with RESUME=1"
-      fail "the job ended after $((SECONDS - started)) s with mpirun's status $status: $cause$resume"
+      log "the job ended after $((SECONDS - started)) s with status $status (the error line above says why)"
+      exit "$status"
     fi
     log "done in $((SECONDS - started)) s; results in ./results"
     ;;
