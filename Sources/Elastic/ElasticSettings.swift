@@ -4,6 +4,9 @@ public struct ElasticSettings: Sendable {
     public var source: HostSource
     /// A host counts only while it accepts a TCP connection on this port (nil: listed is enough).
     public var probePort: Int? = nil
+    /// Probe only hosts that are not in the job (when the source itself drops dead hosts, as
+    /// Docker's DNS does; a probe of sshd every second would fill its log).
+    public var probeNewHostsOnly = false
     public var minHosts = 1
     /// Hosts to wait for before the first launch (then `minHosts` is enough). nil: `minHosts`.
     public var initialHosts: Int? = nil
@@ -15,8 +18,8 @@ public struct ElasticSettings: Sendable {
     public var pollSeconds = 1.0
     /// A host added to a running job: how long the job may take to stop at a step boundary.
     public var stopGraceSeconds = 60.0
-    /// A host lost: how long the survivors get to end on their own before they are killed
-    /// (they cannot finish a step without it).
+    /// A host lost: the launcher's group is killed at once (no step can finish without the
+    /// host), and again every this many seconds until it has ended.
     public var lostGraceSeconds = 2.0
     /// The launcher, called as `launch HOSTFILE RANKS COMMAND...`; nil: `mpirun --hostfile
     /// HOSTFILE -np RANKS COMMAND...`.

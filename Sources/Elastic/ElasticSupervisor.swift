@@ -55,7 +55,7 @@ public final class ElasticSupervisor {
             if let signal = watch.userSignal { throw ElasticError.stoppedBySignal(signal, status: status) }
             let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
             let lastStep = ProgressMarker.read(checkpoint: checkpoint)
-            let answering = answeringHosts() ?? hosts
+            let answering = answeringHosts(running: hosts) ?? hosts
             let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
             let added = addable(answering, to: hosts.filter { host in !lost.contains(host) })
             let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
@@ -110,12 +110,15 @@ public final class ElasticSupervisor {
             }
             guard killAt == nil, Date() >= nextPoll else { continue }
             nextPoll = Date().addingTimeInterval(settings.pollSeconds)
-            guard let answering = answeringHosts() else { continue }
+            guard let answering = answeringHosts(running: hosts) else { continue }
             let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
             if !lost.isEmpty {
                 watch.endedAt = Date().timeIntervalSince1970
                 logger.info("elastic: \(lost.map(\.host).joined(separator: ", ")) no longer answer\(lost.count == 1 ? "s" : ""): ending the job")
-                job.signalLauncher(SIGTERM)
+                // Nothing can be saved without the lost host (no step can finish): end the
+                // launcher and its ranks at once (mpirun tearing down after a lost daemon
+                // may crash with a stack trace of its own).
+                job.killGroup()
                 killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
                 continue
             }
@@ -138,13 +141,16 @@ public final class ElasticSupervisor {
         return Array(answering.filter { host in !hosts.contains { $0.host == host.host } }.prefix(room))
     }
 
-    /// The source's hosts that answer the probe now; nil (and a warning) when the source
-    /// cannot be read this time.
-    private func answeringHosts() -> [HostSlots]? {
+    /// The source's hosts that answer the probe now (with `probeNewHostsOnly`, hosts in
+    /// `running` count while listed); nil (and a warning) when the source cannot be read.
+    private func answeringHosts(running: [HostSlots] = []) -> [HostSlots]? {
         do {
             let listed = try settings.source.hosts()
             guard let port = settings.probePort else { return listed }
-            return listed.filter { TCPProbe.answers(host: $0.host, port: port) }
+            return listed.filter { host in
+                (settings.probeNewHostsOnly && running.contains { $0.host == host.host })
+                    || TCPProbe.answers(host: host.host, port: port)
+            }
         } catch {
             logger.info("elastic: warning: \(error)")
             return nil

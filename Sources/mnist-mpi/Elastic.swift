@@ -36,6 +36,9 @@ struct ElasticCommand: ParsableCommand {
     @Option(help: "A host counts only while it accepts a TCP connection on this port (22 for sshd, 6818 for slurmd). (default: listed is enough)")
     var probePort: Int?
 
+    @Flag(help: "Probe only hosts that are not in the job yet; hosts in it count while the source lists them (for sources that drop dead hosts at once, such as Docker's DNS).")
+    var probeNewHostsOnly = false
+
     @Option(help: "Fewest hosts to train on; below it, wait --wait-seconds, then stop with one line.")
     var minHosts = 1
 
@@ -72,6 +75,7 @@ struct ElasticCommand: ParsableCommand {
         }
         if let slots, slots < 1 { throw ValidationError("--slots must be at least 1") }
         if let probePort, !(1...65535).contains(probePort) { throw ValidationError("--probe-port must be 1 to 65535") }
+        if probeNewHostsOnly, probePort == nil { throw ValidationError("--probe-new-hosts-only needs --probe-port") }
         guard trainArguments.contains(where: { $0 == "--checkpoint" || $0.hasPrefix("--checkpoint=") }) else {
             throw ValidationError(ElasticError.noCheckpoint.description)
         }
@@ -92,6 +96,7 @@ struct ElasticCommand: ParsableCommand {
         var settings = ElasticSettings(
             source: try makeSource(), program: Self.ownExecutable, trainArguments: trainArguments)
         settings.probePort = probePort
+        settings.probeNewHostsOnly = probeNewHostsOnly
         settings.minHosts = minHosts
         settings.initialHosts = initialHosts
         settings.maxHosts = maxHosts

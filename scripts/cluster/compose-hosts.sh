@@ -2,8 +2,8 @@
 # The compose cluster's host discovery for `mnist-mpi elastic --discover`: every worker that
 # Docker's DNS knows, as address:slots (Horovod's convention), in address order.
 #   SERVICE=worker RANKS_PER_WORKER=1 scripts/cluster/compose-hosts.sh
-# A killed or stopped worker leaves Docker's DNS; `docker compose up --scale worker=N` adds new
-# ones. The supervisor also probes each on port 22 (sshd) before it counts.
+# A killed or stopped worker leaves Docker's DNS at once; `docker compose up --scale worker=N`
+# adds new ones, which the supervisor takes in once sshd answers on port 22.
 set -euo pipefail
 SERVICE=${SERVICE:-worker}
 RANKS_PER_WORKER=${RANKS_PER_WORKER:-1}

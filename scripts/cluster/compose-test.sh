@@ -5,9 +5,10 @@
 #      summary.json, metrics.jsonl, checkpoint.ckpt in the host's results folder;
 #   3. 2 workers x 2 ranks: hierarchical allreduce, identical parameters on all 4 ranks;
 #   4. MODE=scaling: report.md and the plots in the results folder;
-#   5. a worker killed mid-training (`docker compose run --rm head`): the job ends within 10 s with
-#      one error line, the checkpoint is intact (mnist-mpi evaluate), and RESUME=1 finishes with
-#      the same final cost as the uninterrupted run of step 2;
+#   5. elastic: 3 workers, --global-batch 600 --deterministic, one killed at a random step
+#      (training goes on with 2: first step after the kill <= 10 s, steps redone <= K), then
+#      `up --scale worker=4` (taken in within 15 s); the parameters bit-identical to an
+#      uninterrupted local run; a plain rerun over the checkpoint is refused with one line;
 #   6. `docker compose down -v`: no container, network or volume of the project left.
 # Each compose run is bounded by RUN_TIMEOUT seconds. Ends with a tally line.
 #   scripts/cluster/compose-test.sh
@@ -28,6 +29,8 @@ export IMAGE=${IMAGE:-mnist-mpi:latest}
 EPOCHS=${EPOCHS:-4}
 MIN_ACCURACY=${MIN_ACCURACY:-0.8}
 RUN_TIMEOUT=${RUN_TIMEOUT:-240}
+ELASTIC_EPOCHS=${ELASTIC_EPOCHS:-10}
+ELASTIC_K=${ELASTIC_K:-20}   # --checkpoint-every-steps of the elastic case
 BIN=${BIN:-.build/release/mnist-mpi}
 
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info): start dockerd first"
@@ -146,62 +149,83 @@ check_scaling() {
 check "MODE=scaling: report.md, runs.csv and plots in the host's results folder" check_scaling
 down
 
-# 5. A worker killed mid-training, then RESUME=1.
-results=$work/fault
+# 5. Elastic: 3 workers with a fixed global batch in deterministic mode; one worker killed at a
+#    random step (training goes on with 2), then `up --scale worker=4` (the new workers are taken
+#    in at a step boundary). The parameters must end bit-identical to an uninterrupted run (a
+#    local 2-rank run: deterministic mode makes the bits independent of the rank count).
+results=$work/elastic
 mkdir -p "$results"
-env WORKERS=2 EPOCHS="$EPOCHS" HOST_RESULTS_DIR="$results" timeout --kill-after 10 "$RUN_TIMEOUT" \
-  "${compose[@]}" run --rm head > "$work/fault.log" 2>&1 &
+elastic_train="--global-batch 600 --deterministic"
+marker=$results/checkpoint.ckpt.step
+restarts=$results/checkpoint.ckpt.restarts.json
+env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS="$elastic_train" HOST_RESULTS_DIR="$results" \
+  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/elastic.log" 2>&1 &
 job=$!
-waits_for 60 test -s "$results/checkpoint.ckpt" || true
-victim=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
-  --filter label=com.docker.compose.service=worker --filter label=com.docker.compose.container-number=2)
-killed_at=$SECONDS
-status=0
-if [ -s "$results/checkpoint.ckpt" ] && [ -n "$victim" ] && docker kill "$victim" >/dev/null; then
-  wait "$job" || status=$?
-  took=$((SECONDS - killed_at))
-  errors=$(grep -c 'error:' "$work/fault.log" || true)
-  grep 'error:' "$work/fault.log" | sed 's/^/compose-test: the head said: /'
-  if [ "$status" -ne 0 ] && [ "$took" -le 10 ] && [ "$errors" -eq 1 ]; then
-    pass "worker killed: the job ended in ${took} s (<= 10) with one error line, exit $status"
-  else
-    cat "$work/fault.log" >&2
-    fail "worker killed: exit $status after ${took} s with $errors error lines (want non-zero, <= 10 s, 1 line)"
-  fi
-else
-  wait "$job" || true
-  cat "$work/fault.log" >&2
-  fail "worker killed: no checkpoint appeared or no worker 2 to kill"
+kill_step=$((60 + RANDOM % 120))
+step_reached() { [ "$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+restart_done() {  # N: restart N has run its first step
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); n = int(sys.argv[2]); sys.exit(not (len(r) >= n and r[n - 1].get("first_step_at")))' \
+    "$restarts" "$1" 2>/dev/null
+}
+victim=""
+if waits_for 120 step_reached "$kill_step"; then
+  victim=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter label=com.docker.compose.service=worker --filter label=com.docker.compose.container-number=2)
 fi
-down
-evaluate_checkpoint() {
-  "$BIN" evaluate --checkpoint "$results/checkpoint.ckpt" --data "$HOST_DATA_DIR/mnist" > "$work/evaluate.log" 2>&1 \
-    || { cat "$work/evaluate.log" >&2; return 1; }
-  grep -m 1 'accuracy' "$work/evaluate.log" | sed 's/^/compose-test: checkpoint: /'
-}
-check "the checkpoint left by the killed job is intact (mnist-mpi evaluate)" evaluate_checkpoint
-started=$SECONDS
+killed_at=$(date +%s.%N)
+scaled_at=""
+if [ -n "$victim" ] && docker kill "$victim" >/dev/null && POLL_SECONDS=0.2 waits_for 60 restart_done 1; then
+  WORKERS=4 HOST_RESULTS_DIR="$results" "${compose[@]}" up -d --no-recreate --scale worker=4 worker > "$work/scale.log" 2>&1 \
+    || cat "$work/scale.log" >&2
+  scaled_at=$(date +%s.%N)
+  POLL_SECONDS=0.2 waits_for 90 restart_done 2 || true
+fi
 status=0
-compose_run "$work/resume.log" WORKERS=2 EPOCHS="$EPOCHS" RESUME=1 HOST_RESULTS_DIR="$results" -- run --rm head || status=$?
-check_resume() {
-  [ "$status" -eq 0 ] || { tail -n 20 "$work/resume.log" >&2; return 1; }
-  local resumed uninterrupted ran_resumed ran_uninterrupted
-  resumed=$(summary_field "$results/summary.json" final_cost)
-  uninterrupted=$(summary_field "$work/uninterrupted.json" final_cost)
-  ran_resumed=$(summary_field "$results/summary.json" compression)
-  ran_uninterrupted=$(summary_field "$work/uninterrupted.json" compression)
-  echo "compose-test: resumed in $((SECONDS - started)) s: final cost $resumed, uninterrupted $uninterrupted (compression $ran_resumed / $ran_uninterrupted)"
-  if [ "$ran_resumed" != "$ran_uninterrupted" ]; then
-    # --compression auto timed the links in each job and chose differently: the bits differ
-    # by design (a resume keeps its checkpoint's choice; the uninterrupted run is another job).
-    echo "compose-test: --compression auto chose $ran_uninterrupted and $ran_resumed in the two jobs: accuracy within 0.3 points instead"
-    python3 -c 'import json, sys; a, b = (json.load(open(p))["test_accuracy"] for p in sys.argv[1:]); sys.exit(abs(a - b) > 0.003)' \
-      "$results/summary.json" "$work/uninterrupted.json"
-    return
-  fi
-  [ "$resumed" = "$uninterrupted" ]
+wait "$job" || status=$?
+grep -E '^elastic: |resuming from' "$work/elastic.log" | sed 's/^/compose-test: /'
+reference=$work/reference.json
+run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" $elastic_train --summary "$reference" \
+  > "$work/reference.log" 2>&1 || cat "$work/reference.log" >&2
+check_elastic() {
+  [ "$status" -eq 0 ] && [ -s "$results/summary.json" ] && [ -n "$scaled_at" ] \
+    || { tail -n 30 "$work/elastic.log" >&2; echo "compose-test: exit $status, kill at step $kill_step, scaled: ${scaled_at:-no}" >&2; return 1; }
+  python3 - "$results/summary.json" "$reference" "$killed_at" "$scaled_at" "$ELASTIC_K" "$kill_step" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+killed, scaled, k, kill_step = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+restarts = s["restarts"]
+problems = []
+if len(restarts) != 2: sys.exit(f"compose-test: {len(restarts)} restarts, expected 2: {restarts}")
+lost, added = restarts
+recovery, joined = lost["first_step_at"] - killed, added["first_step_at"] - scaled
+print(f"compose-test: killed at step ~{kill_step}: {lost['ranks_before']} -> {lost['ranks_after']} ranks, first step after the restart "
+      f"{recovery:.1f} s after the kill (job noticed {lost['ended_at'] - killed:.1f} s), {lost['steps_redone']} steps redone (K {k})")
+print(f"compose-test: scaled to 4 workers: {added['ranks_before']} -> {added['ranks_after']} ranks ({', '.join(added['added_hosts'])}), "
+      f"first step {joined:.1f} s after `up --scale` returned, {added['steps_redone']} steps redone")
+print(f"compose-test: elastic run {s['test_accuracy'] * 100:.2f}% fingerprint {s['parameter_fingerprint']}; uninterrupted 2-rank run "
+      f"{r['test_accuracy'] * 100:.2f}% fingerprint {r['parameter_fingerprint']}; {s['checkpoints_written']} checkpoints in the last launch, "
+      f"{s['checkpoint_seconds'] / max(1, s['checkpoints_written']) * 1e3:.1f} ms each")
+if lost["reason"] != "host lost" or lost["ranks_after"] != 2: problems.append(f"restart 1: {lost}")
+if recovery > 10: problems.append(f"first step {recovery:.1f} s after the kill (> 10)")
+if lost["steps_redone"] is None or lost["steps_redone"] > k: problems.append(f"{lost['steps_redone']} steps redone (> K {k})")
+if added["reason"] != "host added" or added["ranks_after"] <= 2: problems.append(f"restart 2: {added}")
+if joined > 15: problems.append(f"new workers in the job {joined:.1f} s after they started (> 15)")
+if s["ranks"] != added["ranks_after"]: problems.append(f"the last launch ran {s['ranks']} ranks")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if abs(s["test_accuracy"] - r["test_accuracy"]) > 0.003: problems.append("accuracy more than 0.3 points off")
+if problems: sys.exit("compose-test: " + "; ".join(problems))
+CHECK
 }
-check "RESUME=1 finishes as the uninterrupted run (bit for bit with the same compression; else within 0.3 points)" check_resume
+check "elastic: a killed worker (training goes on with 2, <= 10 s), 2 more taken in (<= 15 s), bit-identical to an uninterrupted run" check_elastic
+down
+# The finished run's checkpoint is never replaced by accident: a plain rerun is refused with one line.
+status=0
+compose_run "$work/again.log" WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" HOST_RESULTS_DIR="$results" -- run --rm head || status=$?
+check_refused() {
+  grep 'error:' "$work/again.log" | sed 's/^/compose-test: the head said: /'
+  [ "$status" -ne 0 ] && [ "$(grep -c 'error:' "$work/again.log")" -eq 1 ] && grep -q 'RESUME=1' "$work/again.log"
+}
+check "a rerun over an existing checkpoint is refused with one line (RESUME=1 continues it)" check_refused
 down
 
 # 6. Nothing left behind.
