@@ -6,9 +6,8 @@ public enum ElasticError: Error, CustomStringConvertible, Equatable {
     case noCheckpoint
     case launchFailed(program: String, reason: String)
     case tooManyRestarts(Int)
-    case repeatedFailure(step: Int, status: Int32)
+    case repeatedFailure(step: Int, times: Int, status: Int32)
     case failedBeforeTraining(status: Int32)
-    case stoppedBySignal(Int32, status: Int32)
     case cannotWrite(path: String, reason: String)
 
     public var description: String {
@@ -26,12 +25,10 @@ public enum ElasticError: Error, CustomStringConvertible, Equatable {
             return "cannot start \(program): \(reason)"
         case .tooManyRestarts(let count):
             return "the job failed again after \(count) restarts (--max-restarts \(count)): see its errors above; raise --max-restarts to keep going"
-        case .repeatedFailure(let step, let status):
-            return "the job failed twice at step \(step) with the same hosts (exit \(status)): not restarting a failure that repeats; its error is above"
+        case .repeatedFailure(let step, let times, let status):
+            return "the job failed \(times) times in a row at step \(step) with the same hosts (exit \(status)): not restarting a failure that repeats; its error is above"
         case .failedBeforeTraining(let status):
             return "the job ended (exit \(status)) before its first step with every host answering: not restarting (bad options, data or paths repeat); its error is above"
-        case .stoppedBySignal(let signal, let status):
-            return "stopped by signal \(signal): the job ended with exit \(status) (its checkpoint holds the progress; run the same command to continue)"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
         }

@@ -52,7 +52,11 @@ public final class ElasticSupervisor {
                 logger.info("elastic: training finished after \(records.count) restart\(records.count == 1 ? "" : "s")")
                 return 0
             }
-            if let signal = watch.userSignal { throw ElasticError.stoppedBySignal(signal, status: status) }
+            if let signal = watch.userSignal {
+                // Asked for (Ctrl-C, docker stop, scancel): the job's own line said where it stopped.
+                logger.info("elastic: stopped by signal \(signal) (exit \(status)); no relaunch")
+                return status
+            }
             let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
             let lastStep = ProgressMarker.read(checkpoint: checkpoint)
             let answering = answeringHosts(running: hosts) ?? hosts
@@ -62,6 +66,10 @@ public final class ElasticSupervisor {
             try policy.check(
                 status: status, hostsChanged: hostsChanged,
                 reachedStep: lastStep ?? (records.isEmpty ? nil : startedStep), restartsDone: records.count)
+            if policy.backoffSeconds > 0 {
+                logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
+                usleep(UInt32(policy.backoffSeconds * 1_000_000))
+            }
             let reason = !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
             logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts

@@ -55,11 +55,15 @@ import Training
         #expect(throws: ElasticError.failedBeforeTraining(status: 1)) {
             try policy.check(status: 1, hostsChanged: false, reachedStep: nil, restartsDone: 0)
         }
-        // A rank killed at step 120, then again later: relaunched; at the same step twice: not.
+        // A rank killed at step 120, then again later: relaunched at once; at one step again
+        // and again: relaunched after 2 s, then not (the default: 2 tries at one step).
         try policy.check(status: 137, hostsChanged: false, reachedStep: 120, restartsDone: 0)
         try policy.check(status: 137, hostsChanged: false, reachedStep: 300, restartsDone: 1)
-        #expect(throws: ElasticError.repeatedFailure(step: 300, status: 1)) {
-            try policy.check(status: 1, hostsChanged: false, reachedStep: 300, restartsDone: 2)
+        #expect(policy.backoffSeconds == 0)
+        try policy.check(status: 1, hostsChanged: false, reachedStep: 300, restartsDone: 2)
+        #expect(policy.backoffSeconds == 2)
+        #expect(throws: ElasticError.repeatedFailure(step: 300, times: 3, status: 1)) {
+            try policy.check(status: 1, hostsChanged: false, reachedStep: 300, restartsDone: 3)
         }
         // A lost host is always worth a relaunch, and resets the repeat rule; the cap holds.
         var lost = RestartPolicy(maxRestarts: 2)

@@ -8,7 +8,10 @@
 #      nodes (the hierarchical sum found 2 nodes; the job's node list is c[1-2]);
 #   3. a job cancelled mid-run (scancel) leaves its checkpoint intact (mnist-mpi evaluate), and a
 #      resubmitted job with --resume continues it to COMPLETED;
-#   4. `down -v`: nothing of the project left. Each wait is bounded; ends with a tally line.
+#   4. elastic: node c2 killed mid-job -> the step ends within 10 s and the job goes on on c1
+#      inside its allocation (mnist-mpi elastic, scripts/cluster/srun-hosts.sh), at most K steps
+#      redone, COMPLETED, bit-identical to an uninterrupted run (--deterministic);
+#   5. `down -v`: nothing of the project left. Each wait is bounded; ends with a tally line.
 #   scripts/cluster/slurm-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,12 +23,14 @@ TEST_NAME="slurm-test"
 source scripts/cluster/test-lib.sh
 
 export COMPOSE_PROJECT_NAME=${SLURM_PROJECT:-mnistmpislurm}
-export SLURM_SUBNET=${SLURM_SUBNET:-10.213.62.0/24}
+export SLURM_NET=${SLURM_NET:-10.213.62}   # the first three octets of its /24
 export SLURM_IMAGE=${SLURM_IMAGE:-mnist-mpi-slurm:latest}
 DATA_DIR=${DATA_DIR:-$repo/data/mnist}
 BIN=${BIN:-.build/release/mnist-mpi}
 JOB_SECONDS=${JOB_SECONDS:-180}
 MIN_ACCURACY=${MIN_ACCURACY:-0.6}
+ELASTIC_EPOCHS=${ELASTIC_EPOCHS:-4}
+ELASTIC_K=${ELASTIC_K:-20}   # --checkpoint-every-steps of the elastic case
 
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info): start dockerd first"
 [ -s "$DATA_DIR/train-images-idx3-ubyte.gz" ] || [ -s "$DATA_DIR/train-images-idx3-ubyte" ] \
@@ -65,7 +70,7 @@ job_state() { on_controller scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' 
 job_ended() { case $(job_state "$1") in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) return 0 ;; esac; return 1; }
 job_output() { cat "$SHARED_DIR/mnist-mpi/mnist-mpi-$1.out" 2>/dev/null || true; }
 
-say "slurm-test with ${compose[*]}, project $COMPOSE_PROJECT_NAME on $SLURM_SUBNET"
+say "slurm-test with ${compose[*]}, project $COMPOSE_PROJECT_NAME on $SLURM_NET.0/24"
 "${slurm[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
 
 # 1. Image, shared folder, cluster.
@@ -187,7 +192,59 @@ else
   fail "scancel: job $id wrote no checkpoint within $JOB_SECONDS s"
 fi
 
-# 4. Nothing left behind.
+# 4. Elastic inside the allocation: node c2 killed mid-job (docker kill) -> the supervisor sees its
+#    slurmd stop answering, ends the step and relaunches on c1 alone, from the newest checkpoint
+#    (at most K steps redone); the job COMPLETES and its parameters are bit-identical to an
+#    uninterrupted local run (--deterministic with a fixed global batch).
+checkpoint=results/elastic.ckpt
+elastic_args=(--epochs "$ELASTIC_EPOCHS" --global-batch 400 --deterministic --checkpoint "$checkpoint"
+              --checkpoint-every-steps "$ELASTIC_K")
+id=$(submit "" "" "${elastic_args[@]}")
+marker=$checkout/$checkpoint.step
+kill_step=$((50 + RANDOM % 100))
+step_reached() { [ "$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+if waits_for "$JOB_SECONDS" step_reached "$kill_step"; then
+  killed_at=$(date +%s.%N)
+  docker kill "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter label=com.docker.compose.service=c2)" >/dev/null
+  POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
+  state=$(job_state "$id")
+  job_output "$id" | grep -E '^elastic: |^resuming' | sed 's/^/slurm-test: /'
+  summary=$checkout/results/slurm-$id/summary.json
+  reference=$work/elastic-reference.json
+  run_mpi 2 "$BIN" train --data "$DATA_DIR" "${elastic_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
+    || cat "$work/reference.log" >&2
+  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$reference" "$killed_at" "$ELASTIC_K" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+killed, k = float(sys.argv[3]), int(sys.argv[4])
+restarts = s["restarts"]
+if len(restarts) != 1: sys.exit(f"slurm-test: {len(restarts)} restarts, expected 1: {restarts}")
+lost = restarts[0]
+stopped, first = lost["ended_at"] - killed, lost["first_step_at"] - killed
+print(f"slurm-test: c2 killed: the step ended {stopped:.1f} s after the kill, {lost['ranks_before']} -> {lost['ranks_after']} ranks on "
+      f"{','.join(lost['hosts'])}, first step {first:.1f} s after the kill, {lost['steps_redone']} steps redone (K {k})")
+print(f"slurm-test: elastic job {s['test_accuracy'] * 100:.2f}% fingerprint {s['parameter_fingerprint']}; uninterrupted local run "
+      f"{r['test_accuracy'] * 100:.2f}% fingerprint {r['parameter_fingerprint']}")
+problems = []
+if lost["reason"] != "host lost" or lost["lost_hosts"] != ["c2"] or lost["hosts"] != ["c1"]: problems.append(f"restart: {lost}")
+if stopped > 10: problems.append(f"the survivors were stopped {stopped:.1f} s after the kill (> 10)")
+if lost["steps_redone"] is None or lost["steps_redone"] > k: problems.append(f"{lost['steps_redone']} steps redone (> K {k})")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if problems: sys.exit("slurm-test: " + "; ".join(problems))
+CHECK
+  then
+    pass "c2 killed mid-job: job $id went on on c1 inside its allocation and COMPLETED, bit-identical to an uninterrupted run"
+  else
+    job_output "$id" | tail -n 30 >&2
+    fail "c2 killed mid-job: job $id ended $state"
+  fi
+else
+  job_output "$id" | tail -n 20 >&2
+  fail "elastic: job $id did not reach step $kill_step within $JOB_SECONDS s"
+fi
+
+# 5. Nothing left behind.
 "${slurm[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 left=$(project_leftovers "$COMPOSE_PROJECT_NAME")
 check "down -v: no container, network or volume of project $COMPOSE_PROJECT_NAME left" test -z "$left"
