@@ -17,7 +17,7 @@ render() {
   echo "is current. Options of \`train\` come in groups, one per section of the run's configuration"
   echo "(see [extending.md](extending.md#a-setting))."
   local command
-  for command in "" train evaluate selftest bench "bench floor" "bench allreduce" "bench compression"; do
+  for command in "" train elastic evaluate export predict selftest bench "bench floor" "bench allreduce" "bench compression"; do
     echo
     echo "## \`mnist-mpi${command:+ $command} --help\`"
     echo
