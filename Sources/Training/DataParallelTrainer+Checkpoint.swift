@@ -24,7 +24,10 @@ extension DataParallelTrainer {
         let reliability = configuration.reliability
         guard let path = reliability.checkpointPath, !reliability.resume else { return reliability.resume }
         let found: Bool = try communicator.agreeingOnFailure {
-            guard communicator.isRoot, FileManager.default.fileExists(atPath: path) else { return false }
+            // A folder at the path is no checkpoint: the write check below names it.
+            var isFolder: ObjCBool = false
+            guard communicator.isRoot, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+                  !isFolder.boolValue else { return false }
             switch reliability.existingCheckpoint {
             case .resume: return true
             case .overwrite: return false
