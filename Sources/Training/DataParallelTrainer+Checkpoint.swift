@@ -182,10 +182,12 @@ extension DataParallelTrainer {
     }
 
     /// Rank 0 writes a checkpoint for continuing at (`epoch`, `step`); every rank calls it.
-    /// Parameters that are not all finite are never written.
+    /// Parameters that are not all finite are never written. `inBackground`: rank 0 copies the
+    /// state and a thread writes it (step-interval checkpoints); otherwise the earlier background
+    /// writes are waited for (their errors reported here) and this one is written at once.
     func saveCheckpoint(
         model: MLP, optimizer: Optimizer, reducer: any GradientReducer, epoch: Int, step: Int, partialLoss: Double,
-        learningRate: Double
+        learningRate: Double, inBackground: Bool = false
     ) throws {
         guard let path = configuration.reliability.checkpointPath else { return }
         let started = Communicator.wallTime()
@@ -215,12 +217,17 @@ extension DataParallelTrainer {
             header.settings = configuration.resumeValues
             header.preset = configuration.preset
             header.compression = compressionRan
-            try CheckpointFile.write(
-                Checkpoint(
-                    header: header, parameters: model.parameters.array,
-                    firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,
-                    compressionState: reducerState?.values ?? []),
-                to: path)
+            let checkpoint = Checkpoint(
+                header: header, parameters: model.parameters.array,
+                firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,
+                compressionState: reducerState?.values ?? [])
+            if inBackground {
+                try backgroundWriter.drain()
+                backgroundWriter.submit(checkpoint, to: path)
+            } else {
+                try backgroundWriter.drain()
+                try CheckpointFile.write(checkpoint, to: path)
+            }
         }
     }
 

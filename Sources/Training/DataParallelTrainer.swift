@@ -29,6 +29,8 @@ public final class DataParallelTrainer {
     /// Checkpoints written by this run and the seconds they took (rank 0's writes, every rank's wait).
     var checkpointsWritten = 0
     var checkpointSeconds = 0.0
+    /// Rank 0's writer of step-interval checkpoints.
+    let backgroundWriter = BackgroundCheckpointWriter()
     /// The elastic job's restarts so far (`--restarts-file`; rank 0 reads it, empty elsewhere).
     var restarts: [RestartRecord] = []
 
@@ -295,7 +297,7 @@ public final class DataParallelTrainer {
                     let checkpointStart = Communicator.wallTime()
                     try saveCheckpoint(
                         model: model, optimizer: optimizer, reducer: exchange.reducer, epoch: epoch, step: stepsDone,
-                        partialLoss: lossSum, learningRate: learningRate)
+                        partialLoss: lossSum, learningRate: learningRate, inBackground: true)
                     observers.timeline?.span(
                         .checkpoint, epoch: epoch, step: stepsDone, start: checkpointStart, end: Communicator.wallTime())
                 }
