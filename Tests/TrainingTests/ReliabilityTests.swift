@@ -156,10 +156,11 @@ import Training
     }
 
     /// A full disk at a checkpoint (a 256 KiB tmpfs, filled after the first checkpoint): every
-    /// rank ends with one line, and the previous checkpoint is intact with nothing beside it.
-    /// Needs root (mount).
-    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
-    func fullDiskAtACheckpointKeepsThePreviousOne() throws {
+    /// rank ends with one line, and the previous checkpoint is intact with nothing beside it;
+    /// also when the failing write is a background one (`--checkpoint-every-steps`), reported
+    /// at the next checkpoint. Needs root (mount).
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"), arguments: [[], ["--checkpoint-every-steps", "5"]])
+    func fullDiskAtACheckpointKeepsThePreviousOne(interval: [String]) throws {
         let folder = try temporary()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let mount = Process()
@@ -186,7 +187,7 @@ import Training
         let free = Int(stats.f_bavail) * Int(stats.f_frsize)
         try #require(FileManager.default.createFile(
             atPath: folder + "/filler", contents: Data(count: max(0, free - 20 * 1024))))
-        let outcome = try MPIJob.run(ranks: 2, arguments + ["--epochs", "3", "--resume"], timeout: 60)
+        let outcome = try MPIJob.run(ranks: 2, arguments + ["--epochs", "3", "--resume"] + interval, timeout: 60)
         #expect(!outcome.timedOut)
         #expect(outcome.status != 0)
         #expect(outcome.errorLines.count == 1, "stderr: \(outcome.stderr)")
