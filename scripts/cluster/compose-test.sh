@@ -155,10 +155,10 @@ down
 #    local 2-rank run: deterministic mode makes the bits independent of the rank count).
 results=$work/elastic
 mkdir -p "$results"
-elastic_train="--global-batch 600 --deterministic"
+elastic_train=(--global-batch 600 --deterministic)
 marker=$results/checkpoint.ckpt.step
 restarts=$results/checkpoint.ckpt.restarts.json
-env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS="$elastic_train" HOST_RESULTS_DIR="$results" \
+env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS="${elastic_train[*]}" HOST_RESULTS_DIR="$results" \
   timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/elastic.log" 2>&1 &
 job=$!
 kill_step=$((60 + RANDOM % 120))
@@ -184,11 +184,14 @@ status=0
 wait "$job" || status=$?
 grep -E '^elastic: |resuming from' "$work/elastic.log" | sed 's/^/compose-test: /'
 reference=$work/reference.json
-run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" $elastic_train --summary "$reference" \
+run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" "${elastic_train[@]}" --summary "$reference" \
   > "$work/reference.log" 2>&1 || cat "$work/reference.log" >&2
 check_elastic() {
-  [ "$status" -eq 0 ] && [ -s "$results/summary.json" ] && [ -n "$scaled_at" ] \
-    || { tail -n 30 "$work/elastic.log" >&2; echo "compose-test: exit $status, kill at step $kill_step, scaled: ${scaled_at:-no}" >&2; return 1; }
+  if [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ] || [ -z "$scaled_at" ]; then
+    tail -n 30 "$work/elastic.log" >&2
+    echo "compose-test: exit $status, kill at step $kill_step, scaled: ${scaled_at:-no}" >&2
+    return 1
+  fi
   python3 - "$results/summary.json" "$reference" "$killed_at" "$scaled_at" "$ELASTIC_K" "$kill_step" <<'CHECK'
 import json, sys
 s, r = (json.load(open(p)) for p in sys.argv[1:3])
