@@ -24,23 +24,42 @@ netns_create() {
   rm -f /tmp/netns-error.$$
   ip -n "$NETNS_PREFIX-sw" link add br0 type bridge
   ip -n "$NETNS_PREFIX-sw" link set br0 up
-  for ((i = 0; i < count; i++)); do
-    ns=$NETNS_PREFIX-h$i
-    ip netns add "$ns"
-    NETNS_HOSTS+=("$ns")
-    ip link add "mm-h$i" netns "$ns" type veth peer name "mm-p$i" netns "$NETNS_PREFIX-sw"
-    ip -n "$NETNS_PREFIX-sw" link set "mm-p$i" master br0 up
-    ip -n "$ns" addr add "$(netns_host_ip "$i")/24" dev "mm-h$i"
-    ip -n "$ns" link set "mm-h$i" up
-    ip -n "$ns" link set lo up
-    if [ -n "$LINK_RATE" ]; then
-      netns_shape "$ns" "mm-h$i" || return 1            # what host i sends
-      netns_shape "$NETNS_PREFIX-sw" "mm-p$i" || return 1 # what host i receives
-    fi
+  for ((i = 0; i < count; i++)); do netns_add_host "$i" || return 1; done
+}
+
+# Host i: its namespace, a veth to the switch, its address (also for a host added later).
+netns_add_host() {
+  local i=$1 ns=$NETNS_PREFIX-h$1
+  ip netns add "$ns"
+  NETNS_HOSTS+=("$ns")
+  ip link add "mm-h$i" netns "$ns" type veth peer name "mm-p$i" netns "$NETNS_PREFIX-sw"
+  ip -n "$NETNS_PREFIX-sw" link set "mm-p$i" master br0 up
+  ip -n "$ns" addr add "$(netns_host_ip "$i")/24" dev "mm-h$i"
+  ip -n "$ns" link set "mm-h$i" up
+  ip -n "$ns" link set lo up
+  if [ -n "$LINK_RATE" ]; then
+    netns_shape "$ns" "mm-h$i" || return 1            # what host i sends
+    netns_shape "$NETNS_PREFIX-sw" "mm-p$i" || return 1 # what host i receives
+  fi
+}
+
+# Host i fails as a machine does: every process in it killed, its link down.
+netns_kill_host() {
+  local ns=$NETNS_PREFIX-h$1
+  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip -n "$ns" link set "mm-h$1" down
+}
+
+# The hosts that are up (their link is), as address:slots lines: the discovery command of
+# `mnist-mpi elastic` on namespace hosts.
+netns_hosts_up() {
+  local slots=${1:-1} ns i
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NETNS_PREFIX-h[0-9]*$" | sort -V || true); do
+    i=${ns##*-h}
+    if ip -n "$ns" link show "mm-h$i" 2>/dev/null | grep -q 'state UP'; then echo "$(netns_host_ip "$i"):$slots"; fi
   done
 }
 
-# Bits per second of a tc rate (e.g. 1gbit, 250mbit, 64kbit, 1000bit); fails on other forms.
 netns_rate_bits() {
   local rate=$1 number unit
   if [[ ! $rate =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]]; then
@@ -115,12 +134,20 @@ netns_cluster_up() {
 # head's logic (scripts/cluster/mpirun-hosts.sh, which does not bind ranks to cores: the
 # hosts share this machine's cores): TCP between hosts, shared memory (vader) within one.
 netns_mpirun() {
-  local work=$1 ranks=$2 launcher
+  local work=$1 ranks=$2
   shift 2
+  netns_mpirun_hostfile "$work/agent" "$work/hostfile" "$ranks" "$@"
+}
+
+# mpirun from the namespace of the hostfile's first host, over the launch agent.
+netns_mpirun_hostfile() {
+  local agent=$1 hostfile=$2 ranks=$3 launcher first index
+  shift 3
   launcher="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mpirun-hosts.sh"
-  # The ranks learn the link rate for their summary (network_link_rate).
+  first=$(awk 'NR == 1 {print $1}' "$hostfile")
+  index=$(( ${first##*.} - 1 ))
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 MNIST_MPI_LINK_RATE=${LINK_RATE:-unlimited} \
-    NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$work/agent" \
-    ip netns exec "$NETNS_PREFIX-h0" unshare --uts sh -c "hostname $NETNS_PREFIX-h0; exec \"\$@\"" sh \
-    "$launcher" "$work/hostfile" "$ranks" "$@"
+    NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$agent" \
+    ip netns exec "$NETNS_PREFIX-h$index" unshare --uts sh -c "hostname $NETNS_PREFIX-h$index; exec \"\$@\"" sh \
+    "$launcher" "$hostfile" "$ranks" "$@"
 }
