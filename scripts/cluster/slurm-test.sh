@@ -11,7 +11,9 @@
 #   4. elastic: node c2 killed mid-job -> the step ends within 10 s and the job goes on on c1
 #      inside its allocation (mnist-mpi elastic, scripts/cluster/srun-hosts.sh), at most K steps
 #      redone, COMPLETED, bit-identical to an uninterrupted run (--deterministic);
-#   5. `down -v`: nothing of the project left. Each wait is bounded; ends with a tally line.
+#   5. a node back, through Slurm's requeue: a --nodes=1-2 --requeue job on c1 alone, c2 restarted,
+#      `scontrol requeue`: the job continues its checkpoint on c[1-2], COMPLETED, bit-identical;
+#   6. `down -v`: nothing of the project left. Each wait is bounded; ends with a tally line.
 #   scripts/cluster/slurm-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -205,8 +207,9 @@ kill_step=$((50 + RANDOM % 100))
 step_reached() { [ "$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
 if waits_for "$JOB_SECONDS" step_reached "$kill_step"; then
   killed_at=$(date +%s.%N)
-  docker kill "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
-    --filter label=com.docker.compose.service=c2)" >/dev/null
+  c2_container=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter label=com.docker.compose.service=c2)
+  docker kill "$c2_container" >/dev/null
   POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
   state=$(job_state "$id")
   job_output "$id" | grep -E '^elastic: |^resuming' | sed 's/^/slurm-test: /'
@@ -244,7 +247,52 @@ else
   fail "elastic: job $id did not reach step $kill_step within $JOB_SECONDS s"
 fi
 
-# 5. Nothing left behind.
+# 5. A new node through Slurm's own requeue (a running allocation cannot grow): c2 down, a job with
+#    --nodes=1-2 --requeue runs on c1; c2 comes back; `scontrol requeue` stops the job at a step
+#    boundary with its checkpoint; Slurm runs it again on c[1-2] (SLURM_RESTART_COUNT=1: the recipe
+#    continues the checkpoint), COMPLETED on 4 ranks, bit-identical to an uninterrupted run.
+on_controller scontrol update nodename=c2 state=down reason=killed-by-slurm-test >/dev/null 2>&1 || true
+grow_args=(--epochs 6 --global-batch 400 --deterministic --checkpoint results/grow.ckpt --checkpoint-every-steps "$ELASTIC_K")
+id=$(submit "" "--nodes=1-2 --requeue" "${grow_args[@]}")
+marker=$checkout/results/grow.ckpt.step
+c2_idle() { [ "$(on_controller sinfo -h -n c2 -o '%T' 2>/dev/null)" = idle ]; }
+grown=""
+if waits_for "$JOB_SECONDS" step_reached 100 && [ -n "${c2_container:-}" ] && docker start "$c2_container" >/dev/null; then
+  waits_for 30 c2_idle || { on_controller scontrol update nodename=c2 state=resume >/dev/null 2>&1 || true; waits_for 60 c2_idle || true; }
+  requeued_at=$SECONDS
+  on_controller scontrol requeue "$id"
+  # Slurm holds a requeued job until its BeginTime (about 2 minutes); release it now.
+  pending() { [ "$(job_state "$id")" = PENDING ]; }
+  POLL_SECONDS=0.5 waits_for 60 pending && on_controller scontrol update jobid="$id" StartTime=now
+  POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
+  grown=$((SECONDS - requeued_at))
+fi
+state=$(job_state "$id")
+job_output "$id" | grep -E '^requeued|^resuming|^elastic: launching' | sed 's/^/slurm-test: /'
+summary=$checkout/results/slurm-$id/summary.json
+reference=$work/grow-reference.json
+run_mpi 2 "$BIN" train --data "$DATA_DIR" "${grow_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
+  || cat "$work/reference.log" >&2
+if [ "$state" = COMPLETED ] && [ -s "$summary" ] && job_output "$id" | grep -q '^requeued (restart 1)' \
+  && python3 - "$summary" "$reference" "$grown" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+print(f"slurm-test: requeued with c2 back: {s['ranks']} ranks, {s['epochs_run']} of {s['epochs']} epochs in the second run, "
+      f"{sys.argv[3]} s from scontrol requeue to COMPLETED; fingerprint {s['parameter_fingerprint']}, uninterrupted {r['parameter_fingerprint']}")
+problems = []
+if s["ranks"] != 4: problems.append(f"{s['ranks']} ranks after the requeue, expected 4")
+if not 0 < s["epochs_run"] < s["epochs"]: problems.append("the requeued run did not continue the checkpoint")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if problems: sys.exit("slurm-test: " + "; ".join(problems))
+CHECK
+then
+  pass "a node back: job $id requeued, continued its checkpoint on c[1-2] (2 -> 4 ranks), COMPLETED, bit-identical"
+else
+  job_output "$id" | tail -n 30 >&2
+  fail "a node back through requeue: job $id ended $state"
+fi
+
+# 6. Nothing left behind.
 "${slurm[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 left=$(project_leftovers "$COMPOSE_PROJECT_NAME")
 check "down -v: no container, network or volume of project $COMPOSE_PROJECT_NAME left" test -z "$left"
