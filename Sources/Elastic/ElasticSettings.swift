@@ -49,6 +49,13 @@ public struct ElasticSettings: Sendable {
         trainArguments.contains { $0 == "--global-batch" || $0.hasPrefix("--global-batch=") }
     }
 
+    /// Whether the checkpoints are copies on the nodes' own disks (`--checkpoint-copies node`),
+    /// which the supervisor may not see (it then knows progress only from the trainer's log).
+    public var checkpointCopiesOnNodes: Bool {
+        trainArguments.contains("--checkpoint-copies=node")
+            || zip(trainArguments, trainArguments.dropFirst()).contains { $0 == "--checkpoint-copies" && $1 == "node" }
+    }
+
     /// The train arguments of a relaunch: whatever the user said about an existing
     /// checkpoint is replaced by `--auto-resume` (the checkpoint now holds this job's progress).
     public var relaunchArguments: [String] {

@@ -42,7 +42,8 @@ public final class ElasticSupervisor {
         }
         var policy = RestartPolicy(maxRestarts: settings.maxRestarts)
         var arguments = settings.trainArguments
-        var startedStep = 0
+        // The step the current launch started from (-1: unknown, copies on the nodes' disks).
+        var startedStep = settings.checkpointCopiesOnNodes ? -1 : 0
         while true {
             unlink(ProgressMarker.path(forCheckpoint: checkpoint))
             let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath])
@@ -65,7 +66,8 @@ public final class ElasticSupervisor {
             let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
             try policy.check(
                 status: status, hostsChanged: hostsChanged,
-                reachedStep: lastStep ?? (records.isEmpty ? nil : startedStep), restartsDone: records.count)
+                reachedStep: lastStep ?? (records.isEmpty && !settings.checkpointCopiesOnNodes ? nil : startedStep),
+                restartsDone: records.count)
             if policy.backoffSeconds > 0 {
                 logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
                 usleep(UInt32(policy.backoffSeconds * 1_000_000))
@@ -74,12 +76,16 @@ public final class ElasticSupervisor {
             logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts
             hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) }, wanted: settings.minHosts)
-            startedStep = (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) ?? 0
+            // Not readable here (copies on the nodes' own disks): the trainer's log says where it resumed.
+            let readStep = FileManager.default.fileExists(atPath: checkpoint)
+                ? (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) : nil
+            startedStep = readStep ?? (settings.checkpointCopiesOnNodes ? -1 : 0)
             let record = RestartRecord(
                 restart: records.count + 1, reason: reason, lostHosts: lost.map(\.host),
                 addedHosts: hosts.filter { host in !before.contains { $0.host == host.host } }.map(\.host),
                 hosts: hosts.map(\.host), ranksBefore: before.reduce(0) { $0 + $1.slots },
-                ranksAfter: hosts.reduce(0) { $0 + $1.slots }, lastStep: lastStep, resumedStep: startedStep,
+                ranksAfter: hosts.reduce(0) { $0 + $1.slots }, lastStep: lastStep,
+                resumedStep: startedStep >= 0 ? startedStep : nil,
                 endedAt: endedAt, relaunchedAt: Date().timeIntervalSince1970)
             // The trainer may have added its first-step time to the earlier records.
             records = ((try? RestartHistory.read(path: restartsPath)) ?? records) + [record]

@@ -28,7 +28,8 @@ public struct RestartPolicy: Sendable {
     /// - Parameters:
     ///   - hostsChanged: a host was lost or added (or the supervisor asked the job to stop).
     ///   - reachedStep: the last step the job finished (its progress marker), or where it
-    ///     started when it finished none; nil for a first launch that finished none.
+    ///     started when it finished none (-1: not known here); nil for a first launch that
+    ///     finished none.
     ///   - restartsDone: relaunches so far.
     /// - Throws: the `ElasticError` that ends the supervisor.
     public mutating func check(status: Int32, hostsChanged: Bool, reachedStep: Int?, restartsDone: Int) throws {

@@ -39,3 +39,15 @@ extension Communicator {
         return single
     }
 }
+
+extension Communicator {
+    /// Whether this rank is the first (lowest) of its node's ranks. Collective.
+    ///
+    /// - Throws: `MPIError` if the split fails.
+    public func isFirstOnNode() throws -> Bool {
+        var group = try splitByNode()
+        let first = group.rank == 0
+        try checkMPI("MPI_Comm_free", MPI_Comm_free(&group.handle))
+        return first
+    }
+}

@@ -210,7 +210,11 @@ public enum CheckpointFile {
         }
     }
 
+    /// Unique per host and process: with one copy per node on a shared folder, several nodes
+    /// may write the same path at once (each renames its own file over it).
     private static func temporaryPath(for path: String) -> String {
-        "\(path).tmp-\(getpid())"
+        var host = [CChar](repeating: 0, count: 64)
+        gethostname(&host, host.count - 1)
+        return "\(path).tmp-\(String(cString: host))-\(getpid())"
     }
 }

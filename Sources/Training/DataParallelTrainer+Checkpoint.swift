@@ -19,14 +19,15 @@ extension DataParallelTrainer {
 
     /// Whether this run continues its checkpoint: `--resume`, or `--auto-resume` finding one.
     /// A checkpoint found without either is refused (`--overwrite-checkpoint` replaces it).
-    /// Rank 0 looks; every rank gets the same answer. Collective.
+    /// The writer ranks look (rank 0, or every node's first rank); every rank gets the same
+    /// answer. Collective.
     func decideResume() throws -> Bool {
         let reliability = configuration.reliability
         guard let path = reliability.checkpointPath, !reliability.resume else { return reliability.resume }
         let found: Bool = try communicator.agreeingOnFailure {
-            // A folder at the path is no checkpoint: the write check below names it.
+            // A folder at the path is no checkpoint: the write check names it.
             var isFolder: ObjCBool = false
-            guard communicator.isRoot, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+            guard writesCheckpoint, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
                   !isFolder.boolValue else { return false }
             switch reliability.existingCheckpoint {
             case .resume: return true
@@ -38,9 +39,28 @@ extension DataParallelTrainer {
                 throw CheckpointError.exists(path, at: position)
             }
         }
-        var answer: [Int64] = [found ? 1 : 0]
-        try communicator.broadcast(&answer, root: 0)
-        return answer[0] == 1
+        var anywhere: [Int64] = [found ? 1 : 0]
+        try communicator.allReduce(&anywhere, .max)
+        return anywhere[0] == 1
+    }
+
+    /// The rank whose copy of the checkpoint is the newest (most optimizer steps; the lowest
+    /// such rank): rank 0 with one copy; with `--checkpoint-copies node` whichever node's copy
+    /// is ahead (a node that joined later has none). Rank 0 when no copy reads (it then reports
+    /// why). Collective.
+    func newestCopyOwner() throws -> Int {
+        guard configuration.reliability.checkpointCopies == .everyNode,
+              let path = configuration.reliability.checkpointPath else { return 0 }
+        var steps: [Int64] = [-1]
+        if writesCheckpoint, let header = try? CheckpointFile.read(path: path).header {
+            steps[0] = Int64(header.optimizerSteps)
+        }
+        var newest = steps
+        try communicator.allReduce(&newest, .max)
+        guard newest[0] >= 0 else { return 0 }
+        var owner: [Int64] = [steps[0] == newest[0] ? Int64(communicator.rank) : Int64(communicator.size)]
+        try communicator.allReduce(&owner, .min)
+        return Int(owner[0])
     }
 
     /// With `--resume`, rank 0 reads and checks the checkpoint and broadcasts it into `model`,
@@ -56,11 +76,11 @@ extension DataParallelTrainer {
               let path = config.reliability.checkpointPath else { return nil }
         let cases = GradientCompression.allCases
         var code = [-1.0]
-        if communicator.isRoot, let checkpoint = try? CheckpointFile.read(path: path),
+        if communicator.rank == checkpointOwner, let checkpoint = try? CheckpointFile.read(path: path),
            let name = checkpoint.header.compression, let found = GradientCompression(rawValue: name), found != .auto {
             code[0] = Double(cases.firstIndex(of: found) ?? -1)
         }
-        try communicator.broadcast(&code, root: 0)
+        try communicator.broadcast(&code, root: checkpointOwner)
         return code[0] >= 0 ? cases[Int(code[0])] : nil
     }
 
@@ -69,12 +89,14 @@ extension DataParallelTrainer {
         guard let path = config.reliability.checkpointPath else { return StartPoint() }
         guard config.reliability.resume else {
             try communicator.agreeingOnFailure {
-                if communicator.isRoot { try CheckpointFile.checkWritable(path) }
+                if writesCheckpoint { try CheckpointFile.checkWritable(path) }
             }
             return StartPoint()
         }
+        let owner = checkpointOwner
         let loaded: (checkpoint: Checkpoint, changes: ResumeChanges?)? = try communicator.agreeingOnFailure {
-            guard communicator.isRoot else { return nil }
+            if writesCheckpoint, communicator.rank != owner { try CheckpointFile.checkWritable(path) }
+            guard communicator.rank == owner else { return nil }
             let checkpoint = try CheckpointFile.read(path: path)
             try checkCompatible(checkpoint, model: model, optimizer: optimizer, path: path)
             let changes = try resumeChanges(checkpoint.header, path: path)
@@ -91,10 +113,10 @@ extension DataParallelTrainer {
             Double(header?.nextEpoch ?? 0), Double(header?.nextStep ?? 0),
             Double(header?.optimizerSteps ?? 0), header?.partialLoss ?? 0,
         ]
-        try communicator.broadcast(&position, root: 0)
-        try communicator.broadcast(model.parameters.buffer, root: 0)
-        try communicator.broadcast(optimizer.firstMoment.buffer, root: 0)
-        try communicator.broadcast(optimizer.secondMoment.buffer, root: 0)
+        try communicator.broadcast(&position, root: owner)
+        try communicator.broadcast(model.parameters.buffer, root: owner)
+        try communicator.broadcast(optimizer.firstMoment.buffer, root: owner)
+        try communicator.broadcast(optimizer.secondMoment.buffer, root: owner)
         optimizer.restore(stepCount: Int(position[2]))
         let saved = loaded.flatMap { loaded in
             loaded.checkpoint.header.powersgdRank.map { ReducerState(tag: $0, values: loaded.checkpoint.compressionState) }
@@ -102,7 +124,10 @@ extension DataParallelTrainer {
         let hadState = saved != nil
         let restored = try reducer.restore(saved, writtenOnRanks: header?.ranks)
         let start = StartPoint(epoch: Int(position[0]), step: Int(position[1]), partialLoss: position[3])
-        if let loaded {
+        if owner != 0 {
+            // Rank 0 prints; the copy and its notes were on another node.
+            logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step) (the newest copy, on rank \(owner)'s node)")
+        } else if let loaded {
             let notes: String
             if let changes = loaded.changes {
                 notes = changes.named.isEmpty
@@ -202,7 +227,7 @@ extension DataParallelTrainer {
             guard model.parameters.buffer.allSatisfy({ $0.isFinite }) else {
                 throw TrainingError.nonFinite(epoch: epoch, step: step, learningRate: learningRate)
             }
-            guard communicator.isRoot else { return }
+            guard writesCheckpoint else { return }
             var header = Checkpoint.Header(
                 nextEpoch: epoch, nextStep: step, optimizerSteps: optimizer.stepCount,
                 partialLoss: partialLoss, layerSizes: model.layout.sizes,

@@ -29,7 +29,11 @@ public final class DataParallelTrainer {
     /// Checkpoints written by this run and the seconds they took (rank 0's writes, every rank's wait).
     var checkpointsWritten = 0
     var checkpointSeconds = 0.0
-    /// Rank 0's writer of step-interval checkpoints.
+    /// Whether this rank writes checkpoints (rank 0, or with `--checkpoint-copies node` the
+    /// first rank of each node), and the rank whose copy a resume starts from.
+    var writesCheckpoint = false
+    var checkpointOwner = 0
+    /// The writer ranks' writer of step-interval checkpoints.
     let backgroundWriter = BackgroundCheckpointWriter()
     /// The elastic job's restarts so far (`--restarts-file`; rank 0 reads it, empty elsewhere).
     var restarts: [RestartRecord] = []
@@ -58,7 +62,12 @@ public final class DataParallelTrainer {
     /// - Throws: `CollectiveFailure` for errors every rank agreed on (bad data, options,
     ///   paths), `TrainingError.parametersDiverged`, or `MPIError`.
     public func run() throws -> RunSummary {
+        if configuration.reliability.checkpointPath != nil {
+            writesCheckpoint = configuration.reliability.checkpointCopies == .everyNode
+                ? try communicator.isFirstOnNode() : communicator.isRoot
+        }
         configuration.reliability.resume = try decideResume()
+        if configuration.reliability.resume { checkpointOwner = try newestCopyOwner() }
         let config = configuration
         setBLASThreads(config.compute.blasThreads)
         SubnormalFloats.setFlushed(config.compute.flushSubnormals)
@@ -141,7 +150,7 @@ public final class DataParallelTrainer {
             tensorboard: try makeTensorBoardWriter(resumedStep: config.reliability.resume ? resumedStep : nil),
             timeline: timeline,
             // Under `mnist-mpi elastic` (which passes the restarts file) rank 0 marks its progress.
-            progressMarker: communicator.isRoot && config.reliability.restartsPath != nil
+            progressMarker: writesCheckpoint && config.reliability.restartsPath != nil
                 ? config.reliability.checkpointPath.flatMap { ProgressMarker(checkpoint: $0) } : nil)
         try readRestarts(ranks: communicator.size, atStep: resumedStep, tensorboard: observers.tensorboard)
         let schedule = LearningRateSchedule(

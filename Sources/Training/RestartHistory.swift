@@ -15,10 +15,11 @@ public struct RestartRecord: Codable, Sendable, Equatable {
     public var ranksAfter: Int
     /// The last optimizer step the ended job finished (its progress marker), when known.
     public var lastStep: Int?
-    /// The optimizer step the relaunch continues from (its checkpoint's), 0 without one.
-    public var resumedStep: Int
-    /// `lastStep - resumedStep`: steps done twice.
-    public var stepsRedone: Int?
+    /// The optimizer step the relaunch continues from (its checkpoint's; 0 without one; nil
+    /// when the supervisor cannot read it: copies on the nodes' own disks).
+    public var resumedStep: Int?
+    /// `lastStep - resumedStep`: steps done twice (when both are known).
+    public var stepsRedone: Int? = nil
     /// Unix times: the ended job noticed (its launcher ended, or the stop was asked for), the
     /// relaunch started, and (written by the relaunched trainer) its first step finished.
     public var endedAt: Double
@@ -27,7 +28,7 @@ public struct RestartRecord: Codable, Sendable, Equatable {
 
     public init(
         restart: Int, reason: String, lostHosts: [String], addedHosts: [String], hosts: [String], ranksBefore: Int,
-        ranksAfter: Int, lastStep: Int?, resumedStep: Int, endedAt: Double, relaunchedAt: Double
+        ranksAfter: Int, lastStep: Int?, resumedStep: Int?, endedAt: Double, relaunchedAt: Double
     ) {
         self.restart = restart
         self.reason = reason
@@ -38,7 +39,7 @@ public struct RestartRecord: Codable, Sendable, Equatable {
         self.ranksAfter = ranksAfter
         self.lastStep = lastStep
         self.resumedStep = resumedStep
-        self.stepsRedone = lastStep.map { max(0, $0 - resumedStep) }
+        if let lastStep, let resumedStep { stepsRedone = max(0, lastStep - resumedStep) }
         self.endedAt = endedAt
         self.relaunchedAt = relaunchedAt
     }
@@ -52,7 +53,8 @@ public struct RestartRecord: Codable, Sendable, Equatable {
         let who = hostsNamed.isEmpty ? reason : "\(reason): \(hostsNamed.joined(separator: ", "))"
         let redone = stepsRedone.map { ", \($0) redone" } ?? ""
         let recovery = recoverySeconds.map { String(format: ", first step %.1f s after the job ended", $0) } ?? ""
-        return "restart \(restart) (\(who)): \(ranksBefore) -> \(ranksAfter) ranks, from step \(resumedStep)\(redone)\(recovery)"
+        let from = resumedStep.map { "from step \($0)" } ?? "from the newest copy on the nodes"
+        return "restart \(restart) (\(who)): \(ranksBefore) -> \(ranksAfter) ranks, \(from)\(redone)\(recovery)"
     }
 
     enum CodingKeys: String, CodingKey {

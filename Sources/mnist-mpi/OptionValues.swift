@@ -56,3 +56,4 @@ enum KernelChoice: String, ExpressibleByArgument, CaseIterable {
 
     var library: KernelLibrary? { KernelLibrary(rawValue: rawValue) }
 }
+extension CheckpointCopies: ExpressibleByArgument {}

@@ -247,6 +247,9 @@ struct ReliabilityOptions: ParsableArguments {
     @Flag(exclusivity: .exclusive, help: "What to do with the file at --checkpoint: --resume continues it (it must exist; --epochs stays the total); --auto-resume continues it when it exists, else starts; --overwrite-checkpoint starts afresh and replaces it. (default: an existing checkpoint is refused with one line, never replaced silently)")
     var checkpointStart: CheckpointStart?
 
+    @Option(help: "Who writes checkpoints: rank0 (one copy; put --checkpoint on storage every relaunch reaches), or node (the first rank of every node writes a copy to the same path on its own disk; a resume starts from the newest copy any node holds: no shared file system needed). (default: rank0)")
+    var checkpointCopies: CheckpointCopies?
+
     @Option(help: .hidden)
     var restartsFile: String?
 
@@ -265,6 +268,7 @@ struct ReliabilityOptions: ParsableArguments {
         case .resume, nil: settings.existingCheckpoint = .refuse
         }
         settings.restartsPath = restartsFile
+        if let checkpointCopies { settings.checkpointCopies = checkpointCopies }
         if let stallTimeout { settings.stallTimeout = stallTimeout }
     }
 }

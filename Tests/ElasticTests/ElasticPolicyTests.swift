@@ -100,5 +100,12 @@ import Training
         #expect(read == [record])
         #expect(read[0].recoverySeconds == 4.25)
         #expect(read[0].description.contains("host lost: w3") && read[0].description.contains("10 redone"))
+        // Copies on the nodes' own disks: where the relaunch resumed is the trainer's to say.
+        let unseen = RestartRecord(
+            restart: 2, reason: "host lost", lostHosts: ["w1"], addedHosts: [], hosts: ["w2"], ranksBefore: 2,
+            ranksAfter: 1, lastStep: nil, resumedStep: nil, endedAt: 1, relaunchedAt: 2)
+        #expect(unseen.stepsRedone == nil && unseen.description.contains("from the newest copy on the nodes"))
+        let copies = ElasticSettings(source: .fixed([]), program: "p", trainArguments: ["--checkpoint", "c", "--checkpoint-copies", "node"])
+        #expect(copies.checkpointCopiesOnNodes)
     }
 }

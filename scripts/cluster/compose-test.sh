@@ -9,6 +9,8 @@
 #      (training goes on with 2: first step after the kill <= 10 s, steps redone <= K), then
 #      `up --scale worker=4` (taken in within 15 s); the parameters bit-identical to an
 #      uninterrupted local run; a plain rerun over the checkpoint is refused with one line;
+#      --checkpoint-copies node with the checkpoint on each worker's own disk: rank 0's worker
+#      killed, the survivor continues from its own copy, bit-identical;
 #   6. `docker compose down -v`: no container, network or volume of the project left.
 # Each compose run is bounded by RUN_TIMEOUT seconds. Ends with a tally line.
 #   scripts/cluster/compose-test.sh
@@ -229,6 +231,61 @@ check_refused() {
   [ "$status" -ne 0 ] && [ "$(grep -c 'error:' "$work/again.log")" -eq 1 ] && grep -q 'RESUME=1' "$work/again.log"
 }
 check "a rerun over an existing checkpoint is refused with one line (RESUME=1 continues it)" check_refused
+down
+
+# 5b. No shared file system: every worker keeps its own copy (--checkpoint-copies node, the
+#     checkpoint in the container's own /tmp); the worker that runs rank 0 is killed, and the
+#     survivor continues from its own copy, bit-identical to an uninterrupted run.
+results=$work/copies
+mkdir -p "$results"
+local_checkpoint=/tmp/mnist-mpi.ckpt
+env WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT="$local_checkpoint" CHECKPOINT_STEPS="$ELASTIC_K" \
+  TRAIN_ARGS="--checkpoint-copies node ${elastic_train[*]}" HOST_RESULTS_DIR="$results" \
+  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/copies.log" 2>&1 &
+job=$!
+rank0_container() {  # the worker whose address heads the launch's hostfile (in the head's /tmp)
+  local head address worker
+  head=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.oneoff=True | head -n 1)
+  [ -n "$head" ] || return 1
+  address=$(docker exec "$head" head -n 1 "$local_checkpoint.hosts" 2>/dev/null | awk '{print $1}')
+  [ -n "$address" ] || return 1
+  for worker in $(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=worker); do
+    docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$worker" | grep -qx "$address" && { echo "$worker"; return 0; }
+  done
+  return 1
+}
+rank0_at_step() {
+  local worker
+  worker=$(rank0_container) || return 1
+  [ "$(docker exec "$worker" cat "$local_checkpoint.step" 2>/dev/null | tr -d ' ' || echo 0)" -ge "$1" ] 2>/dev/null
+}
+status=0
+victim=""
+if POLL_SECONDS=0.3 waits_for 120 rank0_at_step 150; then
+  victim=$(rank0_container)
+  docker kill "$victim" >/dev/null
+fi
+wait "$job" || status=$?
+grep -E '^elastic: |^resuming from' "$work/copies.log" | sed 's/^/compose-test: /'
+check_copies() {
+  if [ -z "$victim" ] || [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ]; then
+    tail -n 30 "$work/copies.log" >&2
+    return 1
+  fi
+  grep -q '^elastic: restart 1 (host lost' "$work/copies.log" || { echo "compose-test: no relaunch after the loss" >&2; return 1; }
+  grep -qE "^resuming from $local_checkpoint at epoch [0-9]+ step [0-9]+" "$work/copies.log" || { echo "compose-test: no resume from a copy" >&2; return 1; }
+  python3 - "$results/summary.json" "$reference" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+print(f"compose-test: rank 0's worker killed, copies on the workers' own disks: {s['ranks']} rank left, "
+      f"{s['test_accuracy'] * 100:.2f}% fingerprint {s['parameter_fingerprint']} (uninterrupted {r['parameter_fingerprint']})")
+problems = []
+if s["ranks"] != 1: problems.append(f"{s['ranks']} ranks after the loss")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if problems: sys.exit("compose-test: " + "; ".join(problems))
+CHECK
+}
+check "no shared file system (--checkpoint-copies node): rank 0's worker killed, the survivor's own copy continues, bit-identical" check_copies
 down
 
 # 6. Nothing left behind.

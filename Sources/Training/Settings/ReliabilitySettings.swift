@@ -11,6 +11,10 @@ public struct ReliabilitySettings: Codable, Sendable, Equatable {
     public var resume: Bool = false
     /// What a run without `resume` does when `checkpointPath` holds a checkpoint already.
     public var existingCheckpoint: ExistingCheckpoint = .refuse
+    /// Who writes checkpoints: rank 0 (to a path every relaunch can read: a shared file
+    /// system), or the first rank of every node, each to the same path on its own disk (a
+    /// resume starts from the newest copy any rank's node holds).
+    public var checkpointCopies: CheckpointCopies = .rankZero
     /// The restarts of an elastic job so far (JSON written by `mnist-mpi elastic`), copied
     /// into the summary, the log, TensorBoard and the timeline.
     public var restartsPath: String? = nil
@@ -20,7 +24,7 @@ public struct ReliabilitySettings: Codable, Sendable, Equatable {
     public init() {}
 
     static let resumeRules: [ResumeRule] = [
-        .of(\.reliability, "--checkpoint --checkpoint-every --checkpoint-every-steps --resume --auto-resume --overwrite-checkpoint --stall-timeout", .free) { _ in "" },
+        .of(\.reliability, "--checkpoint --checkpoint-every --checkpoint-every-steps --checkpoint-copies --resume --auto-resume --overwrite-checkpoint --stall-timeout", .free) { _ in "" },
     ]
 }
 
@@ -33,4 +37,12 @@ public enum ExistingCheckpoint: String, Codable, Sendable, CaseIterable {
     case resume
     /// Start afresh and replace it (`--overwrite-checkpoint`).
     case overwrite
+}
+
+/// Where checkpoints are written (`--checkpoint-copies`).
+public enum CheckpointCopies: String, Codable, Sendable, CaseIterable {
+    /// Rank 0 writes the one copy.
+    case rankZero = "rank0"
+    /// The first rank of every node writes a copy on its node.
+    case everyNode = "node"
 }
