@@ -164,7 +164,7 @@ env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS=
   timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/elastic.log" 2>&1 &
 job=$!
 kill_step=$((60 + RANDOM % 120))
-step_reached() { [ "$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+step_reached() { [ "$(tr -d ' ' 2>/dev/null < "$marker" || echo 0)" -ge "$1" ] 2>/dev/null; }
 restart_done() {  # N: restart N has run its first step
   python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); n = int(sys.argv[2]); sys.exit(not (len(r) >= n and r[n - 1].get("first_step_at")))' \
     "$restarts" "$1" 2>/dev/null

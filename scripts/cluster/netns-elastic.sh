@@ -54,7 +54,7 @@ chmod +x "$work/launch"
 job=$!
 kill_step=$((60 + RANDOM % 100))
 for _ in $(seq 1 600); do
-  [ "$(tr -d ' ' < "$work/ck.step" 2>/dev/null || echo 0)" -ge "$kill_step" ] 2>/dev/null && break
+  [ "$(tr -d ' ' 2>/dev/null < "$work/ck.step" || echo 0)" -ge "$kill_step" ] 2>/dev/null && break
   sleep 0.1
 done
 killed_at=$(date +%s.%N)

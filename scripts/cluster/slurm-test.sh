@@ -204,7 +204,7 @@ elastic_args=(--epochs "$ELASTIC_EPOCHS" --global-batch 400 --deterministic --ch
 id=$(submit "" "" "${elastic_args[@]}")
 marker=$checkout/$checkpoint.step
 kill_step=$((50 + RANDOM % 100))
-step_reached() { [ "$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)" -ge "$1" ] 2>/dev/null; }
+step_reached() { [ "$(tr -d ' ' 2>/dev/null < "$marker" || echo 0)" -ge "$1" ] 2>/dev/null; }
 if waits_for "$JOB_SECONDS" step_reached "$kill_step"; then
   killed_at=$(date +%s.%N)
   c2_container=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
