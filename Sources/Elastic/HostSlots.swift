@@ -1,3 +1,5 @@
+import Foundation
+
 /// A host and how many ranks it runs: Horovod's `host:slots`, or a hostfile's `host slots=N`.
 public struct HostSlots: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var host: String
@@ -20,7 +22,7 @@ public struct HostSlots: Equatable, Hashable, Sendable, CustomStringConvertible 
         let entries = text.split(whereSeparator: { $0 == "\n" || $0 == "," })
         for rawEntry in entries {
             let entry = rawEntry.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-                .trimmingCharacters(in: " \t\r")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             if entry.isEmpty { continue }
             let words = entry.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             var host = words[0]
@@ -51,14 +53,5 @@ public struct HostSlots: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// An Open MPI hostfile of `hosts` (`host slots=N` lines).
     public static func hostfile(_ hosts: [HostSlots]) -> String {
         hosts.map { "\($0.host) slots=\($0.slots)\n" }.joined()
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var text = self
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }

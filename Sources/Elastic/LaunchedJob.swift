@@ -55,14 +55,4 @@ final class LaunchedJob {
     func killGroup() {
         kill(-processID, SIGKILL)
     }
-
-    /// Waits up to `seconds` for the end; then kills the group and waits for it.
-    func waitForEnd(within seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !hasEnded(), Date() < deadline { usleep(20_000) }
-        if !hasEnded() {
-            killGroup()
-            while !hasEnded() { usleep(20_000) }
-        }
-    }
 }

@@ -246,11 +246,10 @@ extension DataParallelTrainer {
                 header: header, parameters: model.parameters.array,
                 firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,
                 compressionState: reducerState?.values ?? [])
+            try backgroundWriter.drain()
             if inBackground {
-                try backgroundWriter.drain()
                 backgroundWriter.submit(checkpoint, to: path)
             } else {
-                try backgroundWriter.drain()
                 try CheckpointFile.write(checkpoint, to: path)
             }
         }

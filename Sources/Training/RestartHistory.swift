@@ -95,6 +95,8 @@ public enum RestartHistory {
 /// about a microsecond a step).
 public final class ProgressMarker {
     private let descriptor: Int32
+    /// The marker's 20 bytes, made once: a step formats into it without allocating.
+    private var text = [UInt8](repeating: UInt8(ascii: " "), count: 20)
 
     /// The marker's path for a checkpoint path.
     public static func path(forCheckpoint checkpoint: String) -> String { checkpoint + ".step" }
@@ -109,9 +111,19 @@ public final class ProgressMarker {
 
     /// Records that optimizer step `step` (counted from 1) has finished.
     public func stepFinished(_ step: Int) {
-        var text = Array(String(step).utf8)
-        text += [UInt8](repeating: UInt8(ascii: " "), count: max(0, 20 - text.count))
-        _ = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        let descriptor = self.descriptor
+        text.withUnsafeMutableBufferPointer { bytes in
+            // The digits left-aligned, spaces after (read back with trimming).
+            var digits = 0, rest = max(step, 0)
+            repeat { digits += 1; rest /= 10 } while rest > 0
+            rest = max(step, 0)
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            for index in digits..<bytes.count { bytes[index] = UInt8(ascii: " ") }
+            _ = pwrite(descriptor, bytes.baseAddress, bytes.count, 0)
+        }
     }
 
     /// The step recorded at `path`, if any.
