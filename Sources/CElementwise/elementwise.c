@@ -72,3 +72,12 @@ EW_CLONES void ew_sgd_decay(float *restrict p, const float *restrict g, size_t c
 EW_CLONES void ew_scale_bytes(const uint8_t *restrict from, float *restrict to, size_t count, float scale) {
   for (size_t i = 0; i < count; i++) to[i] = (float)from[i] * scale;
 }
+
+void ew_prefetch_rows(const uint8_t *base, const int32_t *indices, size_t rows, size_t row_bytes) {
+  for (size_t r = 0; r < rows; r++) {
+    const uint8_t *row = base + (size_t)indices[r] * row_bytes;
+    // Every 64-byte line the row touches.
+    for (size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(row + line, 0, 3);
+    if (row_bytes > 0) __builtin_prefetch(row + row_bytes - 1, 0, 3);
+  }
+}

@@ -14,4 +14,14 @@ public enum VectorPasses {
     public static func scale(_ from: UnsafePointer<UInt8>, into to: UnsafeMutablePointer<Float>, count: Int, by scale: Float) {
         ew_scale_bytes(from, to, count, scale)
     }
+
+    /// Asks the CPU to bring rows `base + indices[r] × rowBytes` into its caches ahead of use
+    /// (a hint: results never depend on it).
+    ///
+    /// - Parameters:
+    ///   - base: the first row of `[rowCount, rowBytes]` bytes.
+    ///   - indices: `[rows]` row numbers, each below the rows `base` holds.
+    public static func prefetchRows(_ base: UnsafePointer<UInt8>, indices: UnsafePointer<Int32>, rows: Int, rowBytes: Int) {
+        ew_prefetch_rows(base, indices, rows, rowBytes)
+    }
 }

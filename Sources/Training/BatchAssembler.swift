@@ -49,6 +49,9 @@ final class BatchAssembler {
         }
     }
 
+    /// How many rows ahead of the one being scaled `assemble` asks the CPU to fetch.
+    private let prefetchDistance = 8
+
     /// Fills `input` and `labels` with the batch `step` of the current order.
     func assemble(step: Int) {
         let pixels = examples.pixelsPerImage
@@ -56,8 +59,16 @@ final class BatchAssembler {
             guard let base = source.baseAddress else { return }
             examples.labels.withUnsafeBufferPointer { sourceLabels in
                 order.withUnsafeBufferPointer { order in
+                    let first = step * stepStride + offset
+                    guard let orderBase = order.baseAddress else { return }
+                    // The rows are scattered over the whole shard (tens of MB, out of cache):
+                    // fetching a few rows ahead overlaps their memory latency.
+                    VectorPasses.prefetchRows(base, indices: orderBase + first, rows: min(prefetchDistance, batchSize), rowBytes: pixels)
                     for row in 0..<batchSize {
-                        let example = Int(order[step * stepStride + offset + row])
+                        if row + prefetchDistance < batchSize {
+                            VectorPasses.prefetchRows(base, indices: orderBase + first + row + prefetchDistance, rows: 1, rowBytes: pixels)
+                        }
+                        let example = Int(order[first + row])
                         scalePixels(base + example * pixels, into: input.pointer + row * pixels, count: pixels)
                         labels[row] = Int32(sourceLabels[example])
                     }

@@ -36,4 +36,8 @@ void ew_sgd_decay(float *p, const float *g, size_t count, float scale, float dec
 
 /// to[i] = from[i] * scale (grey levels to floats).
 void ew_scale_bytes(const uint8_t *from, float *to, size_t count, float scale);
+
+/// Asks the CPU to bring `rows` rows of `row_bytes` bytes, base + indices[r] * row_bytes, into
+/// its caches ahead of use (no effect on results; a hint the CPU may drop).
+void ew_prefetch_rows(const uint8_t *base, const int32_t *indices, size_t rows, size_t row_bytes);
 #endif
