@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Puts the four files of MNIST (or Fashion-MNIST) into a folder and checks their decompressed
+# Puts the four files of MNIST (or Fashion-MNIST) into a folder, decompressed, and checks their
 # content against known SHA-256 sums.
 #   scripts/fetch-mnist.sh [DIR]                            # MNIST into DIR (default data/mnist)
 #   scripts/fetch-mnist.sh --dataset fashion-mnist [DIR]    # default data/fashion-mnist
@@ -69,13 +69,19 @@ have() {
   return 1
 }
 
-# Copies candidate file $2 to DEST as NAME $1 if its content is right.
+# Copies candidate file $2 to DEST as NAME $1 if its content is right, decompressed: every
+# rank of every run would otherwise inflate the 47 MB of training images again (0.21-0.25 s of
+# a 2-rank start here, against 0.07-0.12 s for the plain file).
 take() {
-  local name=$1 source=$2 suffix=""
+  local name=$1 source=$2
   [ -f "$source" ] || return 1
   [ "$(content_sha "$source")" = "${SHA256[$name]}" ] || { say "$source: wrong checksum, skipped"; return 1; }
-  [ "$(head -c2 "$source" | od -An -tx1 | tr -d ' ')" = "1f8b" ] && suffix=.gz
-  cp "$source" "$DEST/$name$suffix.part" && chmod 644 "$DEST/$name$suffix.part" && mv "$DEST/$name$suffix.part" "$DEST/$name$suffix"
+  if [ "$(head -c2 "$source" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then
+    gzip -dc "$source" > "$DEST/$name.part" || { rm -f "$DEST/$name.part"; return 1; }
+  else
+    cp "$source" "$DEST/$name.part" || { rm -f "$DEST/$name.part"; return 1; }
+  fi
+  chmod 644 "$DEST/$name.part" && mv "$DEST/$name.part" "$DEST/$name"
 }
 
 from_directory() {
@@ -136,7 +142,7 @@ from_pypi() {
 mkdir -p "$DEST" || { echo "error: cannot create $DEST: choose a writable folder" >&2; exit 1; }
 missing=()
 for name in "${NAMES[@]}"; do
-  have "$name" && continue
+  have "$name" && continue   # as it is: a folder's own .gz files are never rewritten or removed
   if [ -n "$SOURCE_DIR" ] && [ -d "$SOURCE_DIR" ] && from_directory "$name" "$SOURCE_DIR"; then
     say "$name from $SOURCE_DIR"
   elif [ "$DATASET" = fashion-mnist ] && from_debian "$name"; then
