@@ -9,6 +9,8 @@ public enum ComputeFloor {
     public struct Result: Codable, Sendable {
         public let seconds: [Double]
         public let medianSeconds: Double
+        /// Each product's share of an epoch (the median over the repeats), in step order.
+        public let products: [ProductTime]
         /// Floating-point operations of one epoch's products.
         public let flops: Double
         /// oneDNN's implementations (empty for OpenBLAS).
@@ -16,8 +18,18 @@ public enum ComputeFloor {
         public var gflopsPerSecond: Double { flops / medianSeconds / 1e9 }
     }
 
+    /// One product's time in an epoch: its seconds summed over the epoch's steps.
+    public struct ProductTime: Codable, Sendable {
+        /// E.g. "layer 0 forward", "layer 2 weight gradient", "layer 1 input gradient".
+        public let name: String
+        /// C[m, n] = op(A)[m, k] · op(B)[k, n].
+        public let m, n, k: Int
+        public let seconds: Double
+    }
+
     /// The shape of one product of a step: C[m, n] = op(A)[m, k] · op(B)[k, n].
     private struct Product {
+        let name: String
         let m, n, k: Int
         let transposeA, transposeB: Transpose
     }
@@ -36,13 +48,16 @@ public enum ComputeFloor {
         if kernels.library == .onednn { OneDNN.setThreads(1) }
         let layout = MLPLayout(sizes: sizes)
         var products: [Product] = []
-        for layer in layout.layers {
-            products.append(Product(m: batchSize, n: layer.outputs, k: layer.inputs, transposeA: .none, transposeB: .none))
+        for (index, layer) in layout.layers.enumerated() {
+            products.append(Product(name: "layer \(index) forward", m: batchSize, n: layer.outputs, k: layer.inputs,
+                                    transposeA: .none, transposeB: .none))
         }
         for (index, layer) in layout.layers.enumerated().reversed() {
-            products.append(Product(m: layer.inputs, n: layer.outputs, k: batchSize, transposeA: .transposed, transposeB: .none))
+            products.append(Product(name: "layer \(index) weight gradient", m: layer.inputs, n: layer.outputs, k: batchSize,
+                                    transposeA: .transposed, transposeB: .none))
             if index > 0 {
-                products.append(Product(m: batchSize, n: layer.inputs, k: layer.outputs, transposeA: .none, transposeB: .transposed))
+                products.append(Product(name: "layer \(index) input gradient", m: batchSize, n: layer.inputs, k: layer.outputs,
+                                        transposeA: .none, transposeB: .transposed))
             }
         }
         // Every product reads its own A and B and writes its own C, as in training (where the
@@ -57,15 +72,15 @@ public enum ComputeFloor {
             }
         }
         let outputs = products.map { FloatBuffer(count: $0.m * $0.n) }
-        let run: () -> Void
+        /// Runs product `index` of the step.
+        let run: (Int) -> Void
         var implementations: [String] = []
         switch kernels.library {
         case .openblas:
-            run = {
-                for (index, product) in products.enumerated() {
-                    matrixMultiply(operands[index].0.pointer, product.transposeA, operands[index].1.pointer, product.transposeB,
-                                   into: outputs[index].pointer, m: product.m, n: product.n, k: product.k)
-                }
+            run = { index in
+                let product = products[index]
+                matrixMultiply(operands[index].0.pointer, product.transposeA, operands[index].1.pointer, product.transposeB,
+                               into: outputs[index].pointer, m: product.m, n: product.n, k: product.k)
             }
         case .onednn:
             let bf16 = kernels.precision == .bf16
@@ -84,22 +99,35 @@ public enum ComputeFloor {
             let sources: [(UnsafeRawPointer, UnsafeRawPointer)] = bf16
                 ? halves.map { (UnsafeRawPointer($0.0.pointer), UnsafeRawPointer($0.1.pointer)) }
                 : operands.map { (UnsafeRawPointer($0.0.pointer), UnsafeRawPointer($0.1.pointer)) }
-            run = {
+            run = { index in
                 withExtendedLifetime((operands, halves)) {
-                    for (index, matmul) in matmuls.enumerated() {
-                        matmul.run(a: sources[index].0, b: sources[index].1, c: outputs[index].pointer)
-                    }
+                    matmuls[index].run(a: sources[index].0, b: sources[index].1, c: outputs[index].pointer)
                 }
             }
         }
         var seconds: [Double] = []
+        // [repeat][product]: each product's seconds in that epoch (two clock reads a product,
+        // ~50 ns against products of 20-600 µs).
+        var productSeconds: [[Double]] = []
         for _ in 0..<repeats {
+            var each = [Double](repeating: 0, count: products.count)
             let start = monotonicSeconds()
-            for _ in 0..<steps { run() }
+            for _ in 0..<steps {
+                for index in products.indices {
+                    let begin = monotonicSeconds()
+                    run(index)
+                    each[index] += monotonicSeconds() - begin
+                }
+            }
             seconds.append(monotonicSeconds() - start)
+            productSeconds.append(each)
         }
         let flopsPerBatch = products.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
-        return Result(seconds: seconds, medianSeconds: median(seconds), flops: flopsPerBatch * Double(steps),
+        let times = products.enumerated().map { index, product in
+            ProductTime(name: product.name, m: product.m, n: product.n, k: product.k,
+                        seconds: median(productSeconds.map { $0[index] }))
+        }
+        return Result(seconds: seconds, medianSeconds: median(seconds), products: times, flops: flopsPerBatch * Double(steps),
                       implementations: implementations)
     }
 }

@@ -16,6 +16,8 @@ public final class MLPWorkspace {
     public let kernels: ComputeKernels
     /// The layers' products, writing into these buffers.
     let layerKernels: any LayerKernels
+    /// The time the products of this workspace's passes have taken so far.
+    public let productClock: ProductClock
     /// The rows of the batch whose loss was computed last and whose backward pass may run
     /// (nil after a backward pass, or before any loss).
     var pendingBackwardRows: Int? = nil
@@ -37,23 +39,25 @@ public final class MLPWorkspace {
         ones = FloatBuffer(count: training ? capacity : 0, repeating: 1)
         self.kernels = kernels
         self.training = training
+        let clock = ProductClock()
+        productClock = clock
         layerKernels = try MLPWorkspace.makeKernels(
             kernels, layout: layout, activation: model.activation, capacity: capacity, training: training,
-            activations: activations)
+            activations: activations, clock: clock)
     }
 
     /// The kernel library's implementation of the layers' products.
     private static func makeKernels(
         _ kernels: ComputeKernels, layout: MLPLayout, activation: Activation, capacity: Int, training: Bool,
-        activations: [FloatBuffer]
+        activations: [FloatBuffer], clock: ProductClock
     ) throws -> any LayerKernels {
         switch kernels.library {
         case .openblas:
-            return OpenBLASLayerKernels(layout: layout, activation: activation, activations: activations)
+            return OpenBLASLayerKernels(layout: layout, activation: activation, activations: activations, clock: clock)
         case .onednn:
             return try OneDNNLayerKernels(
                 layout: layout, activation: activation, precision: kernels.precision, capacity: capacity,
-                training: training, activations: activations)
+                training: training, activations: activations, clock: clock)
         }
     }
 

@@ -34,6 +34,8 @@ final class OneDNNLayerKernels: LayerKernels {
     private var rows = 0
     private var floatInput: UnsafePointer<Float>
     private var parameters: UnsafePointer<Float>
+    /// Times the primitives' executions (with their fused bias and activation).
+    private let clock: ProductClock
 
     /// bfloat16 mode only (else empty): the weights (`[parameterCount]`, same offsets as the
     /// float32 parameters), the input batch, each hidden layer's activations and one delta.
@@ -45,10 +47,11 @@ final class OneDNNLayerKernels: LayerKernels {
     /// - Parameter training: false leaves out the bfloat16 delta buffer (forward passes only).
     init(
         layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
-        activations: [FloatBuffer]
+        activations: [FloatBuffer], clock: ProductClock
     ) throws {
         self.layout = layout
         self.activations = activations
+        self.clock = clock
         // Placeholders until the first forward pass.
         floatInput = UnsafePointer(activations[0].pointer)
         parameters = UnsafePointer(activations[0].pointer)
@@ -110,9 +113,9 @@ final class OneDNNLayerKernels: LayerKernels {
         let output = bf16 && index < layout.layers.count - 1
             ? UnsafeMutableRawPointer(hidden[index].pointer)
             : UnsafeMutableRawPointer(activations[index].pointer)
-        current[index].forward.run(
-            a: layerInput(index), b: weightOperand + layer.weightOffset * elementSize,
-            bias: parameters + layer.biasOffset, c: output)
+        let product = current[index].forward
+        let (a, b, bias) = (layerInput(index), weightOperand + layer.weightOffset * elementSize, parameters + layer.biasOffset)
+        clock.measure { product.run(a: a, b: b, bias: bias, c: output) }
     }
 
     func beginBackward(outputDelta: UnsafePointer<Float>) {
@@ -127,15 +130,15 @@ final class OneDNNLayerKernels: LayerKernels {
     func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>) {
         // A training workspace (checked by MLP.forwardAndLoss) has every backward product.
         guard let product = current[index].weightGradient else { preconditionFailure("forward-only workspace") }
-        product.run(a: layerInput(index), b: deltaOperand(delta), c: UnsafeMutableRawPointer(gradient))
+        let (a, b) = (layerInput(index), deltaOperand(delta))
+        clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(gradient)) }
     }
 
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
         guard let product = current[index].inputGradient else { preconditionFailure("forward-only workspace or layer 0") }
         let layer = layout.layers[index]
-        product.run(
-            a: deltaOperand(delta), b: weightOperand + layer.weightOffset * elementSize,
-            c: UnsafeMutableRawPointer(previousDelta))
+        let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
+        clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(previousDelta)) }
         let count = rows * layer.inputs
         if bf16 {
             // Multiplies by the derivative and rounds the next delta in one pass.

@@ -8,9 +8,12 @@ final class OpenBLASLayerKernels: LayerKernels {
     private var input: UnsafePointer<Float>
     private var parameters: UnsafePointer<Float>
     private var rows = 0
+    /// Times the sgemm calls (not the bias, activation and derivative passes).
+    private let clock: ProductClock
 
-    init(layout: MLPLayout, activation: Activation, activations: [FloatBuffer]) {
+    init(layout: MLPLayout, activation: Activation, activations: [FloatBuffer], clock: ProductClock) {
         self.layout = layout
+        self.clock = clock
         self.activation = activation
         self.activations = activations
         // Placeholders until the first forward pass.
@@ -33,9 +36,11 @@ final class OpenBLASLayerKernels: LayerKernels {
     func forward(layer index: Int) {
         let layer = layout.layers[index]
         let output = activations[index].pointer
-        matrixMultiply(
-            layerInput(index), .none, parameters + layer.weightOffset, .none, into: output,
-            m: rows, n: layer.outputs, k: layer.inputs)
+        clock.measure {
+            matrixMultiply(
+                layerInput(index), .none, parameters + layer.weightOffset, .none, into: output,
+                m: rows, n: layer.outputs, k: layer.inputs)
+        }
         let bias = parameters + layer.biasOffset
         if index == layout.layers.count - 1 {
             addBias(output, bias: bias, rows: rows, columns: layer.outputs)
@@ -49,15 +54,19 @@ final class OpenBLASLayerKernels: LayerKernels {
     func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>) {
         let layer = layout.layers[index]
         // [in, rows] · [rows, out]
-        matrixMultiply(layerInput(index), .transposed, delta, .none, into: gradient, m: layer.inputs, n: layer.outputs, k: rows)
+        clock.measure {
+            matrixMultiply(layerInput(index), .transposed, delta, .none, into: gradient, m: layer.inputs, n: layer.outputs, k: rows)
+        }
     }
 
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
         let layer = layout.layers[index]
         // [rows, out] · [out, in], then through the activation.
-        matrixMultiply(
-            delta, .none, parameters + layer.weightOffset, .transposed, into: previousDelta,
-            m: rows, n: layer.inputs, k: layer.outputs)
+        clock.measure {
+            matrixMultiply(
+                delta, .none, parameters + layer.weightOffset, .transposed, into: previousDelta,
+                m: rows, n: layer.inputs, k: layer.outputs)
+        }
         activation.multiplyByDerivative(
             previousDelta, outputs: activations[index - 1].pointer, count: rows * layer.inputs)
     }

@@ -6,14 +6,18 @@ public struct EpochMetrics: Codable, Sendable {
     public var seconds: Double
     public var computeSeconds: Double
     public var allreduceSeconds: Double
+    /// Of `computeSeconds`, the matrix products' share (mean over ranks; nil in files written
+    /// before it was measured).
+    public var productSeconds: Double?
     public var samplesPerSecond: Double
     /// The learning rate at the epoch's last step.
     public var learningRate: Double
 
     public init(
         epoch: Int, cost: Double, testAccuracy: Double?, seconds: Double, computeSeconds: Double,
-        allreduceSeconds: Double, samplesPerSecond: Double, learningRate: Double
+        allreduceSeconds: Double, samplesPerSecond: Double, learningRate: Double, productSeconds: Double? = nil
     ) {
+        self.productSeconds = productSeconds
         self.epoch = epoch
         self.cost = cost
         self.testAccuracy = testAccuracy

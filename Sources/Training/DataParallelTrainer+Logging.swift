@@ -48,9 +48,10 @@ extension DataParallelTrainer {
     func logFinish(_ summary: RunSummary, test: TestResult) {
         let epochs = Double(max(summary.epochsRun, 1))
         logger.info(String(
-            format: "done: %d epochs in %.1f s (%.2f s/epoch, %.0f samples/s; per epoch compute %.2f s, allreduce %.3f s)",
+            format: "done: %d epochs in %.1f s (%.2f s/epoch, %.0f samples/s; per epoch compute %.2f s"
+                + " of which matrix products %.2f s, allreduce %.3f s)",
             summary.epochsRun, summary.trainSeconds, summary.secondsPerEpoch, summary.samplesPerSecond,
-            summary.computeSeconds / epochs, summary.allreduceSeconds / epochs))
+            summary.computeSeconds / epochs, summary.productSeconds / epochs, summary.allreduceSeconds / epochs))
         test.tableLines(classNames: configuration.data.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
         logger.info("parameter fingerprint \(summary.parameterFingerprint)")

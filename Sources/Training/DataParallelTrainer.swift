@@ -248,6 +248,7 @@ public final class DataParallelTrainer {
             var lossSum = resuming ? start.partialLoss : 0
             var computeSeconds = 0.0
             var allreduceSeconds = 0.0
+            let productSecondsAtStart = workspace.productClock.seconds
             let firstStep = resuming ? min(start.step, plan.stepsPerEpoch) : 0
             // Steps of this epoch done (fewer than stepsPerEpoch when a target ends it early).
             var stepsDone = firstStep
@@ -323,7 +324,7 @@ public final class DataParallelTrainer {
             }
             try testHooks.afterEpoch(epoch, rank: communicator.rank, parameters: model.parameters)
             // One small collective per epoch: timings summed over ranks.
-            var totals = [computeSeconds, allreduceSeconds]
+            var totals = [computeSeconds, allreduceSeconds, workspace.productClock.seconds - productSecondsAtStart]
             try communicator.allReduce(&totals, .sum)
             let seconds = Communicator.wallTime() - epochStart
             let ranks = Double(communicator.size)
@@ -335,7 +336,8 @@ public final class DataParallelTrainer {
                 allreduceSeconds: totals[1] / ranks,
                 samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds
                     * Double(stepsDone - firstStep) / Double(plan.stepsPerEpoch),
-                learningRate: schedule.rate(atStep: epoch * plan.stepsPerEpoch + max(stepsDone, 1) - 1))
+                learningRate: schedule.rate(atStep: epoch * plan.stepsPerEpoch + max(stepsDone, 1) - 1),
+                productSeconds: totals[2] / ranks)
 
             let isLogPoint = epoch % config.reporting.logEvery == 0
             if isLogPoint { try checkParametersInSync(model, epoch: epoch) }

@@ -39,6 +39,10 @@ public struct RunSummary: Codable, Sendable {
     public var samplesPerSecond: Double
     /// Mean over ranks of the time spent computing (batch assembly, forward, backward, update).
     public var computeSeconds: Double
+    /// Of `computeSeconds`, the time in the matrix products (the kernels' calls, with what they
+    /// fuse), mean over ranks; compute / products is the step's distance from its products,
+    /// measured in the same run.
+    public var productSeconds: Double
     /// Mean over ranks of the time spent in the gradient allreduce (including waiting).
     public var allreduceSeconds: Double
     /// The largest rank's peak resident set size.
@@ -141,6 +145,7 @@ public struct RunSummary: Codable, Sendable {
         let samples = Double(plan.examplesPerRankPerEpoch * ranks * epochs.count)
         samplesPerSecond = trainSeconds > 0 ? samples / trainSeconds : 0
         computeSeconds = epochs.reduce(0) { $0 + $1.computeSeconds }
+        productSeconds = epochs.reduce(0) { $0 + ($1.productSeconds ?? 0) }
         allreduceSeconds = epochs.reduce(0) { $0 + $1.allreduceSeconds }
         peakRssBytes = peakRssBytesPerRank.max() ?? 0
         self.peakRssBytesPerRank = peakRssBytesPerRank

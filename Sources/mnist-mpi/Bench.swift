@@ -68,6 +68,7 @@ struct Bench: ParsableCommand {
                 "kernels": chosen.library.rawValue, "precision": chosen.precision.rawValue,
                 "implementations": result.implementations,
                 "openblas_core": BLASCoreSelection.activeCoreDescription,
+                "products": result.products.map { ["name": $0.name, "m": $0.m, "n": $0.n, "k": $0.k, "seconds": $0.seconds] as [String: Any] },
             ]))
         }
     }

@@ -101,6 +101,10 @@ import Testing
         }
         let cost = try #require(summary["final_cost"] as? Double)
         #expect(cost.isFinite && cost > 0 && cost < 2.3 * 3)
+        // The products are timed inside compute: a real share of it, never all of it.
+        let compute = try #require(summary["compute_seconds"] as? Double)
+        let products = try #require(summary["product_seconds"] as? Double)
+        #expect(products > 0.2 * compute && products < compute, "products \(products) s of compute \(compute) s")
         #expect(outcome.stdout.contains(String(format: "test accuracy %.2f%%", accuracy * 100)))
         let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8).split(separator: "\n")
         #expect(metrics.count == 1)
