@@ -1,4 +1,4 @@
-import CBLAS
+import CElementwise
 
 /// Rank-r PowerSGD gradient compression (Vogels, Karimireddy and Jaggi, NeurIPS 2019), as
 /// PyTorch's DDP `powerSGD_hook` does it: each weight matrix's gradient M (`[n, m]`, plus this
@@ -10,6 +10,9 @@ import CBLAS
 /// 2. `encodeQ`: orthonormalise the summed P's columns; Q = Mᵀ P (`[m, r]`). The caller sums Q.
 /// 3. `decode`: the gradient becomes P Qᵀ, which approximates the sum of all ranks' M; this
 ///    rank keeps e = M − P Qᵀ / ranks (what it sent minus its share of what arrived).
+///
+/// Each step reads a matrix three times (CElementwise's fused passes, one per step above),
+/// where sgemm calls read, pack and zero it about eleven times.
 ///
 /// Matrices where (n + m) r ≥ n m gain nothing and, like biases, travel uncompressed. Every
 /// rank derives the same P, Q and result (from sums every rank receives alike), so parameters
@@ -38,6 +41,8 @@ public final class PowerSGDCompressor {
     public let errors: FloatBuffer
     /// `[qCount]` the warm-started Q factors (the same on every rank).
     public let q: FloatBuffer
+    /// `[rank, columns]` of the widest matrix: one Q transposed, as the fused passes read it.
+    private let transposedQ: FloatBuffer
 
     /// - Parameters:
     ///   - layout: the model whose gradients are compressed.
@@ -67,6 +72,7 @@ public final class PowerSGDCompressor {
         uncompressedCount = uncompressed.reduce(0) { $0 + $1.count }
         errors = FloatBuffer(count: layout.parameterCount)
         q = FloatBuffer(count: qCount)
+        transposedQ = FloatBuffer(count: (matrices.map(\.columns).max() ?? 0) * rank)
         var random = RandomSource(seed: seed, stream: 0x5057_5347)  // "PWSG"
         for index in 0..<qCount { q[index] = Float(random.nextNormal()) }
     }
@@ -134,11 +140,10 @@ public final class PowerSGDCompressor {
     ///   - send: `[pCount + uncompressedCount]` (or longer) to be summed over ranks.
     public func encodeP(gradients: UnsafeMutablePointer<Float>, into send: UnsafeMutablePointer<Float>) {
         for matrix in matrices {
-            let count = matrix.rows * matrix.columns
-            add(errors.pointer + matrix.offset, into: gradients + matrix.offset, count: count)
-            matrixMultiply(
-                gradients + matrix.offset, .none, q.pointer + matrix.qOffset, .none, into: send + matrix.pOffset,
-                m: matrix.rows, n: rank, k: matrix.columns)
+            transpose(q.pointer + matrix.qOffset, rows: matrix.columns, columns: rank, into: transposedQ.pointer)
+            psgd_encode_p(
+                gradients + matrix.offset, errors.pointer + matrix.offset, transposedQ.pointer, send + matrix.pOffset,
+                matrix.rows, matrix.columns, rank)
         }
         var position = pCount
         for range in uncompressed {
@@ -159,9 +164,8 @@ public final class PowerSGDCompressor {
     ) {
         for matrix in matrices {
             PowerSGDCompressor.orthonormalizeColumns(summedP + matrix.pOffset, rows: matrix.rows, columns: rank)
-            matrixMultiply(
-                gradients + matrix.offset, .transposed, summedP + matrix.pOffset, .none, into: send + matrix.qOffset,
-                m: matrix.columns, n: rank, k: matrix.rows)
+            psgd_encode_q(gradients + matrix.offset, summedP + matrix.pOffset, transposedQ.pointer, matrix.rows, matrix.columns, rank)
+            transpose(transposedQ.pointer, rows: rank, columns: matrix.columns, into: send + matrix.qOffset)
         }
     }
 
@@ -180,17 +184,11 @@ public final class PowerSGDCompressor {
     ) {
         let share = 1 / Float(ranks)
         for matrix in matrices {
-            let count = matrix.rows * matrix.columns
-            let m = gradients + matrix.offset
-            let error = errors.pointer + matrix.offset
-            // e = M − P Qᵀ / ranks (a copy, then sgemm with alpha −1/ranks, beta 1), M = P Qᵀ.
-            error.update(from: m, count: count)
-            matrixMultiply(
-                orthonormalP + matrix.pOffset, .none, summedQ + matrix.qOffset, .transposed, into: error,
-                m: matrix.rows, n: matrix.columns, k: rank, alpha: -share, beta: 1)
-            matrixMultiply(
-                orthonormalP + matrix.pOffset, .none, summedQ + matrix.qOffset, .transposed, into: m,
-                m: matrix.rows, n: matrix.columns, k: rank)
+            // e = M − P Qᵀ / ranks, M = P Qᵀ, in one pass.
+            transpose(summedQ + matrix.qOffset, rows: matrix.columns, columns: rank, into: transposedQ.pointer)
+            psgd_decode(
+                gradients + matrix.offset, errors.pointer + matrix.offset, orthonormalP + matrix.pOffset,
+                transposedQ.pointer, matrix.rows, matrix.columns, rank, share)
             (q.pointer + matrix.qOffset).update(from: summedQ + matrix.qOffset, count: matrix.columns * rank)
         }
         var position = 0
@@ -219,7 +217,12 @@ public final class PowerSGDCompressor {
         }
     }
 
-    private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        cblas_saxpy(Int32(count), 1, source, 1, target, 1)
+    /// `target[c, r] = source[r, c]` for a row-major `[rows, columns]` source (a few thousand floats).
+    private func transpose(
+        _ source: UnsafePointer<Float>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            for c in 0..<columns { target[c * rows + r] = source[r * columns + c] }
+        }
     }
 }
