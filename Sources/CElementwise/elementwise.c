@@ -1,14 +1,7 @@
 // The element-wise passes, one clone per instruction set (see elementwise.h). Plain loops that
 // clang vectorises for each target; `fp contract(off)` keeps every clone's rounding identical.
 #include "elementwise.h"
-
-#pragma clang fp contract(off)
-
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define EW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define EW_CLONES
-#endif
+#include "clones.h"
 
 const char *ew_instruction_set(void) {
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)

@@ -4,14 +4,7 @@
 // run in eight fixed lanes combined in a fixed order, sums over rows run in row order, so every
 // clone (and every CPU of a cluster) computes the same bits.
 #include "powersgd.h"
-
-#pragma clang fp contract(off)
-
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define EW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define EW_CLONES
-#endif
+#include "clones.h"
 
 enum { LANES = 8, CHUNK = 256 };
 

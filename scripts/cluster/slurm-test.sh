@@ -174,13 +174,18 @@ if waits_for "$JOB_SECONDS" test -s "$checkout/$checkpoint"; then
   POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
   state=$(job_state "$id")
   summary=$checkout/results/slurm-$id/summary.json
-  job_output "$id" | grep '^resuming' | sed 's/^/slurm-test: /' || true
-  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$epochs" <<'CHECK'
-import json, sys
+  resumed=$(job_output "$id" | grep -m 1 '^resuming' || true)
+  [ -z "$resumed" ] || echo "slurm-test: $resumed"
+  # The cancel may land inside epoch 0 (then every epoch is touched again): the resume line's
+  # position says where the job continued.
+  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$epochs" "$resumed" <<'CHECK'
+import json, re, sys
 s = json.load(open(sys.argv[1]))
 print(f"slurm-test: resumed job: {s['epochs_run']} of {s['epochs']} epochs run, {s['ranks']} ranks, "
       f"{s['seconds_per_epoch']:.2f} s/epoch, test accuracy {s['test_accuracy'] * 100:.2f}%")
-if s["epochs"] != int(sys.argv[2]) or not 0 < s["epochs_run"] < s["epochs"]:
+at = re.search(r"at epoch (\d+) step (\d+)", sys.argv[3])
+if not at or s["epochs"] != int(sys.argv[2]) or (int(at[1]), int(at[2])) == (0, 0) \
+        or s["epochs_run"] != s["epochs"] - int(at[1]):
     sys.exit("slurm-test: the resubmitted job did not continue the cancelled one")
 CHECK
   then
