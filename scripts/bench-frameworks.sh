@@ -17,7 +17,7 @@
 # times from launch, evaluations counted; the ratio of the best framework run to mnist-mpi's,
 # and mnist-mpi's time against the matrix-product floor of the steps it took.
 # Not part of scripts/test.sh: it downloads ~270 MB (TensorFlow) and ~5 GB (PyPI's Linux torch
-# wheel brings its CUDA wheels; 82 s here) into .build/frameworks-venv once.
+# wheel brings its CUDA wheels; 82 s here) into ~/.cache/mnist-mpi/frameworks-venv once.
 #   scripts/bench-frameworks.sh            # EPOCHS=3 by default
 #   PARTS=target scripts/bench-frameworks.sh   # only the time to the target (PARTS=epoch: only per epoch)
 set -euo pipefail
@@ -29,7 +29,7 @@ EPOCHS=${EPOCHS:-3}
 PARTS=${PARTS:-epoch target}
 TARGET=${TARGET:-0.98}
 DATA_DIR=${DATA_DIR:-data/mnist}
-VENV=.build/frameworks-venv
+VENV=$(tool_cache_dir)/frameworks-venv
 WORK=.build/bench-frameworks
 OUT=${OUT:-results/bench-frameworks.json}
 
@@ -37,6 +37,7 @@ ensure_swift
 ensure_packages "${SYSTEM_PACKAGES[@]}" python3
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
+lock_venv "$VENV"
 if [ ! -x "$VENV/bin/python" ]; then
   say "making $VENV (PyPI, once)"
   python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv"

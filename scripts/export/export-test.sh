@@ -7,7 +7,7 @@
 #     test images as `mnist-mpi evaluate` (exactly), logits within 1e-5 of each row's scale;
 #  4. `mnist-mpi predict` on test images written as PNG/PGM (the same answers as evaluate),
 #     enlarged black-on-white copies, and digits drawn with thick strokes.
-# The readers live in .build/export-venv (onnx, onnxruntime, safetensors, numpy; torch where
+# The readers live in ~/.cache/mnist-mpi/export-venv (onnx, onnxruntime, safetensors, numpy; torch where
 # it installs within EXPORT_TORCH_SECONDS - PyPI's wheel brings CUDA libraries, ~2 min here).
 #   scripts/export/export-test.sh   (after scripts/test.sh's set-up; MNIST_MPI_BIN, DATA_DIR)
 set -euo pipefail
@@ -17,7 +17,7 @@ source scripts/lib/setup.sh
 
 BIN=${MNIST_MPI_BIN:-.build/release/mnist-mpi}
 DATA_DIR=${DATA_DIR:-data/mnist}
-VENV=${EXPORT_VENV:-.build/export-venv}
+VENV=${EXPORT_VENV:-$(tool_cache_dir)/export-venv}
 EXPORT_TORCH_SECONDS=${EXPORT_TORCH_SECONDS:-400}
 WORK=.build/export-test
 rm -rf "$WORK"
@@ -43,6 +43,7 @@ python3 scripts/export/predict_images.py write --data "$DATA_DIR" --out "$WORK/i
 python3 scripts/export/predict_images.py check --out "$WORK/images" --json "$WORK/predict.json" \
   --logits "$WORK/improved-logits.f32"
 
+lock_venv "$VENV"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime, safetensors" 2>/dev/null; then
   say "installing the readers into $VENV (PyPI: onnx, onnxruntime, safetensors, numpy; once)"
   ensure_packages python3-venv

