@@ -19,16 +19,16 @@ public final class ProductClock {
     /// Runs `product` and adds its wall time.
     @inline(__always)
     func measure(_ product: () -> Void) {
-        let start = ProductClock.now()
+        let start = monotonicSeconds()
         product()
-        seconds += ProductClock.now() - start
+        seconds += monotonicSeconds() - start
     }
+}
 
-    /// CLOCK_MONOTONIC in seconds.
-    @inline(__always)
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
+/// Seconds from CLOCK_MONOTONIC (the product clock's, and the micro-benchmarks').
+@inline(__always)
+public func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }

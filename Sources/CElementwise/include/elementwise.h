@@ -10,7 +10,6 @@
 #define CELEMENTWISE_H
 #include <stddef.h>
 #include <stdint.h>
-#include "powersgd.h"
 
 /// The instruction set the dispatcher picked for these passes: "avx512f", "avx2" or "sse2".
 const char *ew_instruction_set(void);

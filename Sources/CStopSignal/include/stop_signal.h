@@ -9,7 +9,7 @@
 /// Installs the handler for SIGTERM and SIGINT (mpirun forwards both to every rank), and
 /// leaves both to a thread of their own (sigwait): with the handler interrupting the training
 /// loop, a SIGTERM to mpirun crashed 2-4 runs of 8 with glibc's "corrupted size vs. prev_size"
-/// inside oneDNN's primitive execution (never with OpenBLAS); with the waiting thread 0 of 10.
+/// inside oneDNN's primitive execution (never with OpenBLAS); with the waiting thread none of 18.
 void stop_signal_install(void);
 
 /// The signal number that asked the process to stop, or 0 if none has arrived.
