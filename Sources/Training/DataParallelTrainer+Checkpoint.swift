@@ -255,9 +255,12 @@ extension DataParallelTrainer {
         }
     }
 
-    /// Starts listening for SIGTERM/SIGINT (mpirun forwards them to every rank).
+    /// Starts listening for SIGTERM/SIGINT (mpirun forwards them to every rank) on a thread of
+    /// their own, and keeps every asynchronous signal off this (the training) thread: oneDNN's JIT
+    /// kernels move the stack pointer into the heap, where a handler's frame would land.
     func installStopHandler() {
         stop_signal_install()
+        stop_signal_shield_thread()
     }
 
     /// The signal that asked this rank to stop, or 0.
