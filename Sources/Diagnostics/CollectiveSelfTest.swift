@@ -72,6 +72,24 @@ public enum CollectiveSelfTest {
         local.append(("raw C allreduce loop sums (3 rounds)",
                       seconds > 0 && raw.allSatisfy { $0 == Float(size * size * size) }))
 
+        // Gathers: equal parts (MPI_Allgather) and unequal ones (MPI_Allgatherv), each rank's
+        // values in rank order. Rank r sends its rank number, r + 1 times in the unequal one.
+        let equal = try AllGatherLayout(counts: Array(repeating: 3, count: size))
+        let unequal = try AllGatherLayout(counts: (0..<size).map { $0 + 1 })
+        var gathered = [Float](repeating: -1, count: equal.total)
+        let mine = [Float](repeating: Float(rank), count: 3)
+        try mine.withUnsafeBufferPointer { values in
+            try gathered.withUnsafeMutableBufferPointer { try communicator.allGather(values, into: $0, layout: equal) }
+        }
+        local.append(("allgather of equal parts in rank order", gathered == (0..<size).flatMap { Array(repeating: Float($0), count: 3) }))
+        var uneven = [Float](repeating: -1, count: unequal.total)
+        let mineUneven = [Float](repeating: Float(rank), count: rank + 1)
+        try mineUneven.withUnsafeBufferPointer { values in
+            try uneven.withUnsafeMutableBufferPointer { try communicator.allGather(values, into: $0, layout: unequal) }
+        }
+        local.append(("allgather of unequal parts in rank order",
+                      uneven == (0..<size).flatMap { Array(repeating: Float($0), count: $0 + 1) }))
+
         // The shared-memory sum (when every rank is on one node).
         if let reducer = try SharedMemoryAllReducer.make(communicator: communicator, count: elementCount) {
             for i in reducer.buffer.indices { reducer.buffer[i] = Float(rank + 1 + i % 7) }

@@ -9,7 +9,7 @@ import Training
 struct SelfTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
-        abstract: "Check that allreduce, broadcast and nonblocking allreduce are exact on all ranks.")
+        abstract: "Check that allreduce, broadcast, allgather and nonblocking allreduce are exact on all ranks.")
 
     func run() throws {
         var failed = false

@@ -9,10 +9,10 @@ import Testing
         let outcome = try MPIJob.run(ranks: ranks, ["selftest"], timeout: 60)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         // Every check printed "ok", and the tally counts exactly those (one node: the
-        // shared-memory sum runs too, so at least 9 checks).
+        // shared-memory sum runs too, so at least 11 checks).
         let lines = outcome.stdout.split(separator: "\n")
         let ok = lines.filter { $0.hasPrefix("ok ") }.count
-        #expect(ok >= 9, "\(outcome.stdout)")
+        #expect(ok >= 11, "\(outcome.stdout)")
         #expect(outcome.stdout.contains("selftest: \(ok) passed, 0 failed on \(ranks) ranks"), "\(outcome.stdout)")
         #expect(!outcome.stdout.contains("FAIL"))
     }

@@ -4,7 +4,8 @@ import SwiftMPI
 /// `--deterministic`: the global batch is cut into M micro-batches; rank r computes micro-batches
 /// `r·M/P ..< (r+1)·M/P` one at a time (the same kernel at the same shape), keeps each one's
 /// gradient and control values, sums its share by `MicroBatchTree`'s blocks, and every rank
-/// completes the tree from all ranks' block sums (one `MPI_Allgatherv`). The sum's bits do not
+/// completes the tree from all ranks' block sums (one `MPI_Allgather`, or `MPI_Allgatherv` when
+/// ranks hold different numbers of blocks). The sum's bits do not
 /// depend on the rank count P (any P that divides M). No compression, no overlap; no
 /// checkpoint state.
 ///
@@ -66,7 +67,7 @@ final class DeterministicReducer: GradientReducer {
     }
 
     var description: String {
-        "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank, MPI_Allgatherv of \(allBlocks.count) block sums)"
+        "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank, \(layout.uniform ? "MPI_Allgather" : "MPI_Allgatherv") of \(allBlocks.count) block sums)"
     }
 
     var valuesPerSum: [Int] { communicator.size > 1 ? [layout.total] : [] }
