@@ -81,7 +81,8 @@ public enum CollectiveSelfTest {
         try mine.withUnsafeBufferPointer { values in
             try gathered.withUnsafeMutableBufferPointer { try communicator.allGather(values, into: $0, layout: equal) }
         }
-        local.append(("allgather of equal parts in rank order", gathered == (0..<size).flatMap { Array(repeating: Float($0), count: 3) }))
+        local.append(("allgather of equal parts in rank order",
+                      gathered == (0..<size).flatMap { Array(repeating: Float($0), count: 3) }))
         var uneven = [Float](repeating: -1, count: unequal.total)
         let mineUneven = [Float](repeating: Float(rank), count: rank + 1)
         try mineUneven.withUnsafeBufferPointer { values in
