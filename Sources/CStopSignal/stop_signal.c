@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t received_signal = 0;
@@ -25,26 +24,12 @@ static void *wait_for_signals(void *unused) {
     return NULL;
 }
 
-/// An alternate signal stack for the calling thread (once per thread): a handler that runs
-/// there never writes below a stack pointer that oneDNN has moved into the heap.
-static void use_alternate_stack(void) {
-    stack_t current;
-    if (sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;  // has one
-    const size_t size = 64 * 1024;  // well above SIGSTKSZ with AVX-512 state
-    void *memory = malloc(size);
-    if (!memory) return;
-    stack_t alternate = {.ss_sp = memory, .ss_size = size, .ss_flags = 0};
-    if (sigaltstack(&alternate, NULL) != 0) free(memory);  // kept for the thread's life otherwise
-}
-
 void stop_signal_install(void) {
-    use_alternate_stack();
     // The handler stays the process's disposition: threads made before this call (MPI's) may
     // still take the signal, and then only set the flag.
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = remember;
-    action.sa_flags = SA_ONSTACK;  // the alternate stack where the thread has one
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, 0);
     sigaction(SIGINT, &action, 0);

@@ -12,8 +12,7 @@
 /// uxlfoundation/oneDNN issue 4845) point the stack pointer into a heap buffer while they run, so a
 /// signal handled on that thread writes its frame over the heap: SIGTERMs to mpirun crashed 2-4
 /// runs of 8 with glibc's "corrupted size vs. prev_size", and a storm of any handled signal crashes
-/// every run. The calling thread also gets an alternate signal stack, which the handler uses
-/// (SA_ONSTACK), should a signal reach it anyway (sent to that thread alone).
+/// every run.
 void stop_signal_install(void);
 
 /// Blocks every other asynchronous signal on the calling (training) thread, for the same reason:
