@@ -38,13 +38,6 @@ extension DataParallelTrainer {
             config.reporting.evaluation == .rank0 ? "rank 0" : "sharded", dataSeconds, config.data.dataDirectory))
     }
 
-    func logEpoch(_ metrics: EpochMetrics) {
-        var line = String(format: "epoch %3d  cost %.6f", metrics.epoch, metrics.cost)
-        if let accuracy = metrics.testAccuracy { line += String(format: "  test %.2f%%", accuracy * 100) }
-        line += String(format: "  %.2f s", metrics.seconds)
-        logger.info(line)
-    }
-
     func logFinish(_ summary: RunSummary, test: TestResult) {
         let epochs = Double(max(summary.epochsRun, 1))
         logger.info(String(
@@ -55,22 +48,6 @@ extension DataParallelTrainer {
         test.tableLines(classNames: configuration.data.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
         logger.info("parameter fingerprint \(summary.parameterFingerprint)")
-    }
-
-    /// The outcome of `--target-accuracy`: when it was met and how long it took, or the best
-    /// accuracy of a run that did not meet it.
-    func logTarget(_ tracker: TargetTracker, epochsRun: Int) {
-        let target = tracker.target * 100
-        guard let reached = tracker.reached else {
-            logger.info(String(format: "target %.2f%% not reached in %d epochs (best %.2f%%, %d evaluations)",
-                               target, epochsRun, tracker.best * 100, tracker.evaluations))
-            return
-        }
-        let launch = reached.secondsFromLaunch.map { String(format: "%.2f s from launch, ", $0) } ?? ""
-        logger.info(String(
-            format: "target %.2f%% reached: %.2f%% after %d steps (%.2f epochs), %@%.2f s from the first step (%d evaluations, %.2f s of it)",
-            target, reached.accuracy * 100, reached.step, reached.epochs, launch, reached.secondsFromFirstStep,
-            tracker.evaluations, tracker.evaluationSeconds))
     }
 
     /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".

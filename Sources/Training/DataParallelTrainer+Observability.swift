@@ -1,6 +1,8 @@
 import Foundation
 import SwiftMPI
 import RunOutput
+import MNISTData
+import NeuralNet
 
 /// The TensorBoard curves rank 0 writes (`--tensorboard`).
 enum TensorBoardTags {
@@ -25,20 +27,6 @@ extension DataParallelTrainer {
         return try communicator.agreeingOnFailure {
             communicator.isRoot ? try TensorBoardWriter(directory: directory, resumingAfter: resumedStep) : nil
         }
-    }
-
-    /// Writes an epoch's scalars at optimizer step `step` (rank 0; call inside an agreement).
-    func writeEpoch(_ metrics: EpochMetrics, step: Int, to writer: TensorBoardWriter?) throws {
-        guard let writer else { return }
-        var scalars: [(TensorBoardWriter.Tag, Double)] = [
-            (TensorBoardTags.cost, metrics.cost), (TensorBoardTags.learningRate, metrics.learningRate),
-            (TensorBoardTags.samplesPerSecond, metrics.samplesPerSecond),
-            (TensorBoardTags.epochSeconds, metrics.seconds), (TensorBoardTags.computeSeconds, metrics.computeSeconds),
-            (TensorBoardTags.allreduceSeconds, metrics.allreduceSeconds),
-        ]
-        if let accuracy = metrics.testAccuracy { scalars.append((TensorBoardTags.testAccuracy, accuracy)) }
-        writer.scalars(scalars, step: step)
-        try writer.check()
     }
 
     /// A timeline recorder when `--timeline` is given: the ranks meet in a barrier and each
@@ -87,12 +75,45 @@ extension DataParallelTrainer {
 }
 
 extension DataParallelTrainer {
-    /// What watches the loop besides the log: TensorBoard (rank 0) and the timeline.
-    struct Observers {
-        var tensorboard: TensorBoardWriter?
-        var timeline: TimelineRecorder?
-        /// Rank 0's last finished step beside the checkpoint (for counting redone steps).
-        var progressMarker: ProgressMarker?
+    /// The observers of this run's loop, in the order they hear each moment: the guards first
+    /// (a non-finite cost stops before anything records the step), the reports, the checks and
+    /// evaluations, the checkpoint policy last (it hears whether the run is stopping).
+    func makeObservers(
+        model: MLP, plan: ShardPlan, outputs: OutputFiles?, tensorboard: TensorBoardWriter?,
+        timeline: TimelineRecorder?, target: TargetAccuracy?
+    ) -> [any TrainingObserver] {
+        let config = configuration
+        var observers: [any TrainingObserver] = [
+            NonFiniteGuard(communicator: communicator),
+            StallWatchdogBeats(),
+            ProgressLog(logger: logger, logEvery: config.reporting.logEvery, samplesPerStep: plan.batchSize * communicator.size),
+        ]
+        if let restartsPath = config.reliability.restartsPath {
+            // Under `mnist-mpi elastic` (which passes the restarts file) rank 0 marks its progress.
+            let marker = writesCheckpoint ? config.reliability.checkpointPath.flatMap { ProgressMarker(checkpoint: $0) } : nil
+            observers.append(ElasticStepMarker(marker: marker) { [unowned self] in
+                noteFirstStepAfterRestart(restartsPath: restartsPath)
+            })
+        }
+        if let timeline { observers.append(TimelineSpans(recorder: timeline)) }
+        if let outputs { observers.append(MetricsFileLines(outputs: outputs)) }
+        if let tensorboard {
+            observers.append(TensorBoardScalars(writer: tensorboard, everySteps: config.reporting.tensorboardEvery))
+        }
+        if testHooks.perturbRank != nil || testHooks.failRank != nil {
+            observers.append(TestHookFaults(hooks: testHooks, rank: communicator.rank, parameters: model.parameters))
+        }
+        observers.append(ParameterSyncCheck(
+            parameters: model.parameters, communicator: communicator, everyEpochs: config.reporting.logEvery))
+        // With a target, its tracker decides when to evaluate.
+        observers.append(target ?? EvaluationSchedule(everyEpochs: config.reporting.evalEvery))
+        if let patience = config.optimization.earlyStopPatience {
+            observers.append(EarlyStopping(patience: patience, logger: logger))
+        }
+        observers.append(CheckpointPolicy(
+            everyEpochs: config.reliability.checkpointEvery, everySteps: config.reliability.checkpointEverySteps,
+            epochs: config.optimization.epochs))
+        return observers
     }
 
     /// Rank 0 reads the elastic job's restarts (`--restarts-file`), logs the latest, and marks
@@ -112,9 +133,9 @@ extension DataParallelTrainer {
     }
 
     /// After the first step of a relaunch: the restart's recovery time, written back to the
-    /// restarts file and logged (rank 0).
-    func noteFirstStepAfterRestart() {
-        guard communicator.isRoot, let path = configuration.reliability.restartsPath, !restarts.isEmpty,
+    /// restarts file at `path` and logged (rank 0).
+    func noteFirstStepAfterRestart(restartsPath path: String) {
+        guard communicator.isRoot, !restarts.isEmpty,
               restarts[restarts.count - 1].firstStepAt == nil else { return }
         restarts[restarts.count - 1].firstStepAt = Date().timeIntervalSince1970
         try? RestartHistory.write(restarts, to: path)

@@ -90,10 +90,12 @@ final class GradientExchange {
         try reducer.microBatchDone(index)
     }
 
-    /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank.
+    /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank. Tells
+    /// the stall watchdog first that this rank has reached the step's collective.
     ///
     /// - Parameter step: the optimizer step this is (0-based over the whole run).
     func finish(step: Int) throws {
+        StallWatchdog.arrive()
         try reducer.reduce(step: step)
     }
 

@@ -115,6 +115,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw fail("--target-eval-steps", steps, "must be 1 to \(limits.steps)")
             }
         }
+        if let patience = optimization.earlyStopPatience {
+            guard (1...limits.epochs).contains(patience) else {
+                throw fail("--early-stop-patience", patience, "must be 1 to \(limits.epochs)")
+            }
+            guard evalEvery > 0 || optimization.targetAccuracy != nil else {
+                throw fail("--early-stop-patience", patience, "needs evaluations during training: --eval-every N (N > 0) or --target-accuracy")
+            }
+        }
         if let globalBatch, !(1...limits.batch).contains(globalBatch) {
             throw fail("--global-batch", globalBatch, "must be 1 to \(limits.batch)")
         }

@@ -106,6 +106,9 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "With --target-accuracy: evaluate every N steps. (default: as often as keeps evaluation within a tenth of the time, measured after epoch 0; epoch ends always)")
     var targetEvalSteps: Int?
 
+    @Option(help: "Stop when the test accuracy has not improved on its best for N evaluations in a row (those of --eval-every or --target-accuracy); the last evaluation is the result.")
+    var earlyStopPatience: Int?
+
     /// Sets the options given; the rest keep the preset's values.
     func apply(to settings: inout OptimizationSettings) throws {
         if let epochs { settings.epochs = epochs }
@@ -130,6 +133,7 @@ struct OptimizationOptions: ParsableArguments {
         // 98 means 98%: a value above 1 and at most 100 is a percentage.
         settings.targetAccuracy = targetAccuracy.map { $0 > 1 && $0 <= 100 ? $0 / 100 : $0 }
         settings.targetEvalSteps = targetEvalSteps
+        if let earlyStopPatience { settings.earlyStopPatience = earlyStopPatience }
     }
 }
 

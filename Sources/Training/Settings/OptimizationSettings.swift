@@ -31,6 +31,8 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
     /// With `targetAccuracy`: evaluate every this many steps (nil: as often as keeps evaluation
     /// within a tenth of the time, measured after the first epoch; see `TargetTracker`).
     public var targetEvalSteps: Int? = nil
+    /// End the run when the test accuracy has not improved for this many evaluations (nil: never).
+    public var earlyStopPatience: Int? = nil
 
     public init() {}
 
@@ -53,7 +55,7 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
         .of(\.optimization, "--deterministic", .warn) { "\($0.deterministic)" },
         .of(\.optimization, "--micro-batch", .warn) { describe($0.microBatch) },
         .of(\.optimization, "--epochs", .free) { "\($0.epochs)" },
-        .of(\.optimization, "--target-accuracy --target-eval-steps", .free) { _ in "" },
+        .of(\.optimization, "--target-accuracy --target-eval-steps --early-stop-patience", .free) { _ in "" },
     ]
 }
 

@@ -1,0 +1,21 @@
+import NeuralNet
+import RunOutput
+
+/// The multi-rank tests' faults (`MNIST_MPI_TEST_HOOKS`): after epoch 0 one rank nudges a
+/// parameter or fails alone. Registered only when a hook is set.
+final class TestHookFaults: TrainingObserver {
+    private let hooks: TestHooks
+    private let rank: Int
+    private let parameters: FloatBuffer
+
+    init(hooks: TestHooks, rank: Int, parameters: FloatBuffer) {
+        self.hooks = hooks
+        self.rank = rank
+        self.parameters = parameters
+    }
+
+    func epochEnding(at position: LoopPosition, metrics: EpochMetrics) throws -> LoopRequests {
+        try hooks.afterEpoch(position.epoch, rank: rank, parameters: parameters)
+        return []
+    }
+}
