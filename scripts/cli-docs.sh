@@ -17,7 +17,7 @@ render() {
   echo "is current. Options of \`train\` come in groups, one per section of the run's configuration"
   echo "(see [extending.md](extending.md#a-setting))."
   local command
-  for command in "" train elastic evaluate export predict selftest bench "bench floor" "bench allreduce" "bench compression"; do
+  for command in "" train settings elastic evaluate export predict selftest bench "bench floor" "bench allreduce" "bench compression"; do
     echo
     echo "## \`mnist-mpi${command:+ $command} --help\`"
     echo
@@ -26,6 +26,14 @@ render() {
     COLUMNS=100 "$BINARY" $command --help
     echo '```'
   done
+  echo
+  echo "## Every setting of \`train\`"
+  echo
+  echo "From \`mnist-mpi settings --markdown\`: each setting's one declaration (Sources/Training/Settings/), its"
+  echo "section, its default (seed/improved where the presets differ) and what a resume may change"
+  echo "([reliability.md](reliability.md#what-a-resume-may-change))."
+  echo
+  "$BINARY" settings --markdown
 }
 
 if [ "$CHECK" = 1 ]; then

@@ -45,8 +45,8 @@ train_and_check() {
   local ranks=$1 name=$2 minimum=$3; shift 3
   local folder=$WORK/$name
   mkdir -p "$folder"
-  run_mpi "$ranks" "$BIN" train --data "$DATA_DIR" --eval-every 0 --summary "$folder/summary.json" \
-    --rank-parameters-dir "$folder" "$@" > "$folder/log.txt"
+  MNIST_MPI_TEST_HOOKS="rank-parameters-dir=$folder" run_mpi "$ranks" "$BIN" train --data "$DATA_DIR" --eval-every 0 \
+    --summary "$folder/summary.json" "$@" > "$folder/log.txt"
   python3 - "$folder" "$ranks" "$minimum" "$name" <<'CHECK'
 import json, sys
 folder, ranks, minimum, name = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]

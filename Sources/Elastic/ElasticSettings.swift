@@ -26,34 +26,34 @@ public struct ElasticSettings: Sendable {
     public var launch: String? = nil
     /// The trainer: `program train TRAIN-ARGUMENTS`.
     public var program: String
+    /// The trainer's options, passed on as given.
     public var trainArguments: [String]
+    /// What the supervisor needs of them, as the trainer's own parser read them.
+    public var train: TrainFacts
 
-    public init(source: HostSource, program: String, trainArguments: [String]) {
+    /// What the supervisor needs of the trainer's settings (`mnist-mpi elastic` parses the
+    /// train options with train's own parser and hands these over as values).
+    public struct TrainFacts: Sendable, Equatable {
+        /// `--checkpoint`: where the relaunches continue from.
+        public var checkpointPath: String?
+        /// `--global-batch`: the trajectory does not change with the rank count.
+        public var fixesGlobalBatch: Bool
+        /// `--checkpoint-copies node`: copies on the nodes' own disks, which the supervisor
+        /// may not see (it then knows progress only from the trainer's log).
+        public var checkpointCopiesOnNodes: Bool
+
+        public init(checkpointPath: String?, fixesGlobalBatch: Bool, checkpointCopiesOnNodes: Bool) {
+            self.checkpointPath = checkpointPath
+            self.fixesGlobalBatch = fixesGlobalBatch
+            self.checkpointCopiesOnNodes = checkpointCopiesOnNodes
+        }
+    }
+
+    public init(source: HostSource, program: String, trainArguments: [String], train: TrainFacts) {
         self.source = source
         self.program = program
         self.trainArguments = trainArguments
-    }
-
-    /// The checkpoint path among the train arguments (`--checkpoint F` or `--checkpoint=F`).
-    public var checkpointPath: String? {
-        for (index, argument) in trainArguments.enumerated() {
-            if argument == "--checkpoint", index + 1 < trainArguments.count { return trainArguments[index + 1] }
-            if argument.hasPrefix("--checkpoint=") { return String(argument.dropFirst("--checkpoint=".count)) }
-        }
-        return nil
-    }
-
-    /// Whether the train arguments fix the global batch (`--global-batch`), which keeps the
-    /// trajectory when the rank count changes.
-    public var fixesGlobalBatch: Bool {
-        trainArguments.contains { $0 == "--global-batch" || $0.hasPrefix("--global-batch=") }
-    }
-
-    /// Whether the checkpoints are copies on the nodes' own disks (`--checkpoint-copies node`),
-    /// which the supervisor may not see (it then knows progress only from the trainer's log).
-    public var checkpointCopiesOnNodes: Bool {
-        trainArguments.contains("--checkpoint-copies=node")
-            || zip(trainArguments, trainArguments.dropFirst()).contains { $0 == "--checkpoint-copies" && $1 == "node" }
+        self.train = train
     }
 
     /// The train arguments of a relaunch: whatever the user said about an existing

@@ -21,7 +21,7 @@ public final class ElasticSupervisor {
     let restartsPath: String
 
     public init(_ settings: ElasticSettings) throws {
-        guard let checkpoint = settings.checkpointPath else { throw ElasticError.noCheckpoint }
+        guard let checkpoint = settings.train.checkpointPath else { throw ElasticError.noCheckpoint }
         self.settings = settings
         self.checkpoint = checkpoint
         hostfilePath = checkpoint + ".hosts"
@@ -37,13 +37,13 @@ public final class ElasticSupervisor {
         var hosts = try waitForHosts(keeping: [], wanted: settings.initialHosts ?? settings.minHosts)
         var records: [RestartRecord] = []
         try writeRestarts(records)
-        if !settings.fixesGlobalBatch {
+        if !settings.train.fixesGlobalBatch {
             logger.info("elastic: note: without --global-batch the global batch follows the rank count; pass --global-batch G to keep the trajectory when hosts change")
         }
         var policy = RestartPolicy(maxRestarts: settings.maxRestarts)
         var arguments = settings.trainArguments
         // The step the current launch started from (-1: unknown, copies on the nodes' disks).
-        var startedStep = settings.checkpointCopiesOnNodes ? -1 : 0
+        var startedStep = settings.train.checkpointCopiesOnNodes ? -1 : 0
         while true {
             unlink(ProgressMarker.path(forCheckpoint: checkpoint))
             let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath])
@@ -66,7 +66,7 @@ public final class ElasticSupervisor {
             let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
             try policy.check(
                 status: status, hostsChanged: hostsChanged,
-                reachedStep: lastStep ?? (records.isEmpty && !settings.checkpointCopiesOnNodes ? nil : startedStep),
+                reachedStep: lastStep ?? (records.isEmpty && !settings.train.checkpointCopiesOnNodes ? nil : startedStep),
                 restartsDone: records.count)
             if policy.backoffSeconds > 0 {
                 logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
@@ -79,7 +79,7 @@ public final class ElasticSupervisor {
             // Not readable here (copies on the nodes' own disks): the trainer's log says where it resumed.
             let readStep = FileManager.default.fileExists(atPath: checkpoint)
                 ? (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) : nil
-            startedStep = readStep ?? (settings.checkpointCopiesOnNodes ? -1 : 0)
+            startedStep = readStep ?? (settings.train.checkpointCopiesOnNodes ? -1 : 0)
             let record = RestartRecord(
                 restart: records.count + 1, reason: reason, lostHosts: lost.map(\.host),
                 addedHosts: hosts.filter { host in !before.contains { $0.host == host.host } }.map(\.host),

@@ -167,13 +167,13 @@ extension DataParallelTrainer {
     private func resumeChanges(_ header: Checkpoint.Header, path: String) throws -> ResumeChanges? {
         guard let saved = header.settings else { return nil }
         var refused: [String] = [], changes = ResumeChanges()
-        for rule in TrainingConfiguration.resumeRules where rule.policy != .free {
-            let now = rule.value(configuration)
-            guard let then = saved[rule.option], then != now else { continue }
-            if rule.policy == .refuse {
-                refused.append("\(rule.option) \(then) -> \(now)")
+        for setting in Settings.all where setting.resume != .free {
+            let now = setting.valueText(in: configuration)
+            guard let then = saved[setting.flag], then != now else { continue }
+            if setting.resume == .refuse {
+                refused.append("\(setting.flag) \(then) -> \(now)")
             } else {
-                changes.named.append("\(rule.option) \(then) -> \(now)")
+                changes.named.append("\(setting.flag) \(then) -> \(now)")
                 changes.changeTheResult = true
             }
         }

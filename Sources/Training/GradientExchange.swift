@@ -20,7 +20,6 @@ final class GradientExchange {
     let reducer: any GradientReducer
     /// The compression that runs and why (`--compression auto` resolved).
     let compressionChoice: CompressionChoice
-    let layout: MLPLayout
     /// `[parameterCount + Slot.count]` gradients then control values (the reducer's buffer).
     var buffer: FloatBuffer { reducer.buffer }
     /// `[parameterCount]` a view of the gradients, for the model to write into.
@@ -40,7 +39,6 @@ final class GradientExchange {
         communicator: Communicator, layout: MLPLayout, settings: CommunicationSettings, seed: UInt64,
         microBatches: Int? = nil, resumedCompression: GradientCompression? = nil
     ) throws {
-        self.layout = layout
         let requested = ReducerContext(
             communicator: communicator, layout: layout, count: layout.parameterCount + Slot.count, settings: settings,
             seed: seed, microBatches: microBatches)

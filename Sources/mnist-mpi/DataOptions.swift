@@ -5,13 +5,13 @@ import Training
 
 /// The data options `train` and `evaluate` share.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data set: mnist or fashion-mnist. (default: mnist)")
+    @Option(name: name(Settings.dataset), help: help(Settings.dataset))
     var dataset: Dataset?
 
-    @Option(help: "Folder with the data set's IDX files. (default: $MNIST_DIR or data/mnist; $FASHION_MNIST_DIR or data/fashion-mnist)")
+    @Option(name: name(Settings.dataDirectory), help: help(Settings.dataDirectory))
     var data: String?
 
-    @Option(help: "Evaluate on only the first N test examples. (default: all)")
+    @Option(name: name(Settings.testLimit), help: help(Settings.testLimit))
     var testLimit: Int?
 
     /// The data set asked for, MNIST by default.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Elastic
 import Foundation
 import RunOutput
+import Training
 
 /// `mnist-mpi elastic`: runs `mnist-mpi train` under a supervisor that relaunches it on the
 /// hosts that answer (a lost host, a dead rank, a new host).
@@ -76,8 +77,17 @@ struct ElasticCommand: ParsableCommand {
         if let slots, slots < 1 { throw ValidationError("--slots must be at least 1") }
         if let probePort, !(1...65535).contains(probePort) { throw ValidationError("--probe-port must be 1 to 65535") }
         if probeNewHostsOnly, probePort == nil { throw ValidationError("--probe-new-hosts-only needs --probe-port") }
-        guard trainArguments.contains(where: { $0 == "--checkpoint" || $0.hasPrefix("--checkpoint=") }) else {
+        guard try trainConfiguration().reliability.checkpointPath != nil else {
             throw ValidationError(ElasticError.noCheckpoint.description)
+        }
+    }
+
+    /// The train options after --, read by train's own parser (and checked as train checks them).
+    func trainConfiguration() throws -> TrainingConfiguration {
+        do {
+            return try Train.parse(trainArguments).makeConfiguration()
+        } catch {
+            throw ValidationError("the train options after --: \(Train.message(for: error))")
         }
     }
 
@@ -93,8 +103,12 @@ struct ElasticCommand: ParsableCommand {
     }
 
     func run() throws {
+        let train = try trainConfiguration()
         var settings = ElasticSettings(
-            source: try makeSource(), program: Self.ownExecutable, trainArguments: trainArguments)
+            source: try makeSource(), program: Self.ownExecutable, trainArguments: trainArguments,
+            train: ElasticSettings.TrainFacts(
+                checkpointPath: train.reliability.checkpointPath, fixesGlobalBatch: train.optimization.globalBatch != nil,
+                checkpointCopiesOnNodes: train.reliability.checkpointCopies == .everyNode))
         settings.probePort = probePort
         settings.probeNewHostsOnly = probeNewHostsOnly
         settings.minHosts = minHosts

@@ -16,12 +16,6 @@ enum Preset: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// When `--progress` draws the live status line.
-enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
-    case auto
-    case always
-    case never
-}
 
 /// The names `--init` takes.
 enum InitializerName: String, ExpressibleByArgument, CaseIterable {
@@ -57,3 +51,4 @@ enum KernelChoice: String, ExpressibleByArgument, CaseIterable {
     var library: KernelLibrary? { KernelLibrary(rawValue: rawValue) }
 }
 extension CheckpointCopies: ExpressibleByArgument {}
+extension ProgressMode: ExpressibleByArgument {}

@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Train on only the first N training examples. (default: all)")
+    @Option(name: name(Settings.trainLimit), help: help(Settings.trainLimit))
     var trainLimit: Int?
 
     @OptionGroup(title: "Model") var model: ModelOptions
@@ -29,31 +29,25 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Logging and outputs") var reporting: ReportingOptions
     @OptionGroup(title: "Checkpoints and failures") var reliability: ReliabilityOptions
 
-    /// Kept for the cluster scripts; the same as MNIST_MPI_TEST_HOOKS=rank-parameters-dir=DIR.
-    @Option(help: .hidden)
-    var rankParametersDir: String?
-
     /// The effective configuration: the preset, then every option given, group by group.
     func makeConfiguration() throws -> TrainingConfiguration {
         var config = preset.configuration
-        config.data.dataset = dataOptions.chosenDataset
-        config.data.dataDirectory = dataOptions.directory
-        config.data.testLimit = dataOptions.testLimit
-        config.data.trainLimit = trainLimit
-        try model.apply(to: &config.model)
-        try optimization.apply(to: &config.optimization)
-        try communication.apply(to: &config.communication)
-        try compute.apply(to: &config.compute)
-        try reporting.apply(to: &config.reporting)
-        try reliability.apply(to: &config.reliability)
+        config.set(Settings.dataset, given: dataOptions.chosenDataset)
+        config.set(Settings.dataDirectory, given: dataOptions.directory)
+        config.set(Settings.testLimit, given: dataOptions.testLimit)
+        config.set(Settings.trainLimit, given: trainLimit)
+        try model.apply(to: &config)
+        optimization.apply(to: &config)
+        communication.apply(to: &config)
+        compute.apply(to: &config)
+        reporting.apply(to: &config)
+        reliability.apply(to: &config)
         return config
     }
 
-    /// The test-only hooks: MNIST_MPI_TEST_HOOKS, plus the hidden --rank-parameters-dir.
+    /// The test-only hooks (MNIST_MPI_TEST_HOOKS).
     func makeTestHooks() throws -> TestHooks {
-        var hooks = try TestHooks.fromEnvironment()
-        if let rankParametersDir { hooks.rankParametersDirectory = rankParametersDir }
-        return hooks
+        try TestHooks.fromEnvironment()
     }
 
     func validate() throws {
@@ -76,7 +70,7 @@ struct Train: ParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             let underLauncher = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_PROCID"]
                 .contains { environment[$0] != nil }
-            let progress = reporting.progress
+            let progress = config.reporting.progress
             let live = progress == .always
                 || (progress == .auto && !underLauncher && Logger.stdoutIsTerminal)
             let logger = Logger(isPrinting: communicator.isRoot, showsLiveLine: live)

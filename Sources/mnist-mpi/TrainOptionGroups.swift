@@ -2,31 +2,39 @@ import ArgumentParser
 import NeuralNet
 import Training
 
-// The option groups of `mnist-mpi train`, one per section of `TrainingConfiguration`. Each
-// applies the options given onto its section (the preset's values stay where none is given).
+// The option groups of `mnist-mpi train`, one per section of `TrainingConfiguration`. Every
+// option takes its name and help from its setting's one declaration (`Settings`, in
+// Sources/Training/Settings/), and applies a given value through it: a value not given keeps
+// the preset's, a given one is never reset by the preset.
+
+/// The option named and described by `setting` (its help shows the presets' default).
+func name<Value>(_ setting: Setting<Value>) -> NameSpecification { .customLong(setting.name) }
+func help<Value>(_ setting: Setting<Value>, valueName: String? = nil) -> ArgumentHelp {
+    ArgumentHelp(setting.help, valueName: valueName)
+}
 
 /// `train`'s model options, applied onto `ModelSettings`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Hidden layer widths, comma-separated. (default: 256,256)")
+    @Option(name: name(Settings.hidden), help: help(Settings.hidden))
     var hidden: String?
 
-    @Option(help: "Hidden activation: sigmoid, tanh or relu. (default: sigmoid/relu)")
+    @Option(name: name(Settings.activation), help: help(Settings.activation))
     var activation: Activation?
 
-    @Option(name: .customLong("init"), help: "Weight initialisation: normal, xavier or he. (default: normal/he)")
+    @Option(name: name(Settings.initializer), help: help(Settings.initializer))
     var initializer: InitializerName?
 
-    @Option(help: "Standard deviation of --init normal (weights and biases). (default: 1.0)")
+    @Option(name: name(Settings.initStd), help: help(Settings.initStd))
     var initStd: Double?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout ModelSettings) throws {
-        if let hidden { settings.hiddenSizes = try ModelOptions.parseWidths(hidden) }
-        if let activation { settings.activation = activation }
+    func apply(to config: inout TrainingConfiguration) throws {
+        config.set(Settings.hidden, given: try hidden.map(ModelOptions.parseWidths))
+        config.set(Settings.activation, given: activation)
         if let initializer {
-            settings.initializer = initializer.initializer(standardDeviation: initStd ?? 1)
+            config.set(Settings.initializer, given: initializer.initializer(standardDeviation: initStd ?? 1))
         } else if let initStd {
-            settings.initializer = .normal(standardDeviation: initStd)
+            config.set(Settings.initStd, given: .normal(standardDeviation: initStd))
         }
     }
 
@@ -43,241 +51,233 @@ struct ModelOptions: ParsableArguments {
 
 /// `train`'s optimization options, applied onto `OptimizationSettings`.
 struct OptimizationOptions: ParsableArguments {
-    @Option(help: "Training epochs. (default: 30/15)")
+    @Option(name: name(Settings.epochs), help: help(Settings.epochs))
     var epochs: Int?
 
-    @Option(help: "Examples per rank per step (weak scaling: the global batch is ranks x this). (default: 100)")
+    @Option(name: name(Settings.batchSize), help: help(Settings.batchSize))
     var batchSize: Int?
 
-    @Option(help: "Strong scaling: the global batch, split evenly over the ranks; steps per epoch then do not depend on the rank count.")
+    @Option(name: name(Settings.globalBatch), help: help(Settings.globalBatch))
     var globalBatch: Int?
 
-    @Option(help: "Optimizer: sgd, momentum, adam, lars (layer-wise trust ratio on momentum SGD) or lamb (the same on Adam). (default: sgd/adam)")
+    @Option(name: name(Settings.optimizer), help: help(Settings.optimizer))
     var optimizer: OptimizerConfiguration.Kind?
 
-    @Option(help: "Learning rate. (default: 0.1/0.001)")
+    @Option(name: name(Settings.learningRate), help: help(Settings.learningRate))
     var lr: Double?
 
-    @Option(help: "Momentum coefficient of --optimizer momentum and lars. (default: 0.9)")
+    @Option(name: name(Settings.momentum), help: help(Settings.momentum))
     var momentum: Double?
 
-    @Flag(help: "Nesterov momentum (with --optimizer momentum).")
+    @Flag(name: name(Settings.nesterov), help: help(Settings.nesterov))
     var nesterov = false
 
-    @Option(help: "Adam's and LAMB's beta1, in (0, 1). (default: 0.9)")
+    @Option(name: name(Settings.beta1), help: help(Settings.beta1))
     var beta1: Double?
 
-    @Option(help: "Adam's beta2, in (0, 1). (default: 0.999)")
+    @Option(name: name(Settings.beta2), help: help(Settings.beta2))
     var beta2: Double?
 
-    @Option(help: "Adam's epsilon. (default: 1e-8)")
+    @Option(name: name(Settings.epsilon), help: help(Settings.epsilon))
     var epsilon: Double?
 
-    @Option(help: "L2 weight decay added to the gradient. (default: 0)")
+    @Option(name: name(Settings.weightDecay), help: help(Settings.weightDecay))
     var weightDecay: Double?
 
-    @Option(help: "Learning-rate scaling with the global batch G against --lr-reference-batch B: auto (linear for sgd, momentum, lars; sqrt for adam, lamb), linear (x G/B, Goyal et al. 2017), sqrt (x sqrt(G/B)) or none. One rank at B is unchanged. (default: auto)")
+    @Option(name: name(Settings.lrScaling), help: help(Settings.lrScaling))
     var lrScaling: LearningRateScaling?
 
-    @Option(help: "The global batch --lr was set for. (default: --batch-size)")
+    @Option(name: name(Settings.lrReferenceBatch), help: help(Settings.lrReferenceBatch))
     var lrReferenceBatch: Int?
 
-    @Option(help: "LARS's trust coefficient eta: a layer moves by about lr x eta of its norm per step. (default: 0.001)")
+    @Option(name: name(Settings.trustCoefficient), help: help(Settings.trustCoefficient))
     var trustCoefficient: Double?
 
-    @Option(help: "Learning-rate decay after warmup: none or cosine (to zero at the last step). (default: none/cosine)")
+    @Option(name: name(Settings.lrDecay), help: help(Settings.lrDecay))
     var lrDecay: LearningRateDecay?
 
-    @Option(help: "Epochs of linear warm-up from --lr to the scaled rate. (default: 2 when the rate is scaled up, else 0)")
+    @Option(name: name(Settings.warmupEpochs), help: help(Settings.warmupEpochs))
     var warmupEpochs: Double?
 
-    @Option(help: "Random seed for initialisation and batch order. (default: 42)")
+    @Option(name: name(Settings.seed), help: help(Settings.seed))
     var seed: UInt64?
 
-    @Flag(help: "Bits that do not depend on the rank count: with --global-batch G, the global batch is cut into micro-batches summed in one fixed tree, and every rank draws the same data order (and reads the whole training set). Needs a rank count that divides the micro-batch count.")
+    @Flag(name: name(Settings.deterministic), help: help(Settings.deterministic))
     var deterministic = false
 
-    @Option(help: "With --deterministic: rows per micro-batch; must divide --global-batch. (default: the smallest divisor of G of at least 25)")
+    @Option(name: name(Settings.microBatch), help: help(Settings.microBatch))
     var microBatch: Int?
 
-    @Option(help: "Stop at the first evaluation at or above this test accuracy (0.98 or 98); the summary gives time_to_target_seconds. --epochs stays the limit.")
+    @Option(name: name(Settings.targetAccuracy), help: help(Settings.targetAccuracy))
     var targetAccuracy: Double?
 
-    @Option(help: "With --target-accuracy: evaluate every N steps. (default: as often as keeps evaluation within a tenth of the time, measured after epoch 0; epoch ends always)")
+    @Option(name: name(Settings.targetEvalSteps), help: help(Settings.targetEvalSteps))
     var targetEvalSteps: Int?
 
-    @Option(help: "Stop when the test accuracy has not improved on its best for N evaluations in a row (those of --eval-every or --target-accuracy); the last evaluation is the result.")
+    @Option(name: name(Settings.earlyStopPatience), help: help(Settings.earlyStopPatience))
     var earlyStopPatience: Int?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout OptimizationSettings) throws {
-        if let epochs { settings.epochs = epochs }
-        if let batchSize { settings.batchSize = batchSize }
-        settings.globalBatch = globalBatch
-        if let optimizer { settings.optimizer.kind = optimizer }
-        if let lr { settings.learningRate = lr }
-        if let momentum { settings.optimizer.momentum = momentum }
-        if nesterov { settings.optimizer.nesterov = true }
-        if let beta1 { settings.optimizer.beta1 = beta1 }
-        if let beta2 { settings.optimizer.beta2 = beta2 }
-        if let epsilon { settings.optimizer.epsilon = epsilon }
-        if let weightDecay { settings.optimizer.weightDecay = weightDecay }
-        if let lrScaling { settings.learningRateScaling = lrScaling }
-        if let lrReferenceBatch { settings.lrReferenceBatch = lrReferenceBatch }
-        if let trustCoefficient { settings.optimizer.trustCoefficient = trustCoefficient }
-        if let lrDecay { settings.learningRateDecay = lrDecay }
-        if let warmupEpochs { settings.warmupEpochs = warmupEpochs }
-        if let seed { settings.seed = seed }
-        settings.deterministic = deterministic
-        settings.microBatch = microBatch
+    func apply(to config: inout TrainingConfiguration) {
+        config.set(Settings.epochs, given: epochs)
+        config.set(Settings.batchSize, given: batchSize)
+        config.set(Settings.globalBatch, given: globalBatch)
+        config.set(Settings.optimizer, given: optimizer)
+        config.set(Settings.learningRate, given: lr)
+        config.set(Settings.momentum, given: momentum)
+        config.set(Settings.nesterov, given: nesterov ? true : nil)
+        config.set(Settings.beta1, given: beta1)
+        config.set(Settings.beta2, given: beta2)
+        config.set(Settings.epsilon, given: epsilon)
+        config.set(Settings.weightDecay, given: weightDecay)
+        config.set(Settings.lrScaling, given: lrScaling)
+        config.set(Settings.lrReferenceBatch, given: lrReferenceBatch)
+        config.set(Settings.trustCoefficient, given: trustCoefficient)
+        config.set(Settings.lrDecay, given: lrDecay)
+        config.set(Settings.warmupEpochs, given: warmupEpochs)
+        config.set(Settings.seed, given: seed)
+        config.set(Settings.deterministic, given: deterministic ? true : nil)
+        config.set(Settings.microBatch, given: microBatch)
         // 98 means 98%: a value above 1 and at most 100 is a percentage.
-        settings.targetAccuracy = targetAccuracy.map { $0 > 1 && $0 <= 100 ? $0 / 100 : $0 }
-        settings.targetEvalSteps = targetEvalSteps
-        if let earlyStopPatience { settings.earlyStopPatience = earlyStopPatience }
+        config.set(Settings.targetAccuracy, given: targetAccuracy.map { $0 > 1 && $0 <= 100 ? $0 / 100 : $0 })
+        config.set(Settings.targetEvalSteps, given: targetEvalSteps)
+        config.set(Settings.earlyStopPatience, given: earlyStopPatience)
     }
 }
 
 /// `train`'s communication options, applied onto `CommunicationSettings`.
 struct CommunicationOptions: ParsableArguments {
-    @Flag(help: "Overlap the gradient allreduce with backward: one nonblocking allreduce per layer, started as soon as the layer is done.")
+    @Flag(name: name(Settings.overlap), help: help(Settings.overlap))
     var overlap = false
 
-    @Option(help: "How gradients travel: none (float32), bf16 (half the bytes, summed in float32), powersgd (rank-r approximations of the weight matrices with error feedback, as PyTorch's PowerSGD hook; biases as they are) or auto: none on one node, across nodes the fastest of the three as timed on the job's links at start-up (a compression must save 30% of the sum). (default: auto)")
+    @Option(name: name(Settings.compression), help: help(Settings.compression))
     var compression: GradientCompression?
 
-    @Option(help: "With --compression powersgd: the approximation rank. (default: 4)")
+    @Option(name: name(Settings.powerSGDRank), help: help(Settings.powerSGDRank))
     var powersgdRank: Int?
 
-    @Option(help: "With --compression powersgd: steps sent uncompressed first. (default: 100)")
+    @Option(name: name(Settings.powerSGDWarmupSteps), help: help(Settings.powerSGDWarmupSteps))
     var powersgdWarmupSteps: Int?
 
-    @Flag(help: .hidden)
-    var compressGradients = false
-
-    @Option(help: "Gradient sum: auto (shared-memory windows within nodes, hierarchical across nodes with equal rank counts; else MPI_Allreduce), mpi or shared-memory.")
-    var allreduce: AllReduceMethod = .automatic
+    @Option(name: name(Settings.allReduce), help: help(Settings.allReduce))
+    var allreduce: AllReduceMethod?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout CommunicationSettings) throws {
-        settings.overlap = overlap
-        if compressGradients { settings.compression = .bf16 }  // the older spelling of --compression bf16
-        if let compression { settings.compression = compression }
-        if let powersgdRank { settings.powerSGDRank = powersgdRank }
-        if let powersgdWarmupSteps { settings.powerSGDWarmupSteps = powersgdWarmupSteps }
-        settings.allReduceMethod = allreduce
+    func apply(to config: inout TrainingConfiguration) {
+        config.set(Settings.overlap, given: overlap ? true : nil)
+        config.set(Settings.compression, given: compression)
+        config.set(Settings.powerSGDRank, given: powersgdRank)
+        config.set(Settings.powerSGDWarmupSteps, given: powersgdWarmupSteps)
+        config.set(Settings.allReduce, given: allreduce)
     }
 }
 
 /// `train`'s compute options, applied onto `ComputeSettings`.
 struct ComputeOptions: ParsableArguments {
-    @Option(help: "OpenBLAS (or oneDNN) threads per rank. (default: 1)")
+    @Option(name: name(Settings.blasThreads), help: help(Settings.blasThreads))
     var blasThreads: Int?
 
-    @Option(help: "Matrix-product kernels: auto (oneDNN where libdnnl.so.2 loads and --blas-threads is 1, else OpenBLAS), openblas or onednn (primitives made once per shape, bias and activation fused).")
-    var kernels: KernelChoice = .auto
+    @Option(name: name(Settings.kernels), help: help(Settings.kernels))
+    var kernels: KernelChoice?
 
-    @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX). Checkpoints stay float32 and resume in either. (default: fp32)")
+    @Option(name: name(Settings.precision), help: help(Settings.precision))
     var precision: Precision?
 
-    @Flag(help: "Compute with subnormal floats as IEEE says (slow on x86 when a saturated network makes many); the default flushes them to zero, as TensorFlow does.")
+    @Flag(name: name(Settings.keepSubnormals), help: help(Settings.keepSubnormals))
     var keepSubnormals = false
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout ComputeSettings) throws {
-        if let blasThreads { settings.blasThreads = blasThreads }
-        settings.kernels = kernels.library
-        if let precision { settings.precision = precision }
-        settings.flushSubnormals = !keepSubnormals
+    func apply(to config: inout TrainingConfiguration) {
+        config.set(Settings.blasThreads, given: blasThreads)
+        // --kernels auto is the unset value (nil): the library is chosen at run time.
+        if let kernels { config[keyPath: Settings.kernels.keyPath] = kernels.library }
+        config.set(Settings.precision, given: precision)
+        // The flag keeps subnormals: it turns flushing off.
+        config.set(Settings.keepSubnormals, given: keepSubnormals ? false : nil)
     }
 }
 
 /// `train`'s logging and outputs options, applied onto `ReportingSettings`.
 struct ReportingOptions: ParsableArguments {
-    @Option(help: "Log the cost every K epochs (epochs 0, K, 2K, ...). (default: 3)")
+    @Option(name: name(Settings.logEvery), help: help(Settings.logEvery))
     var logEvery: Int?
 
-    @Option(help: "Evaluate the test set every K epochs (0: only at the end). (default: 3)")
+    @Option(name: name(Settings.evalEvery), help: help(Settings.evalEvery))
     var evalEvery: Int?
 
-    @Option(name: .customLong("eval"), help: "Who evaluates: rank0 (the whole test set) or sharded (a slice per rank). (default: rank0)")
+    @Option(name: name(Settings.evaluation), help: help(Settings.evaluation))
     var evaluation: EvaluationMode?
 
-    @Option(help: "Live status line on rank 0 (batches, samples/s, ETA): auto (a terminal, without mpirun), always or never.")
-    var progress: ProgressMode = .auto
+    @Option(name: name(Settings.progress), help: help(Settings.progress))
+    var progress: ProgressMode?
 
-    @Option(help: "Write the run summary (JSON) to this file (rank 0).")
+    @Option(name: name(Settings.summary), help: help(Settings.summary))
     var summary: String?
 
-    @Option(help: "Write one JSON line per epoch to this file (rank 0).")
+    @Option(name: name(Settings.metrics), help: help(Settings.metrics))
     var metrics: String?
 
-    @Option(help: ArgumentHelp("Rank 0 writes TensorBoard event files into this folder: per epoch the cost, test accuracy, learning rate, samples/s, compute and allreduce seconds; the step's cost every --tensorboard-every steps. Resumed runs continue the same curves.", valueName: "dir"))
+    @Option(name: name(Settings.tensorboard), help: help(Settings.tensorboard, valueName: "dir"))
     var tensorboard: String?
 
-    @Option(help: "With --tensorboard: the step's cost every N steps; 0 per epoch only. (default: 10)")
+    @Option(name: name(Settings.tensorboardEvery), help: help(Settings.tensorboardEvery))
     var tensorboardEvery: Int?
 
-    @Option(help: ArgumentHelp("Write every rank's timeline (forward+backward, allreduce split into waiting for the slowest rank and transfer, optimizer, evaluations, checkpoints) as a Chrome trace JSON file for Perfetto or chrome://tracing, gathered to rank 0 at the end or at a stop.", valueName: "file"))
+    @Option(name: name(Settings.timeline), help: help(Settings.timeline, valueName: "file"))
     var timeline: String?
 
-    @Option(help: "With --timeline: record the first N steps. (default: 300)")
+    @Option(name: name(Settings.timelineSteps), help: help(Settings.timelineSteps))
     var timelineSteps: Int?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout ReportingSettings) throws {
-        if let logEvery { settings.logEvery = logEvery }
-        if let evalEvery { settings.evalEvery = evalEvery }
-        if let evaluation { settings.evaluation = evaluation }
-        settings.summaryPath = summary
-        settings.metricsPath = metrics
-        settings.tensorboardDirectory = tensorboard
-        if let tensorboardEvery { settings.tensorboardEvery = tensorboardEvery }
-        settings.timelinePath = timeline
-        if let timelineSteps { settings.timelineSteps = timelineSteps }
+    func apply(to config: inout TrainingConfiguration) {
+        config.set(Settings.logEvery, given: logEvery)
+        config.set(Settings.evalEvery, given: evalEvery)
+        config.set(Settings.evaluation, given: evaluation)
+        config.set(Settings.progress, given: progress)
+        config.set(Settings.summary, given: summary)
+        config.set(Settings.metrics, given: metrics)
+        config.set(Settings.tensorboard, given: tensorboard)
+        config.set(Settings.tensorboardEvery, given: tensorboardEvery)
+        config.set(Settings.timeline, given: timeline)
+        config.set(Settings.timelineSteps, given: timelineSteps)
     }
 }
 
 /// `train`'s checkpoints and failures options, applied onto `ReliabilitySettings`.
 struct ReliabilityOptions: ParsableArguments {
-    @Option(help: "Write a checkpoint (parameters, optimizer state, position) to this file, atomically.")
+    @Option(name: name(Settings.checkpoint), help: help(Settings.checkpoint))
     var checkpoint: String?
 
-    @Option(help: "Checkpoint every K epochs (and after the last). (default: 1)")
+    @Option(name: name(Settings.checkpointEvery), help: help(Settings.checkpointEvery))
     var checkpointEvery: Int?
 
-    @Option(help: "Also checkpoint every K optimizer steps inside an epoch (a relaunch redoes at most K steps); the summary gives the cost per checkpoint. (default: 0, epoch ends only)")
+    @Option(name: name(Settings.checkpointEverySteps), help: help(Settings.checkpointEverySteps))
     var checkpointEverySteps: Int?
 
-    @Flag(exclusivity: .exclusive, help: "What to do with the file at --checkpoint: --resume continues it (it must exist; --epochs stays the total); --auto-resume continues it when it exists, else starts; --overwrite-checkpoint starts afresh and replaces it. (default: an existing checkpoint is refused with one line, never replaced silently)")
+    @Flag(exclusivity: .exclusive, help: help(Settings.checkpointStart))
     var checkpointStart: CheckpointStart?
 
-    @Option(help: "Who writes checkpoints: rank0 (one copy; put --checkpoint on storage every relaunch reaches), or node (the first rank of every node writes a copy to the same path on its own disk; a resume starts from the newest copy any node holds: no shared file system needed). (default: rank0)")
+    @Option(name: name(Settings.checkpointCopies), help: help(Settings.checkpointCopies))
     var checkpointCopies: CheckpointCopies?
 
-    @Option(help: .hidden)
+    /// Set by `mnist-mpi elastic`, not by users.
+    @Option(name: name(Settings.restartsFile), help: .hidden)
     var restartsFile: String?
 
-    @Option(help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never. (default: 300)")
+    @Option(name: name(Settings.stallTimeout), help: help(Settings.stallTimeout))
     var stallTimeout: Double?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to settings: inout ReliabilitySettings) throws {
-        settings.checkpointPath = checkpoint
-        if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
-        if let checkpointEverySteps { settings.checkpointEverySteps = checkpointEverySteps }
-        settings.resume = checkpointStart == .resume
-        switch checkpointStart {
-        case .autoResume: settings.existingCheckpoint = .resume
-        case .overwriteCheckpoint: settings.existingCheckpoint = .overwrite
-        case .resume, nil: settings.existingCheckpoint = .refuse
-        }
-        settings.restartsPath = restartsFile
-        if let checkpointCopies { settings.checkpointCopies = checkpointCopies }
-        if let stallTimeout { settings.stallTimeout = stallTimeout }
+    func apply(to config: inout TrainingConfiguration) {
+        config.set(Settings.checkpoint, given: checkpoint)
+        config.set(Settings.checkpointEvery, given: checkpointEvery)
+        config.set(Settings.checkpointEverySteps, given: checkpointEverySteps)
+        config.set(Settings.checkpointStart, given: checkpointStart)
+        config.set(Settings.checkpointCopies, given: checkpointCopies)
+        config.set(Settings.restartsFile, given: restartsFile)
+        config.set(Settings.stallTimeout, given: stallTimeout)
     }
 }
 
-/// `--resume`, `--auto-resume` or `--overwrite-checkpoint`: at most one.
-enum CheckpointStart: String, EnumerableFlag {
-    case resume, autoResume, overwriteCheckpoint
-}
+extension CheckpointStart: EnumerableFlag {}

@@ -75,14 +75,12 @@ import Training
     }
 
     @Test func relaunchesResumeWhateverTheFirstLaunchSaid() {
+        let facts = ElasticSettings.TrainFacts(checkpointPath: "run.ckpt", fixesGlobalBatch: true, checkpointCopiesOnNodes: false)
         let settings = ElasticSettings(
             source: .fixed([]), program: "mnist-mpi",
-            trainArguments: ["--checkpoint", "run.ckpt", "--overwrite-checkpoint", "--global-batch", "600"])
-        #expect(settings.checkpointPath == "run.ckpt")
-        #expect(settings.fixesGlobalBatch)
+            trainArguments: ["--checkpoint", "run.ckpt", "--overwrite-checkpoint", "--global-batch", "600"], train: facts)
         #expect(settings.relaunchArguments == ["--checkpoint", "run.ckpt", "--global-batch", "600", "--auto-resume"])
-        let other = ElasticSettings(source: .fixed([]), program: "p", trainArguments: ["--checkpoint=x", "--resume"])
-        #expect(other.checkpointPath == "x" && !other.fixesGlobalBatch)
+        let other = ElasticSettings(source: .fixed([]), program: "p", trainArguments: ["--checkpoint=x", "--resume"], train: facts)
         #expect(other.relaunchArguments == ["--checkpoint=x", "--auto-resume"])
     }
 
@@ -105,7 +103,5 @@ import Training
             restart: 2, reason: "host lost", lostHosts: ["w1"], addedHosts: [], hosts: ["w2"], ranksBefore: 2,
             ranksAfter: 1, lastStep: nil, resumedStep: nil, endedAt: 1, relaunchedAt: 2)
         #expect(unseen.stepsRedone == nil && unseen.description.contains("from the newest copy on the nodes"))
-        let copies = ElasticSettings(source: .fixed([]), program: "p", trainArguments: ["--checkpoint", "c", "--checkpoint-copies", "node"])
-        #expect(copies.checkpointCopiesOnNodes)
     }
 }

@@ -208,11 +208,13 @@ public struct MPIJob {
 extension MPIJob {
     /// Runs `mnist-mpi train ARGS --summary FILE` on `ranks` ranks and returns the summary
     /// JSON object, or throws when the run failed.
-    public static func trainSummary(ranks: Int, _ arguments: [String], timeout: Double = 300) throws -> [String: Any] {
+    public static func trainSummary(
+        ranks: Int, _ arguments: [String], timeout: Double = 300, environment: [String: String] = [:]
+    ) throws -> [String: Any] {
         let directory = try temporaryDirectory("summary")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/summary.json"
-        let outcome = try run(ranks: ranks, ["train"] + arguments + ["--summary", path], timeout: timeout)
+        let outcome = try run(ranks: ranks, ["train"] + arguments + ["--summary", path], timeout: timeout, environment: environment)
         guard outcome.status == 0 else {
             throw JobFailure(description: "mpirun -np \(ranks) train \(arguments) failed: \(outcome.stderr)")
         }
@@ -221,6 +223,12 @@ extension MPIJob {
             throw JobFailure(description: "\(path) is not a JSON object")
         }
         return summary
+    }
+
+    /// The test hook that has every rank write its final parameters to `directory/rank-N.f32`
+    /// (for `environment:`).
+    public static func rankParametersHook(_ directory: String) -> [String: String] {
+        ["MNIST_MPI_TEST_HOOKS": "rank-parameters-dir=\(directory)"]
     }
 
     /// A launch that did not succeed.

@@ -24,7 +24,7 @@ import Testing
         for ranks in 1...4 {
             let directory = "\(folder)/np\(ranks)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let run = try MPIJob.run(ranks: ranks, arguments + ["--epochs", "2", "--rank-parameters-dir", directory], timeout: 120)
+            let run = try MPIJob.run(ranks: ranks, arguments + ["--epochs", "2"], timeout: 120, environment: MPIJob.rankParametersHook(directory))
             try #require(run.status == 0, "\(ranks) ranks: \(run.stderr)")
             #expect(run.stdout.contains("deterministic (24 micro-batches of 25"), "\(run.stdout)")
             let fingerprint = run.stdout.split(separator: "\n").first { $0.hasPrefix("parameter fingerprint ") }
@@ -44,13 +44,13 @@ import Testing
         for name in ["whole", "parts"] {
             try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)
         }
-        let whole = try MPIJob.run(ranks: 1, arguments + ["--epochs", "4", "--rank-parameters-dir", folder + "/whole"], timeout: 120)
+        let whole = try MPIJob.run(ranks: 1, arguments + ["--epochs", "4"], timeout: 120, environment: MPIJob.rankParametersHook(folder + "/whole"))
         try #require(whole.status == 0, "\(whole.stderr)")
         let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "2", "--checkpoint", folder + "/ck"], timeout: 120)
         try #require(first.status == 0, "\(first.stderr)")
         let resumed = try MPIJob.run(ranks: 3, arguments + [
-            "--epochs", "4", "--checkpoint", folder + "/ck", "--resume", "--rank-parameters-dir", folder + "/parts",
-        ], timeout: 120)
+            "--epochs", "4", "--checkpoint", folder + "/ck", "--resume",
+        ], timeout: 120, environment: MPIJob.rankParametersHook(folder + "/parts"))
         try #require(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("at epoch 2 step 0 (changed: ranks 2 -> 3 (deterministic: no bit depends on it))"),
                 "\(resumed.stdout)")

@@ -22,8 +22,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let compressed = try MPIJob.trainSummary(ranks: 2, Array(small.dropFirst()) + [
             "--epochs", "3", "--preset", "improved", "--compression", "powersgd", "--powersgd-warmup-steps", "10",
-            "--rank-parameters-dir", folder,
-        ])
+        ], environment: MPIJob.rankParametersHook(folder))
         #expect(try firstDifference(parameters(folder, rank: 0), parameters(folder, rank: 1)) == "identical")
         #expect((compressed["allreduce_method"] as? String)?.hasPrefix("PowerSGD rank 4") == true)
         // 7,794 floats + 3 control values a step instead of 269,325.
@@ -49,14 +48,14 @@ import Testing
         for name in ["whole", "parts"] {
             try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)
         }
-        let whole = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4", "--rank-parameters-dir", folder + "/whole"])
+        let whole = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4"], environment: MPIJob.rankParametersHook(folder + "/whole"))
         try #require(whole.status == 0, "\(whole.stderr)")
         let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "2", "--checkpoint", folder + "/ck"])
         try #require(first.status == 0, "\(first.stderr)")
         let resumed = try MPIJob.run(ranks: 2, arguments + [
-            "--epochs", "4", "--checkpoint", folder + "/ck", "--resume", "--rank-parameters-dir", folder + "/parts",
+            "--epochs", "4", "--checkpoint", folder + "/ck", "--resume",
             "--summary", folder + "/parts.json",
-        ])
+        ], environment: MPIJob.rankParametersHook(folder + "/parts"))
         try #require(resumed.status == 0, "\(resumed.stderr)")
         #expect(!resumed.stdout.contains("PowerSGD starts afresh"), "\(resumed.stdout)")
         // It really resumed (a run that ignored --resume would train 4 epochs and match too).

@@ -37,8 +37,7 @@ struct KernelChoiceTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let mixed = try MPIJob.trainSummary(ranks: 2, small + [
             "--epochs", "2", "--preset", "improved", "--precision", "bf16", "--checkpoint", folder + "/ck",
-            "--rank-parameters-dir", folder,
-        ])
+        ], environment: MPIJob.rankParametersHook(folder))
         #expect(mixed["precision"] as? String == "bf16")
         // `evaluate --precision bf16` counts what the run counted.
         let correct = try #require(mixed["test_correct"] as? Int)

@@ -24,8 +24,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let outcome = try MPIJob.run(ranks: ranks, [
             "train", "--data", MPIJob.mnistDirectory, "--train-limit", "3000", "--test-limit", "500",
-            "--epochs", "7", "--batch-size", "50", "--rank-parameters-dir", directory,
-        ] + options, timeout: 120)
+            "--epochs", "7", "--batch-size", "50",
+        ] + options, timeout: 120, environment: MPIJob.rankParametersHook(directory))
         try #require(outcome.status == 0, "\(outcome.stderr)")
         let files = try (0..<ranks).map { try Data(contentsOf: URL(fileURLWithPath: "\(directory)/rank-\($0).f32")) }
         #expect(files[0].count == 269_322 * 4)
@@ -46,8 +46,8 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let outcome = try MPIJob.run(ranks: 2, [
                 "train", "--data", MPIJob.mnistDirectory, "--train-limit", "4000", "--test-limit", "100",
-                "--epochs", "2", "--rank-parameters-dir", directory,
-            ] + options, timeout: 120)
+                "--epochs", "2",
+            ] + options, timeout: 120, environment: MPIJob.rankParametersHook(directory))
             try #require(outcome.status == 0, "\(outcome.stderr)")
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/rank-0.f32"))
             runs.append(data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
@@ -68,8 +68,8 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let outcome = try MPIJob.run(ranks: 2, [
                 "train", "--data", MPIJob.mnistDirectory, "--train-limit", "2000", "--test-limit", "100",
-                "--epochs", "2", "--seed", "9", "--rank-parameters-dir", directory,
-            ], timeout: 120)
+                "--epochs", "2", "--seed", "9",
+            ], timeout: 120, environment: MPIJob.rankParametersHook(directory))
             try #require(outcome.status == 0, "\(outcome.stderr)")
             runs.append(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/rank-0.f32")))
         }

@@ -35,13 +35,13 @@ import Training
         let arguments = small + ["--preset", "improved", "--lr-decay", "none"]
         try FileManager.default.createDirectory(atPath: folder + "/whole", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: folder + "/parts", withIntermediateDirectories: true)
-        let whole = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4", "--rank-parameters-dir", folder + "/whole",
-                                                          "--summary", folder + "/whole.json"])
+        let whole = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4",
+                                                          "--summary", folder + "/whole.json"], environment: MPIJob.rankParametersHook(folder + "/whole"))
         try #require(whole.status == 0, "\(whole.stderr)")
         let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "2", "--checkpoint", folder + "/ck"])
         try #require(first.status == 0, "\(first.stderr)")
         let second = try MPIJob.run(ranks: 2, arguments + ["--epochs", "4", "--checkpoint", folder + "/ck", "--resume",
-                                                           "--rank-parameters-dir", folder + "/parts", "--summary", folder + "/parts.json"])
+                                                           "--summary", folder + "/parts.json"], environment: MPIJob.rankParametersHook(folder + "/parts"))
         try #require(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("resuming from \(folder)/ck at epoch 2 step 0"))
         #expect(try firstDifference(parameters(folder + "/whole"), parameters(folder + "/parts")) == "identical")
@@ -101,10 +101,9 @@ import Training
         #expect(stopped.stderr.contains("stopped by SIGTERM"), "\(stopped.stderr)")
         #expect(stopped.stderr.contains("checkpoint written"))
 
-        let resumed = try MPIJob.run(ranks: 2, arguments + ["--checkpoint", folder + "/ck", "--resume",
-                                                            "--rank-parameters-dir", folder + "/parts"], timeout: 120)
+        let resumed = try MPIJob.run(ranks: 2, arguments + ["--checkpoint", folder + "/ck", "--resume"], timeout: 120, environment: MPIJob.rankParametersHook(folder + "/parts"))
         try #require(resumed.status == 0, "\(resumed.stderr)")
-        let whole = try MPIJob.run(ranks: 2, arguments + ["--rank-parameters-dir", folder + "/whole"], timeout: 120)
+        let whole = try MPIJob.run(ranks: 2, arguments + [], timeout: 120, environment: MPIJob.rankParametersHook(folder + "/whole"))
         try #require(whole.status == 0, "\(whole.stderr)")
         #expect(try firstDifference(parameters(folder + "/whole"), parameters(folder + "/parts")) == "identical")
     }

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 @testable import Training
 
-/// The resume policies: declared once beside the settings, kept in checkpoints, documented.
+/// The resume policies: declared once with each setting, kept in checkpoints, documented.
 @Suite struct ResumeRuleTests {
-    /// Every option appears in one rule only, so a change is reported once.
-    @Test func everyOptionHasOneRule() {
-        let options = TrainingConfiguration.resumeRules.flatMap { $0.option.split(separator: " ") }
-        #expect(Set(options).count == options.count, "\(options)")
-        #expect(options.contains("--precision") && options.contains("--compression") && options.contains("--kernels"))
+    /// Every flag belongs to one setting only, so a change is reported once.
+    @Test func everyFlagHasOneSetting() {
+        let flags = Settings.all.flatMap { $0.flag.split(separator: " ") }
+        #expect(Set(flags).count == flags.count, "\(flags)")
+        #expect(flags.contains("--precision") && flags.contains("--compression") && flags.contains("--kernels"))
     }
 
     /// The checkpoint keeps exactly the refused and warned settings, and a change to any of
@@ -16,7 +16,7 @@ import Testing
     @Test func resumeValuesFollowThePolicies() {
         let seed = TrainingConfiguration.seed
         let kept = Set(seed.resumeValues.keys)
-        let expected = Set(TrainingConfiguration.resumeRules.filter { $0.policy != .free }.map(\.option))
+        let expected = Set(Settings.all.filter { $0.resume != .free }.map(\.flag))
         #expect(kept == expected)
         var changed = seed
         changed.compute.precision = .bf16
@@ -29,14 +29,15 @@ import Testing
         #expect(free.trajectoryFingerprint == seed.trajectoryFingerprint)
     }
 
-    /// docs/reliability.md's table names every rule with its policy, so the docs cannot fall
-    /// behind the code.
-    @Test func theDocumentationListsEveryRule() throws {
+    /// docs/cli.md's settings table (`mnist-mpi settings --markdown`) names every setting with
+    /// its policy, so the docs cannot fall behind the code.
+    @Test func theDocumentationListsEverySetting() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("docs/reliability.md"), encoding: .utf8)
-        for rule in TrainingConfiguration.resumeRules {
-            #expect(text.contains("| `\(rule.option)` | \(rule.policy.rawValue) |"), "docs/reliability.md lacks \(rule.option)")
+        let text = try String(contentsOf: root.appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        for setting in Settings.all {
+            #expect(text.contains("| `\(setting.flag)` | \(setting.section.rawValue) | \(setting.defaultShown ?? "") | \(setting.resume.rawValue) |"),
+                    "docs/cli.md lacks \(setting.flag): run scripts/cli-docs.sh")
         }
     }
 }

@@ -113,7 +113,7 @@ mkdir -p "$results"
 status=0
 # --compression none: the hierarchical sum is what runs uncompressed (auto might time a compression faster).
 compose_run "$work/hierarchical.log" WORKERS=2 RANKS_PER_WORKER=2 EPOCHS=1 PRESET=improved HOST_RESULTS_DIR="$results" \
-  TRAIN_ARGS="--train-limit 20000 --rank-parameters-dir /results --compression none" -- up --exit-code-from head || status=$?
+  MNIST_MPI_TEST_HOOKS=rank-parameters-dir=/results TRAIN_ARGS="--train-limit 20000 --compression none" -- up --exit-code-from head || status=$?
 if [ "$status" -eq 0 ] && [ -s "$results/summary.json" ]; then
   check "2 workers x 2 ranks: hierarchical allreduce, identical parameters on 4 ranks" python3 - "$results" <<'CHECK'
 import json, os, sys

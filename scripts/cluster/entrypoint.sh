@@ -129,7 +129,7 @@ CONF
     mkdir -p "$RESULTS"
     [ "$(stat -c %u "$RESULTS")" = 0 ] && chown "$MPI_USER:" "$RESULTS"
     launch="$REPO/scripts/cluster/mpirun-hosts.sh"
-    environment=(NETWORK="$NETWORK" HOME="$MPI_HOME" PATH="$PATH")
+    environment=(NETWORK="$NETWORK" HOME="$MPI_HOME" PATH="$PATH" MNIST_MPI_TEST_HOOKS="${MNIST_MPI_TEST_HOOKS:-}")
     if [ "$MODE" = scaling ]; then
       # scripts/scaling.sh calls LAUNCH RANKS COMMAND...; the image has everything installed
       # and built, so SKIP_SETUP; its results go to the bind-mounted RESULTS.

@@ -46,8 +46,8 @@ netns_cluster_up "$HOSTS" "$work" "$RANKS_PER_HOST"
 ranks=$((HOSTS * RANKS_PER_HOST))
 echo "==> $HOSTS hosts on $NETNS_SUBNET.0/24 (namespaces ${NETNS_HOSTS[*]}), TCP between them, $RANKS_PER_HOST rank(s) each, links ${LINK_RATE:-unlimited}"
 before=$(netns_rx_bytes 1)
-netns_mpirun "$work" "$ranks" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
-  --summary "$work/summary.json" --rank-parameters-dir "$work" ${extra[@]+"${extra[@]}"}
+MNIST_MPI_TEST_HOOKS="rank-parameters-dir=$work" netns_mpirun "$work" "$ranks" "$BIN" train --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" --train-limit "$TRAIN_LIMIT" --eval-every 0 \
+  --summary "$work/summary.json" ${extra[@]+"${extra[@]}"}
 received=$(( $(netns_rx_bytes 1) - before ))
 
 python3 - "$work/summary.json" "$received" "$MIN_ACCURACY" "$EXPECT_METHOD" <<'CHECK'

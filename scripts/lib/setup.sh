@@ -157,11 +157,15 @@ run_mpi() {
     # Hydra: -bind-to core|none, -genv for the environment (it oversubscribes as asked).
     local binding=core
     [ "$ranks" -le "$cores" ] || binding=none
-    "$launcher" -n "$ranks" -bind-to "$binding" -genv OPENBLAS_NUM_THREADS 1 "$@" || status=$?
+    local hooks=()
+    [ -z "${MNIST_MPI_TEST_HOOKS:-}" ] || hooks=(-genv MNIST_MPI_TEST_HOOKS "$MNIST_MPI_TEST_HOOKS")
+    "$launcher" -n "$ranks" -bind-to "$binding" -genv OPENBLAS_NUM_THREADS 1 ${hooks[@]+"${hooks[@]}"} "$@" || status=$?
   else
     # --quiet keeps mpirun's banners out: the trainer prints its own one-line errors. A rank
     # killed from outside prints nothing, so say so below.
-    "$launcher" --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 "$@" || status=$?
+    local hooks=()
+    [ -z "${MNIST_MPI_TEST_HOOKS:-}" ] || hooks=(-x MNIST_MPI_TEST_HOOKS)
+    "$launcher" --quiet -np "$ranks" "${placement[@]}" -x OPENBLAS_NUM_THREADS=1 ${hooks[@]+"${hooks[@]}"} "$@" || status=$?
   fi
   if [ "$status" -ge 128 ]; then
     printf 'error: the job ended by signal %d (a rank was killed or mpirun was stopped); with --checkpoint, continue with --resume\n' \

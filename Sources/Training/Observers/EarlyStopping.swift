@@ -9,6 +9,8 @@ final class EarlyStopping: TrainingObserver {
     private let logger: Logger
     private var best = -Double.infinity
     private var evaluationsWithoutImprovement = 0
+    /// The line that says why the run stops, logged after the epoch's own line.
+    private var verdict: String?
 
     init(patience: Int, logger: Logger) {
         self.patience = patience
@@ -25,9 +27,17 @@ final class EarlyStopping: TrainingObserver {
         evaluationsWithoutImprovement += 1
         guard evaluationsWithoutImprovement >= patience else { return [] }
         let position = report.position
-        logger.info(String(
+        verdict = String(
             format: "early stop at epoch %d step %d: test accuracy %.2f%%, no better than %.2f%% for %d evaluation%@",
-            position.epoch, position.stepsDone, accuracy * 100, best * 100, patience, patience == 1 ? "" : "s"))
+            position.epoch, position.stepsDone, accuracy * 100, best * 100, patience, patience == 1 ? "" : "s")
         return .stop
+    }
+
+    func epochEnded(_ metrics: EpochMetrics, at position: LoopPosition, stopping: Bool) throws -> LoopRequests {
+        if let verdict {
+            logger.info(verdict)
+            self.verdict = nil
+        }
+        return []
     }
 }

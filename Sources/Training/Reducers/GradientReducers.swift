@@ -1,5 +1,6 @@
 /// The gradient reducers, in the order they are asked (as Horovod's operation manager): the
-/// first whose `make` returns one runs. A new reducer is one file and one line here.
+/// first whose `make` returns one runs; one blocking `MPI_Allreduce` when none applies. A new
+/// reducer is one file and one line here.
 enum GradientReducers {
     static let candidates: [any GradientReducer.Type] = [
         DeterministicReducer.self,
@@ -7,10 +8,9 @@ enum GradientReducers {
         OverlappedReducer.self,
         BFloat16Reducer.self,
         SharedMemoryReducer.self,
-        MPIAllReduceReducer.self,
     ]
 
-    /// The first candidate that applies to `context`. Collective.
+    /// The first candidate that applies to `context`, else `MPIAllReduceReducer`. Collective.
     ///
     /// - Throws: `TrainingError.invalidOption` when an explicit choice cannot run here.
     static func make(_ context: ReducerContext) throws -> any GradientReducer {
@@ -18,7 +18,6 @@ enum GradientReducers {
         for candidate in candidates {
             if let reducer = try candidate.make(context) { return reducer }
         }
-        // MPIAllReduceReducer applies everywhere.
         return try MPIAllReduceReducer(context)
     }
 }

@@ -16,13 +16,38 @@ public struct CommunicationSettings: Codable, Sendable, Equatable {
 }
 
 extension CommunicationSettings {
-    /// All change the sums' rounding (so the bits of the result) but not the checkpoint's
-    /// meaning. PowerSGD's state is restored only for the same rank and rank count.
-    static let resumeRules: [ResumeRule] = [
-        .of(\.communication, "--compression", .warn) { $0.compression.rawValue },
-        .of(\.communication, "--powersgd-rank", .warn) { "\($0.powerSGDRank)" },
-        .of(\.communication, "--powersgd-warmup-steps", .warn) { "\($0.powerSGDWarmupSteps)" },
-        .of(\.communication, "--overlap", .warn) { "\($0.overlap)" },
-        .of(\.communication, "--allreduce", .warn) { $0.allReduceMethod.rawValue },
-    ]
+}
+
+extension Settings {
+    public static let overlap = Setting(
+        "--overlap", .communication, \.communication.overlap, resume: .warn,
+        help: "Overlap the gradient allreduce with backward: one nonblocking allreduce per layer, started as soon as the layer is done.",
+        default: .none)
+    public static let compression = Setting(
+        "--compression", .communication, \.communication.compression, resume: .warn,
+        help: "How gradients travel: none (float32), bf16 (half the bytes, summed in float32), powersgd (rank-r approximations of the weight matrices with error feedback, as PyTorch's PowerSGD hook; biases as they are) or auto: none on one node, across nodes the fastest of the three as timed on the job's links at start-up (a compression must save 30% of the sum).",
+        note: "PowerSGD's state is restored only for the same `--powersgd-rank` and rank count, else it starts afresh and says so",
+        text: { $0.rawValue },
+        check: { compression, config in
+            compression == .powerSGD && config.communication.overlap
+                ? "does not combine with --overlap (its two sums need the whole gradient)" : nil
+        })
+    public static let powerSGDRank = Setting(
+        "--powersgd-rank", .communication, \.communication.powerSGDRank, resume: .warn,
+        help: "With --compression powersgd: the approximation rank.",
+        check: { rank, _ in
+            (1...TrainingConfiguration.limits.width).contains(rank) ? nil : "must be 1 to \(TrainingConfiguration.limits.width)"
+        })
+    public static let powerSGDWarmupSteps = Setting(
+        "--powersgd-warmup-steps", .communication, \.communication.powerSGDWarmupSteps, resume: .warn,
+        help: "With --compression powersgd: steps sent uncompressed first.",
+        check: { steps, _ in
+            (0...TrainingConfiguration.limits.steps).contains(steps) ? nil : "must be 0 to \(TrainingConfiguration.limits.steps)"
+        })
+    public static let allReduce = Setting(
+        "--allreduce", .communication, \.communication.allReduceMethod, resume: .warn,
+        help: "Gradient sum: auto (shared-memory windows within nodes, hierarchical across nodes with equal rank counts; else MPI_Allreduce), mpi or shared-memory.",
+        text: { $0.rawValue })
+
+    public static let communication: [any AnySetting] = [overlap, compression, powerSGDRank, powerSGDWarmupSteps, allReduce]
 }

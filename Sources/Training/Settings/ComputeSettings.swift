@@ -14,12 +14,24 @@ public struct ComputeSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Checkpoints are float32 whatever computed them: a resume may move between kernels and
-    /// precisions (the rounding, hence the bits, change).
-    static let resumeRules: [ResumeRule] = [
-        .of(\.compute, "--kernels", .warn) { describe($0.kernels?.rawValue) },
-        .of(\.compute, "--precision", .warn) { $0.precision.rawValue },
-        .of(\.compute, "--keep-subnormals", .warn) { "\(!$0.flushSubnormals)" },
-        .of(\.compute, "--blas-threads", .free) { "\($0.blasThreads)" },
-    ]
+}
+
+extension Settings {
+    public static let blasThreads = Setting(
+        "--blas-threads", .compute, \.compute.blasThreads, resume: .free, help: "OpenBLAS (or oneDNN) threads per rank.",
+        check: { threads, _ in threads >= 1 ? nil : "must be at least 1" })
+    public static let kernels = Setting(
+        "--kernels", .compute, \.compute.kernels, resume: .warn,
+        help: "Matrix-product kernels: auto (oneDNN where libdnnl.so.2 loads and --blas-threads is 1, else OpenBLAS), openblas or onednn (primitives made once per shape, bias and activation fused).",
+        default: .text("auto"), note: "checkpoints are float32 whatever computed them", text: { describe($0?.rawValue) })
+    public static let precision = Setting(
+        "--precision", .compute, \.compute.precision, resume: .warn,
+        help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX). Checkpoints stay float32 and resume in either.",
+        note: "the same", text: { $0.rawValue })
+    public static let keepSubnormals = Setting(
+        "--keep-subnormals", .compute, \.compute.flushSubnormals, resume: .warn,
+        help: "Compute with subnormal floats as IEEE says (slow on x86 when a saturated network makes many); the default flushes them to zero, as TensorFlow does.",
+        default: .none, text: { "\(!$0)" })
+
+    public static let compute: [any AnySetting] = [blasThreads, kernels, precision, keepSubnormals]
 }

@@ -9,10 +9,39 @@ public struct ModelSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// The architecture is the checkpoint's shape; the initialiser does not matter once resumed.
-    static let resumeRules: [ResumeRule] = [
-        .of(\.model, "--hidden", .refuse) { $0.hiddenSizes.map(String.init).joined(separator: ",") },
-        .of(\.model, "--activation", .refuse) { $0.activation.rawValue },
-        .of(\.model, "--init", .free) { "\($0.initializer)" },
-    ]
+}
+
+extension Settings {
+    public static let hidden = Setting(
+        "--hidden", .model, \.model.hiddenSizes, resume: .refuse, help: "Hidden layer widths, comma-separated.",
+        note: "the checkpoint holds these shapes",
+        text: { $0.map(String.init).joined(separator: ",") },
+        check: { widths, _ in
+            let limits = TrainingConfiguration.limits
+            return (1...limits.hiddenLayers).contains(widths.count) && widths.allSatisfy({ (1...limits.width).contains($0) })
+                ? nil : "needs 1 to \(limits.hiddenLayers) widths of 1 to \(limits.width), e.g. 256,256"
+        })
+    public static let activation = Setting(
+        "--activation", .model, \.model.activation, resume: .refuse, help: "Hidden activation: sigmoid, tanh or relu.",
+        note: "the same", text: { $0.rawValue })
+    public static let initializer = Setting(
+        "--init", .model, \.model.initializer, resume: .free, help: "Weight initialisation: normal, xavier or he.",
+        note: "unused once resumed",
+        text: {
+            switch $0 {
+            case .normal: "normal"
+            case .xavier: "xavier"
+            case .he: "he"
+            }
+        })
+    public static let initStd = Setting(
+        "--init-std", .model, \.model.initializer, resume: .free,
+        help: "Standard deviation of --init normal (weights and biases).", note: "unused once resumed",
+        text: { if case .normal(let deviation) = $0 { "\(deviation)" } else { "" } },
+        check: { initializer, _ in
+            guard case .normal(let deviation) = initializer else { return nil }
+            return deviation > 0 && deviation.isFinite ? nil : "must be a positive finite number"
+        })
+
+    public static let model: [any AnySetting] = [hidden, activation, initializer, initStd]
 }

@@ -23,9 +23,6 @@ public struct ReliabilitySettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    static let resumeRules: [ResumeRule] = [
-        .of(\.reliability, "--checkpoint --checkpoint-every --checkpoint-every-steps --checkpoint-copies --resume --auto-resume --overwrite-checkpoint --stall-timeout", .free) { _ in "" },
-    ]
 }
 
 /// What a run that was not told `--resume` does with a checkpoint already at its path: a
@@ -45,4 +42,87 @@ public enum CheckpointCopies: String, Codable, Sendable, CaseIterable {
     case rankZero = "rank0"
     /// The first rank of every node writes a copy on its node.
     case everyNode = "node"
+}
+
+extension Settings {
+    public static let checkpoint = Setting(
+        "--checkpoint", .reliability, \.reliability.checkpointPath, resume: .free,
+        help: "Write a checkpoint (parameters, optimizer state, position) to this file, atomically.", default: .none,
+        text: describe)
+    public static let checkpointEvery = Setting(
+        "--checkpoint-every", .reliability, \.reliability.checkpointEvery, resume: .free,
+        help: "Checkpoint every K epochs (and after the last).",
+        check: { every, _ in every >= 1 ? nil : "must be at least 1" })
+    public static let checkpointEverySteps = Setting(
+        "--checkpoint-every-steps", .reliability, \.reliability.checkpointEverySteps, resume: .free,
+        help: "Also checkpoint every K optimizer steps inside an epoch (a relaunch redoes at most K steps; 0: epoch ends only); the summary gives the cost per checkpoint.",
+        check: { steps, _ in
+            (0...TrainingConfiguration.limits.steps).contains(steps)
+                ? nil : "must be 0 (epoch ends only) to \(TrainingConfiguration.limits.steps)"
+        })
+    public static let checkpointStart = Setting(
+        "--resume --auto-resume --overwrite-checkpoint", .reliability, \.reliability.start, resume: .free,
+        help: "What to do with the file at --checkpoint: --resume continues it (it must exist; --epochs stays the total); --auto-resume continues it when it exists, else starts; --overwrite-checkpoint starts afresh and replaces it.",
+        default: .text("an existing checkpoint is refused with one line, never replaced silently"), text: describe,
+        check: { start, config in
+            guard let start, config.reliability.checkpointPath == nil else { return nil }
+            return start == .resume ? "needs --checkpoint FILE to resume from" : "needs --checkpoint FILE"
+        },
+        shownOption: { $0.map { "--" + $0.flagName } })
+    public static let checkpointCopies = Setting(
+        "--checkpoint-copies", .reliability, \.reliability.checkpointCopies, resume: .free,
+        help: "Who writes checkpoints: rank0 (one copy; put --checkpoint on storage every relaunch reaches), or node (the first rank of every node writes a copy to the same path on its own disk; a resume starts from the newest copy any node holds: no shared file system needed).",
+        text: { $0.rawValue })
+    public static let restartsFile = Setting(
+        "--restarts-file", .reliability, \.reliability.restartsPath, resume: .free,
+        help: "The elastic supervisor's restarts file (set by mnist-mpi elastic).", default: .none, text: describe)
+    public static let stallTimeout = Setting(
+        "--stall-timeout", .reliability, \.reliability.stallTimeout, resume: .free,
+        help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never.",
+        text: { $0.rounded() == $0 ? "\(Int($0))" : "\($0)" },
+        check: { seconds, _ in
+            let limit = TrainingConfiguration.limits.stallSeconds
+            return seconds >= 0 && seconds <= limit ? nil : "must be 0 (never) to \(Int(limit)) seconds"
+        })
+
+    public static let reliability: [any AnySetting] = [
+        checkpoint, checkpointEvery, checkpointEverySteps, checkpointStart, checkpointCopies, restartsFile, stallTimeout,
+    ]
+}
+
+/// `--resume`, `--auto-resume` or `--overwrite-checkpoint`: at most one (nil: none, an
+/// existing checkpoint is refused).
+public enum CheckpointStart: String, Codable, Sendable, CaseIterable {
+    case resume, autoResume, overwriteCheckpoint
+
+    /// The flag's name, e.g. "auto-resume".
+    public var flagName: String {
+        switch self {
+        case .resume: "resume"
+        case .autoResume: "auto-resume"
+        case .overwriteCheckpoint: "overwrite-checkpoint"
+        }
+    }
+}
+
+extension ReliabilitySettings {
+    /// What the command line said about an existing checkpoint, as one value.
+    public var start: CheckpointStart? {
+        get {
+            if resume { return .resume }
+            switch existingCheckpoint {
+            case .refuse: return nil
+            case .resume: return .autoResume
+            case .overwrite: return .overwriteCheckpoint
+            }
+        }
+        set {
+            resume = newValue == .resume
+            switch newValue {
+            case .autoResume: existingCheckpoint = .resume
+            case .overwriteCheckpoint: existingCheckpoint = .overwrite
+            case .resume, nil: existingCheckpoint = .refuse
+            }
+        }
+    }
 }
