@@ -44,8 +44,11 @@ let package = Package(
 
         // One bfloat16 rounding rule (header-only) for the wire and the kernels.
         .target(name: "CBFloat16"),
-        // C beside MPI: the bfloat16 sum MPI_Op, a plain C allreduce timer, the stall watchdog.
-        .target(name: "CMPIExtras", dependencies: ["CMPI", "CBFloat16"]),
+        // One IEEE float16 rounding rule (F16C where the CPU has it, the same bits without).
+        .target(name: "CFloat16"),
+        // C beside MPI: the bfloat16 and float16 sum MPI_Ops, a plain C allreduce timer, the
+        // stall watchdog.
+        .target(name: "CMPIExtras", dependencies: ["CMPI", "CBFloat16", "CFloat16"]),
         // The SIGTERM/SIGINT flag (a C signal handler; Swift cannot declare sig_atomic_t).
         .target(name: "CStopSignal"),
         // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.

@@ -9,8 +9,9 @@
 # Framework ratios come only from scripts/bench-frameworks.sh, run on the same machine.
 # OPENBLAS_CORETYPE is unset for every command here, so the kernels compared are the ones each
 # library picks for this CPU (the report names them).
-#   scripts/bench.sh                 # about 3 minutes here
+#   scripts/bench.sh                 # about 3 minutes on 2 cores
 #   REPEATS=5 EPOCHS=4 scripts/bench.sh
+#   RECORD=1 scripts/bench.sh        # also docs/results/bench-CPU.json, which the docs cite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
@@ -81,3 +82,8 @@ for kernels in auto openblas; do
 done
 
 python3 scripts/bench/report.py "$WORK" "$REPEATS" "$OUT"
+# RECORD=1: keep the result as the docs' result file for this CPU (docs/results/bench-CPU.json,
+# with the CPU, the command and the date), which README.md and docs/ cite figure by figure.
+if [ "${RECORD:-0}" = 1 ]; then
+  python3 scripts/figures/record.py "$OUT" bench --command "REPEATS=$REPEATS EPOCHS=$EPOCHS scripts/bench.sh"
+fi

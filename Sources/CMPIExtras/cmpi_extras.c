@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bfloat16.h"
+#include "float16.h"
 
 static void bf16_sum(void *in, void *inout, int *length, MPI_Datatype *type) {
     (void)type;
@@ -18,6 +19,23 @@ MPI_Op cmpi_bf16_sum_op(void) {
 }
 
 MPI_Datatype cmpi_bf16_type(void) { return MPI_UINT16_T; }
+
+static void f16_sum(void *in, void *inout, int *length, MPI_Datatype *type) {
+    (void)type;
+    float16_sum(in, inout, *length);
+}
+
+MPI_Op cmpi_f16_sum_op(void) {
+    static MPI_Op op = MPI_OP_NULL;
+    if (op == MPI_OP_NULL && MPI_Op_create(f16_sum, 1, &op) != MPI_SUCCESS) op = MPI_OP_NULL;
+    return op;
+}
+
+void cmpi_float_to_f16(const float *in, uint16_t *out, int64_t count) { float16_encode(in, out, count); }
+
+void cmpi_f16_to_float(const uint16_t *in, float *out, int64_t count) { float16_decode(in, out, count); }
+
+const char *cmpi_f16_instruction_set(void) { return float16_instruction_set(); }
 
 void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count) {
     for (int64_t i = 0; i < count; i++) out[i] = bfloat16_from_float(in[i]);

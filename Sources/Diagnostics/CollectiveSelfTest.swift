@@ -55,16 +55,18 @@ public enum CollectiveSelfTest {
         }
         local.append(("nonblocking allreduce sum", pending.allSatisfy { $0 == rankSum }))
 
-        // The bfloat16 sum (gradient compression's custom MPI_Op): small integers are exact in
-        // bfloat16's 8-bit mantissa, and the op sums them in float32.
-        var codes = [UInt16](repeating: 0, count: 1024)
-        let halves = (0..<codes.count).map { Float(rank + 1 + $0 % 3) }
-        BFloat16Codec.encode(halves, into: &codes, count: codes.count)
-        try codes.withUnsafeMutableBufferPointer { try communicator.allReduceSumBFloat16($0) }
-        var decoded = [Float](repeating: 0, count: codes.count)
-        BFloat16Codec.decode(codes, into: &decoded, count: codes.count)
-        local.append(("bfloat16 allreduce sum is exact",
-                      decoded.enumerated().allSatisfy { $0.element == rankSum + Float(size * ($0.offset % 3)) }))
+        // The 16-bit sums (the gradient wire's custom MPI_Ops, one per format): small integers
+        // are exact in bfloat16's 8-bit and float16's 11-bit mantissa, and the ops sum in float32.
+        for format in HalfFloat.allCases {
+            var codes = [UInt16](repeating: 0, count: 1027)
+            let halves = (0..<codes.count).map { Float(rank + 1 + $0 % 3) }
+            format.encode(halves, into: &codes, count: codes.count)
+            try codes.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0, as: format) }
+            var decoded = [Float](repeating: 0, count: codes.count)
+            format.decode(codes, into: &decoded, count: codes.count)
+            local.append(("\(format.name) allreduce sum is exact",
+                          decoded.enumerated().allSatisfy { $0.element == rankSum + Float(size * ($0.offset % 3)) }))
+        }
 
         // The raw C MPI_Allreduce timing loop sums in place: after 3 rounds every value is size^3.
         var raw = [Float](repeating: 1, count: 4096)

@@ -2,13 +2,13 @@ import SwiftMPI
 import NeuralNet
 
 /// The compute each gradient compression adds to a step, on one thread, without any transfer:
-/// bfloat16's encode and decode of the whole gradient buffer, and PowerSGD's three phases
+/// each 16-bit wire format's encode and decode of the whole gradient buffer, and PowerSGD's three phases
 /// (error feedback, P = M Q, orthonormalisation, Q = Mᵀ P, P Qᵀ and the new error) with the
 /// "sums" standing in for themselves. The network comparison's cost model adds these to the
 /// transfer time of what each compression sends.
 public enum CompressionCost {
     public struct Result: Codable, Sendable {
-        /// Median seconds per step for each compression: "bf16", "powersgd".
+        /// Median seconds per step for each compression: "bf16", "fp16", "powersgd".
         public let secondsPerStep: [String: Double]
         public let powerSGDRank: Int
         public let steps: Int
@@ -42,15 +42,19 @@ public enum CompressionCost {
             }
             return runs.sorted()[runs.count / 2]
         }
-        let bf16 = median {
-            BFloat16Codec.encode(gradients.pointer, into: bits, count: count)
-            BFloat16Codec.decode(bits, into: gradients.pointer, count: count)
+        // Every 16-bit wire format the sums offer, by its --compression name.
+        var seconds: [String: Double] = [:]
+        for format in HalfFloat.allCases {
+            seconds[format.rawValue] = median {
+                format.encode(gradients.pointer, into: bits, count: count)
+                format.decode(bits, into: gradients.pointer, count: count)
+            }
         }
         // The sums stand in for themselves: only the compressor's own compute is timed.
-        let powerSGD = median {
+        seconds["powersgd"] = median {
             compressor.exchange(
                 gradients: gradients.pointer, first: first.buffer, second: second.buffer, ranks: 2, sum: { _ in })
         }
-        return Result(secondsPerStep: ["bf16": bf16, "powersgd": powerSGD], powerSGDRank: rank, steps: steps)
+        return Result(secondsPerStep: seconds, powerSGDRank: rank, steps: steps)
     }
 }

@@ -29,11 +29,21 @@ public struct Checkpoint: Equatable {
         public var parameterCount: Int
         public var firstMomentCount: Int
         public var secondMomentCount: Int
-        /// With `--compression powersgd`: its rank, and the floats of its state after the
-        /// moments (absent in checkpoints of other runs). Spelled so that the snake-case JSON
-        /// keys (`powersgd_rank`) convert back.
+        /// The gradient reducer's state after the moments, as a section the reducer names
+        /// (absent when the reducer keeps none).
+        public var reducerState: ReducerSection? = nil
+        /// Read only, from checkpoints written before reducer sections: PowerSGD's rank and the
+        /// floats of its state (`reducerSection` turns them into a section). Spelled so that the
+        /// snake-case JSON keys (`powersgd_rank`) convert back.
         public var powersgdRank: Int? = nil
         public var compressionStateCount: Int? = nil
+
+        /// The reducer's section: `reducerState`, or the older PowerSGD fields as one.
+        public var reducerSection: ReducerSection? {
+            if let reducerState { return reducerState }
+            guard let count = compressionStateCount, count != 0 else { return nil }
+            return ReducerSection(name: PowerSGDReducer.stateName, tag: powersgdRank, count: count)
+        }
         /// The preset the run started from (`seed`, `improved`; absent in older checkpoints):
         /// descriptive only, carried into exported models' metadata.
         public var preset: String? = nil
@@ -42,12 +52,29 @@ public struct Checkpoint: Equatable {
         public var compression: String? = nil
     }
 
+    /// A gradient reducer's state in a checkpoint: whose it is, what shape its values take
+    /// (PowerSGD: its rank), how many floats follow the moments.
+    public struct ReducerSection: Codable, Equatable, Sendable {
+        /// The reducer that wrote it, e.g. "powersgd" (`GradientReducers.stateLayouts` checks it).
+        public var name: String
+        /// What the values' layout depends on (nil: nothing).
+        public var tag: Int?
+        public var count: Int
+
+        public init(name: String, tag: Int?, count: Int) {
+            self.name = name
+            self.tag = tag
+            self.count = count
+        }
+    }
+
     public var header: Header
     public var parameters: [Float]
     public var firstMoment: [Float]
     public var secondMoment: [Float]
-    /// PowerSGD's state: the warm-start Q factors (shared), then every rank's error feedback
-    /// (`[ranks × parameterCount]`, by rank), so that a resumed run continues exactly.
+    /// The reducer's state (`header.reducerSection` names it), so that a resumed run continues
+    /// exactly; PowerSGD's: the warm-start Q factors (shared), then every rank's error feedback
+    /// (`[ranks × parameterCount]`, by rank).
     public var compressionState: [Float] = []
 
     /// The architecture as text, e.g. "784-256-256-10 sigmoid".

@@ -67,7 +67,7 @@ public enum CheckpointFile {
         }
         try validate(header, path: path)
         let counts = [
-            header.parameterCount, header.firstMomentCount, header.secondMomentCount, header.compressionStateCount ?? 0,
+            header.parameterCount, header.firstMomentCount, header.secondMomentCount, header.reducerSection?.count ?? 0,
         ]
         var offset = headerStart + headerLength
         // Each count is bounded by `validate` (the state by maximumCompressionState): no overflow.
@@ -128,18 +128,14 @@ public enum CheckpointFile {
         for count in [header.firstMomentCount, header.secondMomentCount] where count != 0 && count != implied {
             throw corrupt("an optimizer state of \(count) values for \(implied) parameters")
         }
-        if let count = header.compressionStateCount, count != 0 {
-            guard let rank = header.powersgdRank, (1...limits.width).contains(rank),
-                  (1...maximumStateRanks).contains(header.ranks),
-                  let factors = PowerSGDCompressor.factorCounts(sizes: sizes, rank: rank)
-            else {
-                throw corrupt("a PowerSGD state without a valid rank (\(header.powersgdRank.map(String.init) ?? "none")) or rank count")
+        if let section = header.reducerSection, section.count != 0 {
+            guard section.count > 0, section.count <= maximumCompressionState else {
+                throw corrupt("a reducer state of \(section.count) values")
             }
-            let (errors, overflow1) = header.ranks.multipliedReportingOverflow(by: implied)
-            let (expected, overflow2) = errors.addingReportingOverflow(factors.q)
-            guard !overflow1, !overflow2, expected <= maximumCompressionState, count == expected else {
-                throw corrupt("a PowerSGD state of \(count) values, expected \(factors.q) + \(header.ranks) x \(implied)")
+            guard let layout = GradientReducers.stateLayouts[section.name] else {
+                throw corrupt("a reducer state named \(section.name), which no reducer of this version writes")
             }
+            if let problem = layout(section, header.ranks, sizes, implied) { throw corrupt(problem) }
         }
         guard header.nextEpoch >= 0, header.nextStep >= 0, header.optimizerSteps >= 0, header.ranks >= 1,
               header.partialLoss.isFinite else {

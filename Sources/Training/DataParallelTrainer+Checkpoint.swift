@@ -119,7 +119,9 @@ extension DataParallelTrainer {
         try communicator.broadcast(optimizer.secondMoment.buffer, root: owner)
         optimizer.restore(stepCount: Int(position[2]))
         let saved = loaded.flatMap { loaded in
-            loaded.checkpoint.header.powersgdRank.map { ReducerState(tag: $0, values: loaded.checkpoint.compressionState) }
+            loaded.checkpoint.header.reducerSection.map {
+                ReducerState(name: $0.name, tag: $0.tag, values: loaded.checkpoint.compressionState)
+            }
         }
         let hadState = saved != nil
         let restored = try reducer.restore(saved, writtenOnRanks: header?.ranks)
@@ -237,8 +239,7 @@ extension DataParallelTrainer {
                 parameterCount: model.parameters.count,
                 firstMomentCount: optimizer.firstMoment.count,
                 secondMomentCount: optimizer.secondMoment.count,
-                powersgdRank: reducerState?.tag,
-                compressionStateCount: reducerState?.values.count)
+                reducerState: reducerState.map { Checkpoint.ReducerSection(name: $0.name, tag: $0.tag, count: $0.values.count) })
             header.settings = configuration.resumeValues
             header.preset = configuration.preset
             header.compression = compressionRan

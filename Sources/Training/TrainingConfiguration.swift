@@ -70,12 +70,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         steps: 1 << 40, timelineSteps: 1_000_000)
 
     /// Checks the values a command line can get wrong: each setting's own rule, in the order
-    /// of `Settings.all`.
+    /// of `Settings.all`, then the gradient sum's combinations (`ReductionRules`).
     ///
     /// - Throws: `TrainingError.invalidOption` naming the option, the value and what is allowed.
     public func validate() throws {
         for setting in Settings.all {
             if let problem = setting.problem(in: self) { throw problem }
         }
+        if let problem = ReductionRules.problem(in: self) { throw problem }
     }
 }

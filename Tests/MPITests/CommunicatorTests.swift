@@ -110,16 +110,16 @@ import Testing
         let values: [Float] = [1, -2.5, 3.14159265, 1e-20, 6.5e4, -1e30, 0.1, 0]
         var bits = [UInt16](repeating: 0, count: values.count)
         var back = [Float](repeating: .nan, count: values.count)
-        BFloat16Codec.encode(values, into: &bits, count: values.count)
-        BFloat16Codec.decode(bits, into: &back, count: values.count)
+        HalfFloat.bfloat16.encode(values, into: &bits, count: values.count)
+        HalfFloat.bfloat16.decode(bits, into: &back, count: values.count)
         for (value, decoded) in zip(values, back) {
             #expect(abs(decoded - value) <= abs(value) * 0x1p-8, "\(value) -> \(decoded)")
         }
         #expect(back[0] == 1 && back[1] == -2.5 && back[7] == 0)  // exactly representable
         var nan: UInt16 = 0
         var decodedNaN: Float = 0
-        BFloat16Codec.encode([Float.nan], into: &nan, count: 1)
-        BFloat16Codec.decode([nan], into: &decodedNaN, count: 1)
+        HalfFloat.bfloat16.encode([Float.nan], into: &nan, count: 1)
+        HalfFloat.bfloat16.decode([nan], into: &decodedNaN, count: 1)
         #expect(decodedNaN.isNaN)
     }
 }

@@ -19,8 +19,7 @@ import Testing
     /// (4 + 3) x 1 < 12 and (3 + 2) x 1 < 6), then 2 ranks x 23 error values.
     private func sampleWithPowerSGD() -> Checkpoint {
         var checkpoint = sample()
-        checkpoint.header.powersgdRank = 1
-        checkpoint.header.compressionStateCount = 5 + 2 * 23
+        checkpoint.header.reducerState = Checkpoint.ReducerSection(name: "powersgd", tag: 1, count: 5 + 2 * 23)
         checkpoint.compressionState = (0..<51).map { Float($0) / 7 }
         return checkpoint
     }
@@ -43,7 +42,14 @@ import Testing
         try CheckpointFile.write(sampleWithPowerSGD(), to: path)
         let read = try CheckpointFile.read(path: path)
         #expect(read == sampleWithPowerSGD())
-        #expect(read.compressionState.count == 51 && read.header.powersgdRank == 1)
+        #expect(read.compressionState.count == 51 && read.header.reducerSection?.tag == 1)
+        // A checkpoint written before reducer sections (PowerSGD's own header fields) reads as one.
+        var older = sampleWithPowerSGD()
+        older.header.reducerState = nil
+        older.header.powersgdRank = 1
+        older.header.compressionStateCount = 51
+        try CheckpointFile.write(older, to: path)
+        #expect(try CheckpointFile.read(path: path).header.reducerSection == Checkpoint.ReducerSection(name: "powersgd", tag: 1, count: 51))
     }
 
     /// Headers a crafted file could carry, with a correct checksum: each is refused with a
@@ -54,6 +60,7 @@ import Testing
         ("negative", "negative or non-finite"),
         ("powersgd-count", "a PowerSGD state of 50 values, expected 5 + 2 x 23"),
         ("powersgd-rank", "a PowerSGD state without a valid rank (none)"),
+        ("unknown-section", "a reducer state named lowrank2, which no reducer of this version writes"),
     ])
     func craftedHeadersAreRefused(kind: String, reason: String) throws {
         var checkpoint = sample()
@@ -67,11 +74,14 @@ import Testing
         case "negative": checkpoint.header.nextStep = -1
         case "powersgd-count":
             checkpoint = sampleWithPowerSGD()
-            checkpoint.header.compressionStateCount = 50
+            checkpoint.header.reducerState?.count = 50
             checkpoint.compressionState.removeLast()
         case "powersgd-rank":
             checkpoint = sampleWithPowerSGD()
-            checkpoint.header.powersgdRank = nil
+            checkpoint.header.reducerState?.tag = nil
+        case "unknown-section":
+            checkpoint = sampleWithPowerSGD()
+            checkpoint.header.reducerState?.name = "lowrank2"
         default: Issue.record("unknown case \(kind)")
         }
         let bytes = try CheckpointFile.encode(checkpoint)   // a valid checksum over the crafted file

@@ -72,4 +72,45 @@ import Testing
         #expect(other.status == 0, "\(other.stderr)")
         #expect(other.stdout.contains("PowerSGD starts afresh"), "\(other.stdout)")
     }
+
+    /// Every 16-bit wire format (the registry: bf16, fp16), through the plain and the overlapped
+    /// sum without a type of its own: identical parameters on every rank, the same bits from
+    /// both sums, and a resume from a checkpoint ends bit-identical to the run in one go.
+    @Test(arguments: ["bf16", "fp16"]) func halfFloatWireResumesBitIdentically(format: String) throws {
+        let folder = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let arguments = small + ["--compression", format, "--allreduce", "mpi"]
+        let whole = try MPIJob.trainSummary(
+            ranks: 2, Array(arguments.dropFirst()) + ["--epochs", "3"], environment: MPIJob.rankParametersHook(folder))
+        #expect(whole["compression"] as? String == format)
+        #expect((whole["allreduce_method"] as? String)?.hasSuffix("MPI_Allreduce") == true)
+        #expect(whole["exchanged_bytes_per_step"] as? Int == 2 * 269_325, "16 bits a value")
+        let wholeParameters = try parameters(folder, rank: 0)
+        #expect(try firstDifference(wholeParameters, parameters(folder, rank: 1)) == "identical")
+        let overlapped = try MPIJob.trainSummary(
+            ranks: 2, Array(arguments.dropFirst()) + ["--epochs", "3", "--overlap"],
+            environment: MPIJob.rankParametersHook(folder))
+        #expect((overlapped["allreduce_method"] as? String)?.hasPrefix("overlapped") == true)
+        #expect(try firstDifference(wholeParameters, parameters(folder, rank: 0)) == "identical", "overlapped buckets, same sums")
+        let first = try MPIJob.run(ranks: 2, arguments + ["--epochs", "1", "--checkpoint", folder + "/ck"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let resumed = try MPIJob.run(
+            ranks: 2, arguments + ["--epochs", "3", "--checkpoint", folder + "/ck", "--resume"],
+            environment: MPIJob.rankParametersHook(folder))
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming from \(folder)/ck at epoch 1 step 0"), "\(resumed.stdout)")
+        #expect(try firstDifference(wholeParameters, parameters(folder, rank: 0)) == "identical")
+    }
+
+    /// Pairs the rule table refuses get its one line, whatever the wire format.
+    @Test func invalidPairsGetOneLine() throws {
+        for (arguments, expected) in [
+            (["--compression", "fp16", "--allreduce", "shared-memory"], "--allreduce shared-memory: does not combine"),
+            (["--compression", "fp16", "--deterministic", "--global-batch", "200"], "--deterministic: sums micro-batches"),
+            (["--compression", "powersgd", "--overlap"], "--compression powersgd: does not combine with --overlap"),
+        ] {
+            let full = ["train", "--data", MPIJob.mnistDirectory] + arguments
+            BadInputTests.expectOneLineFailure(try MPIJob.run(ranks: 2, full), full, mentioning: expected)
+        }
+    }
 }

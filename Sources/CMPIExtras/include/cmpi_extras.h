@@ -1,6 +1,6 @@
 // CMPIExtras: C code next to OpenMPI that Swift cannot or should not express:
-// - the bfloat16 sum reduction (an MPI_Op needs a C function pointer), and the conversions
-//   between float32 and bfloat16 buffers for gradient compression;
+// - the bfloat16 and float16 sum reductions (an MPI_Op needs a C function pointer), and the
+//   conversions between float32 and 16-bit buffers for the gradient wire;
 // - a plain C MPI_Allreduce timing loop, the baseline the Swift layer is measured against;
 // - the stall watchdog thread (stall_watchdog.c), which must call MPI_Abort from C.
 #ifndef CMPI_EXTRAS_H
@@ -21,6 +21,19 @@ void cmpi_float_to_bf16(const float *in, uint16_t *out, int64_t count);
 
 /// out[i] = float(in[i]) (exact).
 void cmpi_bf16_to_float(const uint16_t *in, float *out, int64_t count);
+
+/// The MPI operation that sums IEEE float16 values (carried as MPI_UINT16_T: each pair added in
+/// float32 and rounded to nearest even), created on first use; MPI_OP_NULL if creation failed.
+MPI_Op cmpi_f16_sum_op(void);
+
+/// out[i] = float16(in[i]), rounded to nearest even (F16C where the CPU has it, same bits).
+void cmpi_float_to_f16(const float *in, uint16_t *out, int64_t count);
+
+/// out[i] = float(in[i]) (exact).
+void cmpi_f16_to_float(const uint16_t *in, float *out, int64_t count);
+
+/// "f16c" where the float16 conversions use the CPU's F16C instructions, else "scalar".
+const char *cmpi_f16_instruction_set(void);
 
 /// Times `iterations` in-place MPI_Allreduce (sum) of `count` floats on MPI_COMM_WORLD, after a
 /// barrier: `*seconds` per call. Returns MPI_SUCCESS, or the failing call's error code with its

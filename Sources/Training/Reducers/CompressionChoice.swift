@@ -5,7 +5,8 @@ import SwiftMPI
 /// job's own links, the same on every rank.
 ///
 /// On one rank, one node (shared memory), with `--deterministic`, `--overlap` or `--allreduce
-/// shared-memory` it is `none`. Across nodes each of none, bf16 and PowerSGD is built and its
+/// shared-memory` it is `none`. Across nodes each of `GradientCompression.autoCandidates`
+/// (none, every 16-bit wire format, PowerSGD) is built and its
 /// real step sum timed (`rounds` sums after a warm-up, median, the slowest rank's): the sum
 /// includes each compression's own compute (encode and decode; PowerSGD's products and
 /// orthonormalisation), so the figures are step-time predictions for the communication part,
@@ -34,30 +35,37 @@ struct CompressionChoice {
         guard settings.compression == .auto else {
             return CompressionChoice(compression: settings.compression, reason: "as asked", secondsPerSum: [:])
         }
-        if let resumed {
-            return CompressionChoice(compression: resumed, reason: "as the checkpoint's run chose", secondsPerSum: [:])
-        }
         func fixed(_ reason: String) -> CompressionChoice {
             CompressionChoice(compression: .none, reason: reason, secondsPerSum: [:])
         }
-        if context.communicator.size == 1 { return fixed("one rank") }
+        // What sums float32 only (ReductionRules) keeps none, whatever a checkpoint's run chose.
         if context.microBatches != nil { return fixed("--deterministic sums in float32") }
         if settings.overlap { return fixed("--overlap sends float32 buckets") }
         if settings.allReduceMethod == .sharedMemory { return fixed("--allreduce shared-memory") }
+        if let resumed {
+            return CompressionChoice(compression: resumed, reason: "as the checkpoint's run chose", secondsPerSum: [:])
+        }
+        if context.communicator.size == 1 { return fixed("one rank") }
         if try context.communicator.isSingleNode() { return fixed("one node: shared memory") }
 
+        // Every candidate of the registry (none first: the baseline), its real step sum timed.
+        let candidates = GradientCompression.autoCandidates
         var times: [Double] = []
-        for compression in [GradientCompression.none, .bf16, .powerSGD] {
+        for compression in candidates {
             times.append(try timeSum(context, compression: compression))
         }
         // The slowest rank's figures, so that every rank decides alike.
         try context.communicator.allReduce(&times, .max)
-        let named = zip(["none", "bf16", "powersgd"], times)
+        let named = zip(candidates.map(\.rawValue), times)
         let figures = Dictionary(uniqueKeysWithValues: named.map { ($0, $1) })
         let measured = named.map { String(format: "%@ %.2f ms", $0, $1 * 1000) }.joined(separator: ", ")
-        let best = times[1] <= times[2] ? GradientCompression.bf16 : .powerSGD
-        let bestTime = min(times[1], times[2])
-        if bestTime <= requiredShare * times[0] {
+        // The fastest compression (the first of equals); `none` is the baseline it must beat.
+        let compressed = zip(candidates, times).filter { $0.0 != .none }
+        guard let baseline = zip(candidates, times).first(where: { $0.0 == .none })?.1,
+              let (best, bestTime) = compressed.min(by: { $0.1 < $1.1 }) else {
+            return fixed("nothing to choose from")
+        }
+        if bestTime <= requiredShare * baseline {
             return CompressionChoice(
                 compression: best, reason: "fastest step sum on these links (\(measured))", secondsPerSum: figures)
         }

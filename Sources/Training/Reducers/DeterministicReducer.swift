@@ -29,12 +29,8 @@ final class DeterministicReducer: GradientReducer {
     private let layout: AllGatherLayout
 
     static func check(_ context: ReducerContext) throws {
+        // What it combines with is ReductionRules' (checked with the options).
         guard let microBatches = context.microBatches else { return }
-        let settings = context.settings
-        if settings.overlap || settings.compression != .none || settings.allReduceMethod == .sharedMemory {
-            throw context.unavailable(
-                "--deterministic", "", "sums micro-batches in one fixed tree: drop --overlap, --compression and --allreduce shared-memory")
-        }
         let ranks = context.communicator.size
         guard microBatches % ranks == 0 else {
             let fits = (1...microBatches).filter { microBatches % $0 == 0 }.map(String.init).joined(separator: ", ")

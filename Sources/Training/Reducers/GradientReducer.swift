@@ -89,11 +89,15 @@ extension GradientReducer {
     func close() throws {}
 }
 
-/// What a reducer keeps in a checkpoint: a tag naming its shape (PowerSGD: its rank) and its
-/// values (stored after the optimizer's moments).
+/// What a reducer keeps in a checkpoint: a section of its own, named by the reducer, with a
+/// tag naming its shape (PowerSGD: its rank) and its values (stored after the optimizer's
+/// moments). A stateful reducer needs no field of the checkpoint header: it names its section
+/// and registers how to check one (`GradientReducers.stateLayouts`).
 struct ReducerState: Equatable {
-    /// Stored as the header's `powersgd_rank`: what the values' layout depends on.
-    var tag: Int
+    /// The section's name, e.g. "powersgd".
+    var name: String
+    /// What the values' layout depends on (nil: nothing).
+    var tag: Int?
     var values: [Float]
 }
 

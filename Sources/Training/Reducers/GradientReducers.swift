@@ -6,8 +6,14 @@ enum GradientReducers {
         DeterministicReducer.self,
         PowerSGDReducer.self,
         OverlappedReducer.self,
-        BFloat16Reducer.self,
         SharedMemoryReducer.self,
+    ]
+
+    /// How each stateful reducer's checkpoint section must look, by section name: the problem
+    /// with a section (given the checkpoint's rank count, layer sizes and parameter count), or
+    /// nil. A reader refuses a section no entry names.
+    static let stateLayouts: [String: @Sendable (Checkpoint.ReducerSection, Int, [Int], Int) -> String?] = [
+        PowerSGDReducer.stateName: PowerSGDReducer.stateProblem,
     ]
 
     /// The first candidate that applies to `context`, else `MPIAllReduceReducer`. Collective.

@@ -3,13 +3,13 @@ import SwiftMPI
 
 /// `--overlap`: one nonblocking allreduce per layer, started as soon as backward has finished
 /// that layer (last layer first) and driven by `MPI_Test` while the earlier layers compute
-/// (DDP-style buckets); `reduce` waits for all of them. In float32, or bfloat16 with
-/// `--compression bf16`.
+/// (DDP-style buckets); `reduce` waits for all of them. In float32, or in the 16-bit format
+/// `--compression` names (bf16, fp16).
 final class OverlappedReducer: GradientReducer {
     let buffer: FloatBuffer
     private let communicator: Communicator
-    /// The bfloat16 copy when the values travel as bfloat16.
-    private let wire: BFloat16Wire?
+    /// The 16-bit copy when the values travel in a `HalfFloat` format.
+    private let wire: HalfFloatWire?
     /// Per layer: the range of `buffer` its bucket covers (the last layer's includes the
     /// control values).
     private let buckets: [Range<Int>]
@@ -22,7 +22,7 @@ final class OverlappedReducer: GradientReducer {
     private init(_ context: ReducerContext) {
         communicator = context.communicator
         buffer = FloatBuffer(count: context.count)
-        wire = context.settings.compression == .bf16 ? BFloat16Wire(count: context.count) : nil
+        wire = context.settings.compression.halfFloat.map { HalfFloatWire($0, count: context.count) }
         let layers = context.layout.layers
         buckets = layers.enumerated().map { index, layer in
             let end = index == layers.count - 1 ? context.count : layer.biasOffset + layer.outputs
@@ -31,15 +31,15 @@ final class OverlappedReducer: GradientReducer {
         pending.reserveCapacity(layers.count)
     }
 
-    var description: String { "overlapped " + (wire == nil ? "" : "bfloat16 ") + "MPI_Allreduce" }
+    var description: String { "overlapped " + (wire.map { "\($0.format.name) " } ?? "") + "MPI_Allreduce" }
     var valuesPerSum: [Int] { communicator.size > 1 ? [buffer.count] : [] }
     var bytesPerValue: Int { wire == nil ? 4 : 2 }
-    func wireValue(_ value: Float) -> Float { wire == nil ? value : BFloat16Wire.rounded(value) }
+    func wireValue(_ value: Float) -> Float { wire?.format.rounded(value) ?? value }
 
     func layerReady(_ index: Int) throws {
         let range = buckets[index]
         if let wire {
-            pending.append(try communicator.startAllReduceSumBFloat16(wire.encode(buffer, range)))
+            pending.append(try communicator.startAllReduceSum(wire.encode(buffer, range), as: wire.format))
         } else {
             pending.append(try communicator.startAllReduce(
                 UnsafeMutableBufferPointer(start: buffer.pointer + range.lowerBound, count: range.count), .sum))

@@ -56,16 +56,36 @@ final class PowerSGDReducer: GradientReducer {
 
     var stateOwner: String? { "PowerSGD" }
 
+    /// The checkpoint section's name.
+    static let stateName = "powersgd"
+
+    /// Whether a checkpoint section can be PowerSGD's: Q's factors at its rank (the tag), then
+    /// `ranks` error buffers of `parameters` values.
+    static let stateProblem: @Sendable (Checkpoint.ReducerSection, Int, [Int], Int) -> String? = { section, ranks, sizes, parameters in
+        guard let rank = section.tag, (1...TrainingConfiguration.limits.width).contains(rank),
+              (1...CheckpointFile.maximumStateRanks).contains(ranks),
+              let factors = PowerSGDCompressor.factorCounts(sizes: sizes, rank: rank)
+        else {
+            return "a PowerSGD state without a valid rank (\(section.tag.map(String.init) ?? "none")) or rank count"
+        }
+        let (errors, overflow1) = ranks.multipliedReportingOverflow(by: parameters)
+        let (expected, overflow2) = errors.addingReportingOverflow(factors.q)
+        guard !overflow1, !overflow2, section.count == expected else {
+            return "a PowerSGD state of \(section.count) values, expected \(factors.q) + \(ranks) x \(parameters)"
+        }
+        return nil
+    }
+
     func checkpointState() throws -> ReducerState? {
         let errors = try communicator.gather(compressor.errors.array)
-        return ReducerState(tag: compressor.rank, values: compressor.q.array + errors)
+        return ReducerState(name: Self.stateName, tag: compressor.rank, values: compressor.q.array + errors)
     }
 
     func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool {
         let expectedCount = compressor.qCount + communicator.size * compressor.errors.count
         var usable: [Int32] = [
-            state?.tag == compressor.rank && writtenOnRanks == communicator.size && state?.values.count == expectedCount
-                ? 1 : 0,
+            state?.name == Self.stateName && state?.tag == compressor.rank && writtenOnRanks == communicator.size
+                && state?.values.count == expectedCount ? 1 : 0,
         ]
         try communicator.broadcast(&usable, root: 0)
         guard usable[0] == 1 else { return false }

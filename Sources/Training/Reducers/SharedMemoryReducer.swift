@@ -9,13 +9,6 @@ final class SharedMemoryReducer: GradientReducer {
     private let reducer: SharedMemoryAllReducer
     private let communicator: Communicator
 
-    static func check(_ context: ReducerContext) throws {
-        let settings = context.settings
-        if settings.allReduceMethod == .sharedMemory, settings.overlap || settings.compression != .none {
-            throw context.unavailable("--allreduce", "shared-memory", "does not combine with --overlap or --compression")
-        }
-    }
-
     static func make(_ context: ReducerContext) throws -> SharedMemoryReducer? {
         let settings = context.settings
         let explicit = settings.allReduceMethod == .sharedMemory

@@ -25,13 +25,9 @@ extension Settings {
         default: .none)
     public static let compression = Setting(
         "--compression", .communication, \.communication.compression, resume: .warn,
-        help: "How gradients travel: none (float32), bf16 (half the bytes, summed in float32), powersgd (rank-r approximations of the weight matrices with error feedback, as PyTorch's PowerSGD hook; biases as they are) or auto: none on one node, across nodes the fastest of the three as timed on the job's links at start-up (a compression must save 30% of the sum).",
+        help: "How gradients travel: none (float32), bf16 or fp16 (bfloat16 or IEEE float16: half the bytes, summed in float32 and rounded), powersgd (rank-r approximations of the weight matrices with error feedback, as PyTorch's PowerSGD hook; biases as they are) or auto: none on one node, across nodes the fastest of them as timed on the job's links at start-up (a compression must save 30% of the sum).",
         note: "PowerSGD's state is restored only for the same `--powersgd-rank` and rank count, else it starts afresh and says so",
-        text: { $0.rawValue },
-        check: { compression, config in
-            compression == .powerSGD && config.communication.overlap
-                ? "does not combine with --overlap (its two sums need the whole gradient)" : nil
-        })
+        text: { $0.rawValue })
     public static let powerSGDRank = Setting(
         "--powersgd-rank", .communication, \.communication.powerSGDRank, resume: .warn,
         help: "With --compression powersgd: the approximation rank.",
