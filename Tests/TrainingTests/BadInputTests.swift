@@ -212,6 +212,7 @@ import Testing
         (["--epochs", "9223372036854775807"], "--epochs"),
         (["--warmup-epochs", "1e300"], "--warmup-epochs"),
         (["--hidden", "1048577"], "--hidden"),
+        (["--stall-timeout=-1e300"], "--stall-timeout"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)

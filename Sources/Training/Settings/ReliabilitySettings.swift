@@ -79,7 +79,9 @@ extension Settings {
     public static let stallTimeout = Setting(
         "--stall-timeout", .reliability, \.reliability.stallTimeout, resume: .free,
         help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never.",
-        text: { $0.rounded() == $0 ? "\(Int($0))" : "\($0)" },
+        // Whole seconds without ".0" (Int only where it holds the value: mnist-mpi-fuzz found
+        // -1e300 trapping in the conversion).
+        text: { $0.rounded() == $0 && abs($0) < 1e15 ? "\(Int($0))" : "\($0)" },
         check: { seconds, _ in
             let limit = TrainingConfiguration.limits.stallSeconds
             return seconds >= 0 && seconds <= limit ? nil : "must be 0 (never) to \(Int(limit)) seconds"
