@@ -5,7 +5,8 @@ speak of a measurement without saying where it was made.
     python3 scripts/figures/check_figures.py [ROOT]
 
 1. A figure cited as `0.79<!-- figure FILE KEY -->` must equal FILE's (docs/results/FILE.json)
-   figures[KEY] at the quoted precision, and its paragraph must name FILE's CPU ("AMD EPYC Zen 4").
+   figures[KEY] at the quoted precision, and its paragraph or its section (from the heading
+   above it) must name FILE's CPU ("AMD EPYC Zen 4").
 2. No line says "here" beside a measured figure: name the CPU instead.
 3. No line says when or by whom something was measured ("this session", "today's"): say what,
    on which CPU, with which command.
@@ -45,7 +46,11 @@ def main():
     for path in files:
         name = os.path.relpath(path, root)
         text = open(path, encoding="utf-8").read()
+        lines = text.split("\n")
         for start, paragraph in paragraphs(text):
+            # The section: from the nearest heading above the paragraph to the paragraph.
+            heading = max((n for n in range(1, start) if lines[n - 1].startswith("#")), default=1)
+            section = "\n".join(lines[heading - 1:start - 1]) + "\n" + paragraph
             for match in MARKER.finditer(paragraph):
                 cited += 1
                 quoted, source, key = match.groups()
@@ -62,7 +67,7 @@ def main():
                 expected = f"{record['figures'][key]:.{decimals}f}"
                 if quoted.replace(",", "") != expected:
                     problems.append(f"{name}:{line}: quotes {quoted} for {source} {key}, the result file says {expected}")
-                if record["cpu"]["short"] not in paragraph:
+                if record["cpu"]["short"] not in section:
                     problems.append(f"{name}:{line}: a figure of {source} in a paragraph that does not name its CPU ({record['cpu']['short']})")
         for number, line in enumerate(text.split("\n"), 1):
             plain = re.sub(r"`[^`]*`", "", line)

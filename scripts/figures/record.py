@@ -43,6 +43,11 @@ def cpu():
     }
 
 
+def key_part(name):
+    """A key part a citation can carry: "default kernels (onednn)" -> "default-kernels-onednn"."""
+    return re.sub(r"[^A-Za-z0-9_+-]+", "-", str(name)).strip("-")
+
+
 def flatten(value, prefix=""):
     """Every number in `value` by its dotted key."""
     if isinstance(value, bool):
@@ -52,7 +57,7 @@ def flatten(value, prefix=""):
     out = {}
     if isinstance(value, dict):
         for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(flatten(item, f"{prefix}.{key_part(key)}" if prefix else key_part(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             out.update(flatten(item, f"{prefix}.{index}" if prefix else str(index)))
