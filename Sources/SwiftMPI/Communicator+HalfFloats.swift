@@ -81,7 +81,9 @@ extension Communicator {
     /// Sums 16-bit floats of `format` over all ranks, in place (a user MPI_Op; the additions are
     /// done in float32 and rounded back).
     ///
-    /// - Parameter bits: `[n]` bit patterns; every rank passes the same `n`.
+    /// - Parameters:
+    ///   - bits: `[n]` bit patterns; every rank passes the same `n`.
+    ///   - format: the 16-bit format the patterns are in.
     /// - Throws: `MPIError` if the reduction fails.
     public func allReduceSum(_ bits: UnsafeMutableBufferPointer<UInt16>, as format: HalfFloat) throws {
         guard bits.count > 0, let base = bits.baseAddress else { return }
@@ -94,6 +96,9 @@ extension Communicator {
 
     /// Starts a nonblocking sum of 16-bit floats of `format` over all ranks (see `allReduceSum(_:as:)`).
     ///
+    /// - Parameters:
+    ///   - bits: `[n]` bit patterns; every rank passes the same `n`.
+    ///   - format: the 16-bit format the patterns are in.
     /// - Returns: the request to `wait()` on; the buffer must stay untouched until then.
     public func startAllReduceSum(_ bits: UnsafeMutableBufferPointer<UInt16>, as format: HalfFloat) throws -> Request {
         var request: RequestHandle = cmpi_request_null()
