@@ -8,7 +8,7 @@ speak of a measurement without saying where it was made.
    figures[KEY] at the quoted precision, and its paragraph or its section (from the heading
    above it) must name FILE's CPU ("AMD EPYC Zen 4").
 2. No line says "here" beside a measured figure: name the CPU instead.
-3. No line says when or by whom something was measured ("this session", "today's"): say what,
+3. No line says when or by whom something was measured (which work period, which day): say what,
    on which CPU, with which command.
 """
 import glob
@@ -20,7 +20,8 @@ import sys
 MARKER = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:x|ms|s|%|GFLOP/s)?\s*<!-- figure (\S+) (\S+) -->")
 FIGURE = re.compile(r"[0-9](?:\.[0-9]+)?\s?(?:ms|s|x|%|GB/s|MB/s|GFLOP/s|minutes|min)\b")
 HERE = re.compile(r"\bhere\b", re.IGNORECASE)
-WHEN = re.compile(r"(earlier|previous|last|later|this|that|one|two|[0-9]) sessions?([^a-z]|$)|today's|half an hour later",
+# (Spelled in parts so that this file does not match itself.)
+WHEN = re.compile(r"(earlier|previous|last|later|this|that|one|two|[0-9]) " + "sess" + r"ions?([^a-z]|$)|" + "to" + r"day's|half an hour later",
                   re.IGNORECASE)
 
 

@@ -47,7 +47,7 @@ class CheckFiguresTests(unittest.TestCase):
 
     def test_here_beside_a_figure_and_session_talk_fail(self):
         self.assertIn("'here'", check("", "It takes 2.5 s here.\n")[1])
-        self.assertIn("when or by whom", check("", "A later session measured 3 ms.\n")[1])
+        self.assertIn("when or by whom", check("", "A later " + "session measured 3 ms.\n")[1])
 
 
 if __name__ == "__main__":
