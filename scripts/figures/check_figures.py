@@ -21,7 +21,7 @@ MARKER = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:x|ms|s|%|GFLOP/s)?\s*<!
 FIGURE = re.compile(r"[0-9](?:\.[0-9]+)?\s?(?:ms|s|x|%|GB/s|MB/s|GFLOP/s|minutes|min)\b")
 HERE = re.compile(r"\bhere\b", re.IGNORECASE)
 # (Spelled in parts so that this file does not match itself.)
-WHEN = re.compile(r"(earlier|previous|last|later|this|that|one|two|[0-9]) " + "sess" + r"ions?([^a-z]|$)|" + "to" + r"day's|half an hour later",
+WHEN = re.compile(r"(earlier|previous|last|later|this|that|one|two|[0-9]) " + "sess" + r"ions?([^a-z]|$)|" + "to" + r"day's|half an hour " + "later",
                   re.IGNORECASE)
 
 
