@@ -80,7 +80,7 @@ extension DataParallelTrainer {
     /// evaluations, the checkpoint policy last (it hears whether the run is stopping).
     func makeObservers(
         model: MLP, plan: ShardPlan, outputs: OutputFiles?, tensorboard: TensorBoardWriter?,
-        timeline: TimelineRecorder?, target: TargetAccuracy?
+        timeline: TimelineRecorder?, target: TargetAccuracy?, stragglers: StragglerReport
     ) -> [any TrainingObserver] {
         let config = configuration
         var observers: [any TrainingObserver] = [
@@ -100,9 +100,10 @@ extension DataParallelTrainer {
         if let tensorboard {
             observers.append(TensorBoardScalars(writer: tensorboard, everySteps: config.reporting.tensorboardEvery))
         }
-        if testHooks.perturbRank != nil || testHooks.failRank != nil {
+        if testHooks.perturbRank != nil || testHooks.failRank != nil || testHooks.slowRank != nil {
             observers.append(TestHookFaults(hooks: testHooks, rank: communicator.rank, parameters: model.parameters))
         }
+        observers.append(stragglers)
         observers.append(ParameterSyncCheck(
             parameters: model.parameters, communicator: communicator, everyEpochs: config.reporting.logEvery))
         // With a target, its tracker decides when to evaluate.

@@ -166,8 +166,11 @@ public final class DataParallelTrainer {
                     target: $0, evalSteps: config.optimization.targetEvalSteps, stepsPerEpoch: data.plan.stepsPerEpoch),
                 communicator: communicator, logger: logger)
         }
+        let stragglers = StragglerReport(
+            communicator: communicator, logger: logger, tensorboard: tensorboard, logEvery: config.reporting.logEvery)
         let observers = makeObservers(
-            model: model, plan: data.plan, outputs: outputs, tensorboard: tensorboard, timeline: timeline, target: target)
+            model: model, plan: data.plan, outputs: outputs, tensorboard: tensorboard, timeline: timeline, target: target,
+            stragglers: stragglers)
         let loop = TrainingLoop(
             model: model, workspace: workspace, optimizer: optimizer, exchange: exchange, data: data, schedule: schedule,
             communicator: communicator, epochs: config.optimization.epochs, seed: config.optimization.seed,
@@ -213,7 +216,8 @@ public final class DataParallelTrainer {
             exchangedValuesPerSum: exchange.valuesPerSum,
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
             parameterFingerprint: ParameterFingerprint(model.parameters).text, target: target?.tracker,
-            checkpoints: (checkpointsWritten, checkpointSeconds), restarts: restarts)
+            checkpoints: (checkpointsWritten, checkpointSeconds), restarts: restarts,
+            perRank: (stragglers.computeSecondsPerRank, stragglers.waitSecondsPerRank))
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

@@ -110,6 +110,11 @@ public struct RunSummary: Codable, Sendable {
     public var checkpointSeconds: Double = 0
     /// The elastic job's relaunches before this launch (`mnist-mpi elastic`).
     public var restarts: [RestartRecord] = []
+    /// Every rank's seconds of work between sums (compute, and whatever else slows it) and of
+    /// waiting in the sums, over the epochs this launch ran, by rank (empty on one rank): a slow
+    /// rank has the most work and the least wait.
+    public var workSecondsPerRank: [Double] = []
+    public var waitSecondsPerRank: [Double] = []
     public var configuration: TrainingConfiguration
 
     init(
@@ -118,8 +123,13 @@ public struct RunSummary: Codable, Sendable {
         compression: CompressionChoice,
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
         kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String,
-        target: TargetTracker? = nil, checkpoints: (count: Int, seconds: Double) = (0, 0), restarts: [RestartRecord] = []
+        target: TargetTracker? = nil, checkpoints: (count: Int, seconds: Double) = (0, 0), restarts: [RestartRecord] = [],
+        perRank: (work: [Double], wait: [Double]) = ([], [])
     ) {
+        if ranks > 1 {
+            workSecondsPerRank = perRank.work
+            waitSecondsPerRank = perRank.wait
+        }
         checkpointsWritten = checkpoints.count
         checkpointSeconds = checkpoints.seconds
         self.restarts = restarts

@@ -8,12 +8,17 @@ import NeuralNet
 /// - `perturb-rank=R`: rank R nudges one parameter after epoch 0, so the drift check must fire;
 /// - `fail-rank=R`: rank R alone fails after epoch 0, so the job must end by MPI_Abort;
 /// - `rank-parameters-dir=DIR`: every rank writes its final parameters to `DIR/rank-N.f32`
-///   (raw little-endian float32), so that tests can compare ranks byte for byte (also set by
-///   the hidden `--rank-parameters-dir`, which the cluster scripts pass).
+///   (raw little-endian float32), so that tests can compare ranks byte for byte;
+/// - `slow-rank=R:MS`: rank R sleeps MS milliseconds before each step (a slow node).
 public struct TestHooks: Sendable, Equatable {
     public var perturbRank: Int? = nil
     public var failRank: Int? = nil
     public var rankParametersDirectory: String? = nil
+    public var slowRank: (rank: Int, milliseconds: Int)? {
+        get { slowRankValue.map { ($0[0], $0[1]) } }
+        set { slowRankValue = newValue.map { [$0.rank, $0.milliseconds] } }
+    }
+    private var slowRankValue: [Int]? = nil
 
     /// No hooks: what every real run has.
     public static let none = TestHooks()
@@ -30,12 +35,16 @@ public struct TestHooks: Sendable, Equatable {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             let invalid = TrainingError.invalidOption(
                 option: "MNIST_MPI_TEST_HOOKS", value: String(item),
-                rule: "takes perturb-rank=R, fail-rank=R or rank-parameters-dir=DIR, comma-separated")
+                rule: "takes perturb-rank=R, fail-rank=R, slow-rank=R:MS or rank-parameters-dir=DIR, comma-separated")
             guard parts.count == 2 else { throw invalid }
             switch parts[0] {
             case "perturb-rank": hooks.perturbRank = try Int(parts[1]) ?? { throw invalid }()
             case "fail-rank": hooks.failRank = try Int(parts[1]) ?? { throw invalid }()
             case "rank-parameters-dir": hooks.rankParametersDirectory = parts[1]
+            case "slow-rank":
+                let numbers = parts[1].split(separator: ":").compactMap { Int($0) }
+                guard numbers.count == 2, numbers[0] >= 0, (0...10_000).contains(numbers[1]) else { throw invalid }
+                hooks.slowRank = (numbers[0], numbers[1])
             default: throw invalid
             }
         }
