@@ -107,7 +107,9 @@ def check_tensorboard(args):
     accumulator = event_accumulator.EventAccumulator(args.run, size_guidance={event_accumulator.SCALARS: 0})
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"])
-    expected_tags = set(EPOCH_TAGS) | ({"train/step_cost"} if args.every > 0 else set())
+    rank_tags = {f"ranks/{what}_seconds_rank_{rank}" for rank in range(args.ranks) for what in ("compute", "wait")} \
+        if args.ranks > 1 else set()
+    expected_tags = set(EPOCH_TAGS) | ({"train/step_cost"} if args.every > 0 else set()) | rank_tags
     if tags != expected_tags:
         fail(f"tags {sorted(tags)}, expected {sorted(expected_tags)}")
     # The epochs each run wrote last: a resumed run's lines replace the earlier ones from its epoch on.
@@ -130,6 +132,15 @@ def check_tensorboard(args):
                 fail(f"train/step_cost at steps {steps[:5]}...{steps[-3:]}, expected every {args.every} to {wanted[-1]}")
             if not all(math.isfinite(e.value) and e.value > 0 for e in events):
                 fail("train/step_cost has a non-positive or non-finite value")
+            checked += len(events)
+            continue
+        if tag in rank_tags:
+            # Each rank's seconds per epoch, at every epoch's end (not in --metrics: positive and finite).
+            wanted = sorted((epoch + 1) * args.steps_per_epoch for epoch in expected)
+            if steps != wanted:
+                fail(f"{tag}: steps {steps}, expected {wanted}")
+            if not all(math.isfinite(e.value) and e.value >= 0 for e in events):
+                fail(f"{tag} has a negative or non-finite value")
             checked += len(events)
             continue
         key = EPOCH_TAGS[tag]
@@ -208,6 +219,7 @@ def main():
     board.add_argument("--steps-per-epoch", type=int, required=True)
     board.add_argument("--every", type=int, required=True)
     board.add_argument("--resumed-epoch", type=int)
+    board.add_argument("--ranks", type=int, default=1, help="the run's ranks: with more than one, each rank's ranks/* curves")
     http = sub.add_parser("http")
     http.add_argument("logdir")
     http.add_argument("--run", required=True)

@@ -53,7 +53,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import tensorboard, v
 fi
 
 "$VENV/bin/python" "$CHECK" tensorboard "$WORK/tb/run" --metrics "$WORK/m1.jsonl" "$WORK/m3.jsonl" \
-  --steps-per-epoch "$STEPS_PER_EPOCH" --every "$EVERY" --resumed-epoch 2
+  --steps-per-epoch "$STEPS_PER_EPOCH" --every "$EVERY" --resumed-epoch 2 --ranks 2
 "$VENV/bin/python" "$CHECK" http "$WORK/tb" --run run --tensorboard "$VENV/bin/tensorboard"
 
 if ! command -v chromium >/dev/null; then
