@@ -36,14 +36,15 @@ import Testing
         try #require(outcome.status == 0, "\(outcome.stderr)")
 
         // One event file from rank 0: every record whole and checksummed; 2 epochs x 30 steps
-        // give a step cost at 5, 10, ..., 60 and an epoch event at 30 and 60.
+        // give a step cost at 5, 10, ..., 60, and at 30 and 60 the ranks' event (StragglerReport,
+        // at the epoch's end) and the epoch's.
         let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb")
         #expect(files.count == 1 && files[0].hasPrefix("events.out.tfevents."), "\(files)")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/tb/" + files[0])))
         let records = TFRecord.records(in: bytes)
         #expect(records.validBytes == bytes.count)
         let steps = records.payloads.dropFirst().compactMap(TensorBoardWriter.eventStep)
-        #expect(steps == [5, 10, 15, 20, 25, 30, 30, 35, 40, 45, 50, 55, 60, 60], "\(steps)")
+        #expect(steps == [5, 10, 15, 20, 25, 30, 30, 30, 35, 40, 45, 50, 55, 60, 60, 60], "\(steps)")
 
         // The timeline: a row per rank, 40 steps each, spans that follow each other.
         let rows = try spansByRank(folder + "/timeline.json")
