@@ -12,6 +12,10 @@ public struct EpochMetrics: Codable, Sendable {
     public var samplesPerSecond: Double
     /// The learning rate at the epoch's last step.
     public var learningRate: Double
+    /// With more than one rank, by rank: the seconds of work between sums (from the end of one
+    /// step's sum to the start of the next) and of waiting in the sums (nil on one rank).
+    public var workSecondsPerRank: [Double]? = nil
+    public var waitSecondsPerRank: [Double]? = nil
 
     public init(
         epoch: Int, cost: Double, testAccuracy: Double?, seconds: Double, computeSeconds: Double,

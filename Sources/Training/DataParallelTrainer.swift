@@ -166,8 +166,7 @@ public final class DataParallelTrainer {
                     target: $0, evalSteps: config.optimization.targetEvalSteps, stepsPerEpoch: data.plan.stepsPerEpoch),
                 communicator: communicator, logger: logger)
         }
-        let stragglers = StragglerReport(
-            communicator: communicator, logger: logger, tensorboard: tensorboard, logEvery: config.reporting.logEvery)
+        let stragglers = StragglerReport(logger: logger, tensorboard: tensorboard, logEvery: config.reporting.logEvery)
         let observers = makeObservers(
             model: model, plan: data.plan, outputs: outputs, tensorboard: tensorboard, timeline: timeline, target: target,
             stragglers: stragglers)
@@ -217,7 +216,7 @@ public final class DataParallelTrainer {
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
             parameterFingerprint: ParameterFingerprint(model.parameters).text, target: target?.tracker,
             checkpoints: (checkpointsWritten, checkpointSeconds), restarts: restarts,
-            perRank: (stragglers.computeSecondsPerRank, stragglers.waitSecondsPerRank))
+            perRank: (stragglers.workSecondsPerRank, stragglers.waitSecondsPerRank))
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

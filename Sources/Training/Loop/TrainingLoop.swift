@@ -158,6 +158,8 @@ final class TrainingLoop {
         // The summed cost of all ranks' batches (the same on every rank).
         var lossSum = startingLoss
         var computeSeconds = 0.0, allreduceSeconds = 0.0
+        // This rank's work between sums (its compute and whatever else delays its next sum).
+        var workSeconds = 0.0, lastSumEnd = epochStart
         let productSecondsAtStart = workspace.productClock.seconds
         var stop = false
         var learningRate = schedule.rate(atStep: max(position.runSteps, 1) - 1)
@@ -169,6 +171,8 @@ final class TrainingLoop {
             learningRate = report.learningRate
             computeSeconds += (report.reduceStart - report.computeStart) + (report.end - report.reduceEnd)
             allreduceSeconds += report.reduceEnd - report.reduceStart
+            workSeconds += report.reduceStart - lastSumEnd
+            lastSumEnd = report.reduceEnd
             var requests = LoopRequests()
             for observer in observers { requests.formUnion(try observer.stepEnded(report)) }
             if exchange.stopRequested {
@@ -188,17 +192,26 @@ final class TrainingLoop {
         }
         finalPosition = position
         let stepsRun = position.stepsDone - firstStep
-        // One small collective per epoch: timings summed over ranks.
+        // One small collective per epoch: timings summed over ranks, then each rank's work and
+        // wait in slots of their own (each rank fills its own; the sum gathers them).
+        let size = communicator.size
         var totals = [computeSeconds, allreduceSeconds, workspace.productClock.seconds - productSecondsAtStart]
+            + [Double](repeating: 0, count: 2 * size)
+        totals[3 + communicator.rank] = workSeconds
+        totals[3 + size + communicator.rank] = allreduceSeconds
         try communicator.allReduce(&totals, .sum)
         let seconds = Communicator.wallTime() - epochStart
-        let ranks = Double(communicator.size)
+        let ranks = Double(size)
         var metrics = EpochMetrics(
             epoch: epoch, cost: lossSum / (Double(max(position.stepsDone, 1)) * Double(terms)),
             testAccuracy: nil, seconds: seconds, computeSeconds: totals[0] / ranks, allreduceSeconds: totals[1] / ranks,
             samplesPerSecond: Double(plan.examplesPerRankPerEpoch) * ranks / seconds
                 * Double(stepsRun) / Double(plan.stepsPerEpoch),
             learningRate: learningRate, productSeconds: totals[2] / ranks)
+        if size > 1 {
+            metrics.workSecondsPerRank = Array(totals[3..<(3 + size)])
+            metrics.waitSecondsPerRank = Array(totals[(3 + size)...])
+        }
         let stopping = try endEpoch(&metrics, at: position, lossSum: lossSum, stop: stop)
         return (metrics, stopping)
     }

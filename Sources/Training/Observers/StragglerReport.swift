@@ -1,83 +1,65 @@
 import RunOutput
-import SwiftMPI
 
-/// Names a slow rank: each epoch every rank's work between sums (from the end of one step's sum
-/// to the start of the next: its compute and whatever else slows it) and its wait in the sum are
-/// gathered (one small collective at the epoch's end); rank 0 logs a line
-/// when one rank's work has been more than `threshold` times the other ranks' median for
-/// `patience` epochs in a row (which rank, by how much; the others wait for it in every sum),
-/// then again at `--log-every` epochs while it lasts, and TensorBoard gets each rank's curves.
-/// The run's totals per rank go to the summary.
+/// Names a slow rank from each epoch's per-rank times (`EpochMetrics.workSecondsPerRank` and
+/// `waitSecondsPerRank`, gathered by the loop's one collective at the epoch's end): rank 0 logs a
+/// line when one rank's work between sums has been more than `threshold` times the other ranks'
+/// median for `patience` epochs in a row (which rank, by how much; the others wait for it in
+/// every sum), then again at `--log-every` epochs while it lasts; TensorBoard gets each rank's
+/// curves. The run's totals per rank go to the summary.
 final class StragglerReport: TrainingObserver {
-    /// A rank is named when its compute is this many times the others' median...
+    /// A rank is named when its work is this many times the others' median...
     static let threshold = 1.25
     /// ...in this many consecutive epochs.
     static let patience = 2
 
-    private let communicator: Communicator
     private let logger: Logger
     private let tensorboard: TensorBoardWriter?
     private let logEvery: Int
-    /// This rank's work and wait seconds in the current epoch, and the steps they cover.
-    private var compute = 0.0, wait = 0.0, steps = 0
-    /// When this rank's last sum ended (or the epoch began).
-    private var lastSumEnd = 0.0
-    /// Every rank's seconds over the whole run (the same on every rank after each epoch).
-    private(set) var computeSecondsPerRank: [Double]
-    private(set) var waitSecondsPerRank: [Double]
+    /// Every rank's seconds over the epochs of this launch (empty on one rank).
+    private(set) var workSecondsPerRank: [Double] = []
+    private(set) var waitSecondsPerRank: [Double] = []
+    /// The step the current epoch started at, for the times per step.
+    private var firstStep = 0
     /// The rank slow in the latest epochs, and for how many in a row.
     private var slowRank: Int?
     private var slowEpochs = 0
 
-    init(communicator: Communicator, logger: Logger, tensorboard: TensorBoardWriter?, logEvery: Int) {
-        self.communicator = communicator
-        self.logEvery = logEvery
+    init(logger: Logger, tensorboard: TensorBoardWriter?, logEvery: Int) {
         self.logger = logger
         self.tensorboard = tensorboard
-        computeSecondsPerRank = Array(repeating: 0, count: communicator.size)
-        waitSecondsPerRank = Array(repeating: 0, count: communicator.size)
+        self.logEvery = logEvery
     }
 
     func epochStarted(_ epoch: Int, now: Double) {
-        compute = 0
-        wait = 0
-        steps = 0
-        lastSumEnd = now
+        firstStep = -1
     }
 
-    func stepEnded(_ report: StepReport) throws -> LoopRequests {
-        compute += report.reduceStart - lastSumEnd
-        wait += report.reduceEnd - report.reduceStart
-        lastSumEnd = report.reduceEnd
-        steps += 1
-        return []
+    func stepStarted(epoch: Int, step: Int) {
+        if firstStep < 0 { firstStep = step }
     }
 
     func epochEnding(at position: LoopPosition, metrics: EpochMetrics) throws -> LoopRequests {
-        let ranks = communicator.size
-        guard ranks > 1 else { return [] }
-        // Each rank fills its own slots; the sum gathers them (a collective every rank joins).
-        var values = [Double](repeating: 0, count: 2 * ranks)
-        values[communicator.rank] = compute
-        values[ranks + communicator.rank] = wait
-        try communicator.allReduce(&values, .sum)
-        let computes = Array(values[0..<ranks]), waits = Array(values[ranks...])
-        for rank in 0..<ranks {
-            computeSecondsPerRank[rank] += computes[rank]
-            waitSecondsPerRank[rank] += waits[rank]
+        guard let work = metrics.workSecondsPerRank, let wait = metrics.waitSecondsPerRank, work.count > 1 else { return [] }
+        let ranks = work.count
+        if workSecondsPerRank.isEmpty {
+            workSecondsPerRank = Array(repeating: 0, count: ranks)
+            waitSecondsPerRank = Array(repeating: 0, count: ranks)
         }
-        let stepsRun = Double(max(steps, 1))
+        for rank in 0..<ranks {
+            workSecondsPerRank[rank] += work[rank]
+            waitSecondsPerRank[rank] += wait[rank]
+        }
         tensorboard?.scalars(
             (0..<ranks).flatMap { rank in
-                [(TensorBoardWriter.Tag("ranks/compute_seconds_rank_\(rank)"), computes[rank]),
-                 (TensorBoardWriter.Tag("ranks/wait_seconds_rank_\(rank)"), waits[rank])]
+                [(TensorBoardWriter.Tag("ranks/compute_seconds_rank_\(rank)"), work[rank]),
+                 (TensorBoardWriter.Tag("ranks/wait_seconds_rank_\(rank)"), wait[rank])]
             },
             step: (position.epoch + 1) * position.stepsPerEpoch)
         // The slowest rank against the median of the others.
-        guard let slowest = computes.indices.max(by: { computes[$0] < computes[$1] }) else { return [] }
-        let others = computes.enumerated().filter { $0.offset != slowest }.map(\.element).sorted()
+        guard let slowest = work.indices.max(by: { work[$0] < work[$1] }) else { return [] }
+        let others = work.enumerated().filter { $0.offset != slowest }.map(\.element).sorted()
         let median = others[others.count / 2]
-        guard median > 0, computes[slowest] > StragglerReport.threshold * median else {
+        guard median > 0, work[slowest] > StragglerReport.threshold * median else {
             slowRank = nil
             slowEpochs = 0
             return []
@@ -85,10 +67,11 @@ final class StragglerReport: TrainingObserver {
         slowEpochs = slowRank == slowest ? slowEpochs + 1 : 1
         slowRank = slowest
         if slowEpochs == StragglerReport.patience || (slowEpochs > StragglerReport.patience && position.epoch % logEvery == 0) {
+            let steps = Double(max(1, position.stepsDone - max(firstStep, 0)))
             logger.info(String(
                 format: "slow rank %d: its work between sums took %.2fx the other ranks' median for %d epochs (%.2f ms against %.2f ms a step); the others waited %.2f ms a step for it in the sum",
-                slowest, computes[slowest] / median, slowEpochs, computes[slowest] / stepsRun * 1000, median / stepsRun * 1000,
-                (waits.reduce(0, +) - waits[slowest]) / Double(ranks - 1) / stepsRun * 1000))
+                slowest, work[slowest] / median, slowEpochs, work[slowest] / steps * 1000, median / steps * 1000,
+                (wait.reduce(0, +) - wait[slowest]) / Double(ranks - 1) / steps * 1000))
         }
         return []
     }
