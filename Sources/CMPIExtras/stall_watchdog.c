@@ -17,18 +17,34 @@
 // this node behind the furthest one, and those whose thread has not ticked for over a second
 // (the process is stopped, swapped out or gone), are the ones the others wait for; ranks on
 // other nodes cannot be seen from here.
+//
+// The heartbeat (under `mnist-mpi elastic`): the same thread sends the supervisor a small UDP
+// datagram every tick: the rank, its host, where its loop is, how many step collectives it has
+// reached and how long ago its loop last beat. It keeps coming while the main thread waits in a
+// collective, and stops when the process is frozen (docker pause, SIGSTOP, a soft lockup), so the
+// supervisor tells a hung host from ranks that wait for it (ElasticSupervisor's ProgressBoard).
 #include "cmpi_extras.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Atomic int64_t last_beat_nanoseconds;
 static _Atomic int64_t beat_epoch;
 static _Atomic int64_t beat_step;
 static _Atomic int running;
-static double limit_seconds;
+// The limit in nanoseconds (0: no limit, heartbeat only); changed by cmpi_watchdog_set_limit.
+static _Atomic int64_t limit_nanoseconds;
+static _Atomic int64_t own_arrivals;
+static int heartbeat_socket = -1;
+static struct sockaddr_storage heartbeat_address;
+static socklen_t heartbeat_address_length;
+static char heartbeat_host[128];
 static int watched_rank;
 static pthread_t watchdog_thread;
 
@@ -60,6 +76,7 @@ void cmpi_watchdog_register(int world_rank) {
 }
 
 void cmpi_watchdog_arrive(void) {
+  atomic_fetch_add_explicit(&own_arrivals, 1, memory_order_relaxed);
   if (board == NULL) return;
   int64_t next = atomic_load_explicit(&board[board_own].arrivals, memory_order_relaxed) + 1;
   atomic_store_explicit(&board[board_own].arrivals, next, memory_order_relaxed);
@@ -104,9 +121,25 @@ static int64_t now_nanoseconds(void) {
   return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+// Sends the supervisor one heartbeat datagram (nothing when no heartbeat was asked for).
+static void send_heartbeat(int64_t now) {
+  if (heartbeat_socket < 0) return;
+  char text[320];
+  int length = snprintf(text, sizeof text,
+                        "mnist-mpi-heartbeat 1 rank=%d epoch=%lld step=%lld arrivals=%lld idle_ms=%lld host=%s",
+                        watched_rank, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
+                        (long long)atomic_load_explicit(&own_arrivals, memory_order_relaxed),
+                        (long long)((now - atomic_load_explicit(&last_beat_nanoseconds, memory_order_relaxed)) / 1000000),
+                        heartbeat_host);
+  if (length > 0 && length < (int)sizeof text) {
+    // Best effort: a lost datagram is the next tick's to make up.
+    (void)sendto(heartbeat_socket, text, (size_t)length, MSG_DONTWAIT, (struct sockaddr *)&heartbeat_address,
+                 heartbeat_address_length);
+  }
+}
+
 static void *watch(void *unused) {
   (void)unused;
-  const int64_t limit = (int64_t)((limit_seconds + 0.5 * watched_rank) * 1e9);
   const struct timespec tick = {0, 200000000};
   int64_t last_tick = now_nanoseconds(), quiet_until = 0;
   while (atomic_load_explicit(&running, memory_order_relaxed)) {
@@ -118,6 +151,10 @@ static void *watch(void *unused) {
     if (now - last_tick > 1000000000) quiet_until = now + 2000000000;
     last_tick = now;
     if (board != NULL) atomic_store_explicit(&board[board_own].alive_nanoseconds, now, memory_order_relaxed);
+    send_heartbeat(now);
+    int64_t limit_base = atomic_load_explicit(&limit_nanoseconds, memory_order_relaxed);
+    if (limit_base <= 0) continue;
+    const int64_t limit = limit_base + (int64_t)watched_rank * 500000000;
     int64_t idle = now - atomic_load_explicit(&last_beat_nanoseconds, memory_order_relaxed);
     if (atomic_load_explicit(&running, memory_order_relaxed) && idle > limit && now > quiet_until) {
       char missing[512];
@@ -127,7 +164,7 @@ static void *watch(void *unused) {
               "stalled or died (stopped, swapped out, stuck on I/O) or the network hangs; ending the "
               "job (--stall-timeout %g; 0 disables)\n",
               (double)idle / 1e9, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
-              watched_rank, missing, limit_seconds);
+              watched_rank, missing, (double)limit_base / 1e9);
       fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, 3);
     }
@@ -141,9 +178,37 @@ void cmpi_watchdog_beat(int64_t epoch, int64_t step) {
   atomic_store_explicit(&last_beat_nanoseconds, now_nanoseconds(), memory_order_relaxed);
 }
 
+void cmpi_watchdog_set_limit(double seconds) {
+  atomic_store(&limit_nanoseconds, seconds > 0 ? (int64_t)(seconds * 1e9) : 0);
+}
+
+int cmpi_watchdog_set_heartbeat(const char *host, int port) {
+  struct addrinfo hints, *list = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  if (getaddrinfo(host, service, &hints, &list) != 0 || list == NULL) return -1;
+  int descriptor = socket(list->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (descriptor < 0 || list->ai_addrlen > sizeof heartbeat_address) {
+    if (descriptor >= 0) close(descriptor);
+    freeaddrinfo(list);
+    return -1;
+  }
+  memcpy(&heartbeat_address, list->ai_addr, list->ai_addrlen);
+  heartbeat_address_length = list->ai_addrlen;
+  freeaddrinfo(list);
+  if (gethostname(heartbeat_host, sizeof heartbeat_host - 1) != 0) snprintf(heartbeat_host, sizeof heartbeat_host, "?");
+  // One word: the datagram is space-separated.
+  for (char *c = heartbeat_host; *c; c++) if (*c == ' ' || *c == '=') *c = '_';
+  heartbeat_socket = descriptor;
+  return 0;
+}
+
 int cmpi_watchdog_start(double seconds, int rank) {
   if (atomic_load(&running)) return 0;
-  limit_seconds = seconds;
+  cmpi_watchdog_set_limit(seconds);
   watched_rank = rank;
   cmpi_watchdog_beat(0, 0);
   atomic_store(&running, 1);
@@ -155,4 +220,6 @@ int cmpi_watchdog_start(double seconds, int rank) {
 void cmpi_watchdog_stop(void) {
   if (atomic_exchange(&running, 0)) pthread_join(watchdog_thread, NULL);
   board = NULL;
+  if (heartbeat_socket >= 0) close(heartbeat_socket);
+  heartbeat_socket = -1;
 }

@@ -15,11 +15,17 @@ public final class StallWatchdog {
     private var nodeCommunicator: CommHandle = cmpi_comm_null()
     private var isOpen = true
 
-    /// Starts watching with a limit of `seconds`. Collective: every rank calls it (it makes the
-    /// node's arrival board). When the thread cannot be started the run goes on unwatched.
+    /// Starts watching with a limit of `seconds` (0: none, heartbeats only). Collective: every
+    /// rank calls it (it makes the node's arrival board). When the thread cannot be started the
+    /// run goes on unwatched.
     ///
-    /// - Throws: `MPIError` if the board's communicator or window cannot be made.
-    public init(seconds: Double, communicator: Communicator) throws {
+    /// - Parameter heartbeat: where the thread sends this rank's heartbeat datagrams (nil: nowhere).
+    /// - Throws: `MPIError` if the board's communicator or window cannot be made or the
+    ///   heartbeat's address cannot be resolved.
+    public init(seconds: Double, heartbeat: (host: String, port: Int)? = nil, communicator: Communicator) throws {
+        if let heartbeat, cmpi_watchdog_set_heartbeat(heartbeat.host, Int32(heartbeat.port)) != 0 {
+            throw MPIError(call: "cmpi_watchdog_set_heartbeat", usage: "cannot resolve the heartbeat address \(heartbeat.host):\(heartbeat.port)")
+        }
         let node = try communicator.splitByNode()
         nodeCommunicator = node.handle
         let (nodeSize, nodeRank) = (node.size, node.rank)
@@ -47,6 +53,11 @@ public final class StallWatchdog {
     @inline(__always)
     public static func beat(epoch: Int, step: Int) {
         cmpi_watchdog_beat(Int64(epoch), Int64(step))
+    }
+
+    /// Changes the limit while the watchdog runs (0: none).
+    public static func setLimit(seconds: Double) {
+        cmpi_watchdog_set_limit(seconds)
     }
 
     /// Records that this rank reached the step's collective (call just before waiting in it).

@@ -27,7 +27,8 @@ extension DataParallelTrainer {
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode))\(microBatching), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
-                + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSet)")
+                + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSet)"
+                + ", stall timeout " + stallTimeoutText)
         let choice = exchange.compressionChoice
         if config.communication.compression == .auto, !choice.secondsPerSum.isEmpty {
             logger.info("compression auto: \(choice.compression.rawValue), \(choice.reason)")
@@ -48,6 +49,15 @@ extension DataParallelTrainer {
         test.tableLines(classNames: configuration.data.dataset.classNames).forEach(logger.info)
         logger.info(String(format: "test accuracy %.2f%%", test.accuracy * 100))
         logger.info("parameter fingerprint \(summary.parameterFingerprint)")
+    }
+
+    /// E.g. "30 s", "off", or "auto (100x the median step, at least 30 s; 300 s until timed)".
+    private var stallTimeoutText: String {
+        guard let seconds = configuration.reliability.stallTimeout else {
+            return "auto (\(Int(StallTimeoutRule.stepMultiple))x the median step, at least \(Int(StallTimeoutRule.floorSeconds)) s; "
+                + "\(Int(StallTimeoutRule.initialSeconds)) s until \(StallTimeoutRule.skippedSteps + StallTimeoutRule.timedSteps) steps are timed)"
+        }
+        return seconds == 0 ? "off" : "\(Settings.stallTimeout.text(seconds)) s"
     }
 
     /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".

@@ -85,7 +85,8 @@ extension DataParallelTrainer {
         let config = configuration
         var observers: [any TrainingObserver] = [
             NonFiniteGuard(communicator: communicator),
-            StallWatchdogBeats(),
+            StallWatchdogBeats(
+                measuresLimit: config.reliability.stallTimeout == nil, logger: communicator.isRoot ? logger : nil),
             ProgressLog(logger: logger, logEvery: config.reporting.logEvery, samplesPerStep: plan.batchSize * communicator.size),
         ]
         if let restartsPath = config.reliability.restartsPath {

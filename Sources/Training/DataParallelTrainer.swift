@@ -96,8 +96,12 @@ public final class DataParallelTrainer {
         } catch let error as TrainingError {
             throw collective(error)
         }
-        let watchdog = config.reliability.stallTimeout > 0
-            ? try StallWatchdog(seconds: config.reliability.stallTimeout, communicator: communicator) : nil
+        let stallSeconds = config.reliability.stallTimeout ?? StallTimeoutRule.initialSeconds
+        let heartbeat = config.reliability.heartbeat.flatMap(HeartbeatAddress.init)
+        let watchdog = stallSeconds > 0 || heartbeat != nil
+            ? try StallWatchdog(
+                seconds: stallSeconds, heartbeat: heartbeat.map { ($0.host, $0.port) }, communicator: communicator)
+            : nil
         // The exchange's and the watchdog's collective clean-up runs where every rank is: after
         // success, or after a failure all ranks agreed on. A rank that failed alone must reach
         // MPI_Abort at once, not wait in MPI_Win_free for ranks that never come.

@@ -268,6 +268,10 @@ struct ReliabilityOptions: ParsableArguments {
     @Option(name: name(Settings.stallTimeout), help: help(Settings.stallTimeout))
     var stallTimeout: Double?
 
+    /// Set by `mnist-mpi elastic`, not by users.
+    @Option(name: name(Settings.heartbeat), help: .hidden)
+    var heartbeat: String?
+
     /// Sets the options given; the rest keep the preset's values.
     func apply(to config: inout TrainingConfiguration) {
         config.set(Settings.checkpoint, given: checkpoint)
@@ -277,6 +281,7 @@ struct ReliabilityOptions: ParsableArguments {
         config.set(Settings.checkpointCopies, given: checkpointCopies)
         config.set(Settings.restartsFile, given: restartsFile)
         config.set(Settings.stallTimeout, given: stallTimeout)
+        config.set(Settings.heartbeat, given: heartbeat)
     }
 }
 

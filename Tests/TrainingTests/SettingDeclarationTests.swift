@@ -29,7 +29,6 @@ import Training
             ("--eval-every", ["\(TrainingConfiguration.seed.reporting.evalEvery)"]),
             ("--log-every", ["\(TrainingConfiguration.seed.reporting.logEvery)"]),
             ("--checkpoint-every", ["\(TrainingConfiguration.seed.reliability.checkpointEvery)"]),
-            ("--stall-timeout", ["\(Int(TrainingConfiguration.seed.reliability.stallTimeout))"]),
             ("--compression", [TrainingConfiguration.seed.communication.compression.rawValue]),
             ("--activation", [TrainingConfiguration.seed.model.activation.rawValue, TrainingConfiguration.improved.model.activation.rawValue]),
         ]

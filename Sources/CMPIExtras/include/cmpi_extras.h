@@ -42,8 +42,16 @@ int cmpi_time_allreduce(float *buffer, int count, int iterations, double *second
 
 /// Starts the stall watchdog (stall_watchdog.c): when cmpi_watchdog_beat has not been called
 /// for `seconds` (plus rank x 0.5 s), it prints one line naming the last epoch and step and
-/// calls MPI_Abort. Returns 0, or pthread_create's error. A second start does nothing.
+/// calls MPI_Abort (`seconds` 0: never; the thread then only sends heartbeats). Returns 0, or
+/// pthread_create's error. A second start does nothing.
 int cmpi_watchdog_start(double seconds, int rank);
+
+/// Changes the watchdog's limit while it runs (0: no limit).
+void cmpi_watchdog_set_limit(double seconds);
+
+/// Sends a heartbeat datagram to `host`:`port` (UDP) every tick of the watchdog thread; call
+/// before start. Returns 0, or -1 when the address cannot be resolved or no socket made.
+int cmpi_watchdog_set_heartbeat(const char *host, int port);
 
 /// Records progress: the loop is at `epoch`, `step`, now.
 void cmpi_watchdog_beat(int64_t epoch, int64_t step);

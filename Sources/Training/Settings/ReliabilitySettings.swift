@@ -18,8 +18,11 @@ public struct ReliabilitySettings: Codable, Sendable, Equatable {
     /// The restarts of an elastic job so far (JSON written by `mnist-mpi elastic`), copied
     /// into the summary, the log, TensorBoard and the timeline.
     public var restartsPath: String? = nil
-    /// End the job when a rank's loop makes no progress for this many seconds (0: never).
-    public var stallTimeout: Double = 300
+    /// End the job when a rank's loop makes no progress for this many seconds (0: never; nil:
+    /// from the measured step time, `StallTimeoutRule`).
+    public var stallTimeout: Double? = nil
+    /// Under `mnist-mpi elastic`: where every rank sends its heartbeat (`host:port`, UDP).
+    public var heartbeat: String? = nil
 
     public init() {}
 
@@ -79,16 +82,30 @@ extension Settings {
     public static let stallTimeout = Setting(
         "--stall-timeout", .reliability, \.reliability.stallTimeout, resume: .free,
         help: "End the job on every rank when a rank's training loop makes no progress for this many seconds (a stalled or dead rank, a hung network); 0 never.",
+        default: .text(StallTimeoutRule.description),
         // Whole seconds without ".0" (Int only where it holds the value: mnist-mpi-fuzz found
         // -1e300 trapping in the conversion).
-        text: { $0.rounded() == $0 && abs($0) < 1e15 ? "\(Int($0))" : "\($0)" },
+        text: { seconds in
+            guard let seconds else { return "auto" }
+            return seconds.rounded() == seconds && abs(seconds) < 1e15 ? "\(Int(seconds))" : "\(seconds)"
+        },
         check: { seconds, _ in
+            guard let seconds else { return nil }
             let limit = TrainingConfiguration.limits.stallSeconds
             return seconds >= 0 && seconds <= limit ? nil : "must be 0 (never) to \(Int(limit)) seconds"
+        })
+    public static let heartbeat = Setting(
+        "--heartbeat", .reliability, \.reliability.heartbeat, resume: .free,
+        help: "Send every rank's heartbeat (its step, its wait) to HOST:PORT over UDP, five times a second (set by mnist-mpi elastic, which tells a hung host from the ranks that wait for it).",
+        default: .none, text: describe,
+        check: { address, _ in
+            guard let address else { return nil }
+            return HeartbeatAddress(address) == nil ? "must be HOST:PORT (port 1 to 65535), e.g. 10.0.0.1:40123" : nil
         })
 
     public static let reliability: [any AnySetting] = [
         checkpoint, checkpointEvery, checkpointEverySteps, checkpointStart, checkpointCopies, restartsFile, stallTimeout,
+        heartbeat,
     ]
 }
 
