@@ -121,16 +121,17 @@ static int64_t now_nanoseconds(void) {
   return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-// Sends the supervisor one heartbeat datagram (nothing when no heartbeat was asked for).
-static void send_heartbeat(int64_t now) {
+// Sends the supervisor one heartbeat datagram (nothing when no heartbeat was asked for);
+// `finished`: the last one, the loop is over (its silence from then on is not a hang).
+static void send_heartbeat(int64_t now, int finished) {
   if (heartbeat_socket < 0) return;
   char text[320];
   int length = snprintf(text, sizeof text,
-                        "mnist-mpi-heartbeat 1 rank=%d epoch=%lld step=%lld arrivals=%lld idle_ms=%lld host=%s",
+                        "mnist-mpi-heartbeat 1 rank=%d epoch=%lld step=%lld arrivals=%lld idle_ms=%lld finished=%d host=%s",
                         watched_rank, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
                         (long long)atomic_load_explicit(&own_arrivals, memory_order_relaxed),
                         (long long)((now - atomic_load_explicit(&last_beat_nanoseconds, memory_order_relaxed)) / 1000000),
-                        heartbeat_host);
+                        finished, heartbeat_host);
   if (length > 0 && length < (int)sizeof text) {
     // Best effort: a lost datagram is the next tick's to make up.
     (void)sendto(heartbeat_socket, text, (size_t)length, MSG_DONTWAIT, (struct sockaddr *)&heartbeat_address,
@@ -151,7 +152,7 @@ static void *watch(void *unused) {
     if (now - last_tick > 1000000000) quiet_until = now + 2000000000;
     last_tick = now;
     if (board != NULL) atomic_store_explicit(&board[board_own].alive_nanoseconds, now, memory_order_relaxed);
-    send_heartbeat(now);
+    send_heartbeat(now, 0);
     int64_t limit_base = atomic_load_explicit(&limit_nanoseconds, memory_order_relaxed);
     if (limit_base <= 0) continue;
     const int64_t limit = limit_base + (int64_t)watched_rank * 500000000;
@@ -220,6 +221,7 @@ int cmpi_watchdog_start(double seconds, int rank) {
 void cmpi_watchdog_stop(void) {
   if (atomic_exchange(&running, 0)) pthread_join(watchdog_thread, NULL);
   board = NULL;
+  send_heartbeat(now_nanoseconds(), 1);
   if (heartbeat_socket >= 0) close(heartbeat_socket);
   heartbeat_socket = -1;
 }

@@ -9,6 +9,7 @@ public enum ElasticError: Error, CustomStringConvertible, Equatable {
     case repeatedFailure(step: Int, times: Int, status: Int32)
     case failedBeforeTraining(status: Int32)
     case cannotWrite(path: String, reason: String)
+    case heartbeatFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum ElasticError: Error, CustomStringConvertible, Equatable {
             return "the job ended (exit \(status)) before its first step with every host answering: not restarting (bad options, data or paths repeat); its error is above"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .heartbeatFailed(let reason):
+            return "cannot open the UDP socket for the ranks' heartbeats (\(reason)): check the open-file limit (ulimit -n)"
         }
     }
 }

@@ -4,6 +4,10 @@ public struct ElasticSettings: Sendable {
     public var source: HostSource
     /// A host counts only while it accepts a TCP connection on this port (nil: listed is enough).
     public var probePort: Int? = nil
+    /// The probed port speaks first (sshd's greeting): a host counts only once it has said
+    /// something, which a frozen host (`docker pause`) cannot, though its kernel still accepts
+    /// the connection.
+    public var probeExpectsGreeting = false
     /// Probe only hosts that are not in the job (when the source itself drops dead hosts, as
     /// Docker's DNS does; a probe of sshd every second would fill its log).
     public var probeNewHostsOnly = false
@@ -21,6 +25,12 @@ public struct ElasticSettings: Sendable {
     /// A host lost: the launcher's group is killed at once (no step can finish without the
     /// host), and again every this many seconds until it has ended.
     public var lostGraceSeconds = 2.0
+    /// A host hangs when the job made no step for this long while the host's ranks are silent
+    /// (nil: from the measured step time, `ProgressBoard`).
+    public var hangSeconds: Double? = nil
+    /// A hung host is left out until its probe's greeting answers again (with
+    /// `probeExpectsGreeting`), else for this long; then it is tried again.
+    public var setAsideSeconds = 60.0
     /// The launcher, called as `launch HOSTFILE RANKS COMMAND...`; nil: `mpirun --hostfile
     /// HOSTFILE -np RANKS COMMAND...`.
     public var launch: String? = nil

@@ -19,6 +19,8 @@ public final class ElasticSupervisor {
     /// Beside the checkpoint: the hostfile of the current launch and the restart history.
     let hostfilePath: String
     let restartsPath: String
+    /// Hosts found hung, and when: left out until they answer again (`answeringHosts`).
+    var setAside: [String: Date] = [:]
 
     public init(_ settings: ElasticSettings) throws {
         guard let checkpoint = settings.train.checkpointPath else { throw ElasticError.noCheckpoint }
@@ -46,8 +48,9 @@ public final class ElasticSupervisor {
         var startedStep = settings.train.checkpointCopiesOnNodes ? -1 : 0
         while true {
             unlink(ProgressMarker.path(forCheckpoint: checkpoint))
-            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath])
-            let watch = watchJob(job, hosts: hosts)
+            let listener = try HeartbeatListener()
+            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath] + heartbeatArguments(hosts, listener))
+            let watch = watchJob(job, hosts: hosts, heartbeats: listener)
             let status = job.exitStatus ?? 1
             if status == 0 {
                 logger.info("elastic: training finished after \(records.count) restart\(records.count == 1 ? "" : "s")")
@@ -61,7 +64,7 @@ public final class ElasticSupervisor {
             let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
             let lastStep = ProgressMarker.read(checkpoint: checkpoint)
             let answering = answeringHosts(running: hosts) ?? hosts
-            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
+            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } || watch.hungHosts.contains(host.host) }
             let added = addable(answering, to: hosts.filter { host in !lost.contains(host) })
             let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
             try policy.check(
@@ -72,7 +75,7 @@ public final class ElasticSupervisor {
                 logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
                 usleep(UInt32(policy.backoffSeconds * 1_000_000))
             }
-            let reason = !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
+            let reason = !watch.hungHosts.isEmpty ? "host hung" : !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
             logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts
             hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) }, wanted: settings.minHosts)
@@ -95,61 +98,8 @@ public final class ElasticSupervisor {
         }
     }
 
-    /// What happened while a launch ran.
-    struct Watch {
-        /// The supervisor asked the job to stop (a host was added).
-        var stopAsked = false
-        /// When the supervisor noticed the end (a host lost, a stop asked), Unix time.
-        var endedAt: Double? = nil
-        /// A signal that asked the supervisor itself to stop.
-        var userSignal: Int32? = nil
-    }
-
-    /// Polls the job and the hosts until the job ends.
-    private func watchJob(_ job: LaunchedJob, hosts: [HostSlots]) -> Watch {
-        var watch = Watch()
-        var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
-        var killAt: Date? = nil
-        while !job.hasEnded() {
-            usleep(50_000)
-            let signal = stop_signal_received()
-            if signal != 0, watch.userSignal == nil {
-                logger.info("elastic: got signal \(signal): passing it to the job, no relaunch")
-                watch.userSignal = signal
-                job.signalLauncher(signal)
-                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
-            }
-            if let killAt, Date() > killAt {
-                job.killGroup()
-            }
-            guard killAt == nil, Date() >= nextPoll else { continue }
-            nextPoll = Date().addingTimeInterval(settings.pollSeconds)
-            guard let answering = answeringHosts(running: hosts) else { continue }
-            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
-            if !lost.isEmpty {
-                watch.endedAt = Date().timeIntervalSince1970
-                logger.info("elastic: \(lost.map(\.host).joined(separator: ", ")) no longer answer\(lost.count == 1 ? "s" : ""): ending the job")
-                // Nothing can be saved without the lost host (no step can finish): end the
-                // launcher and its ranks at once (mpirun tearing down after a lost daemon
-                // may crash with a stack trace of its own).
-                job.killGroup()
-                killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
-                continue
-            }
-            let added = addable(answering, to: hosts)
-            if !added.isEmpty {
-                watch.endedAt = Date().timeIntervalSince1970
-                watch.stopAsked = true
-                logger.info("elastic: \(added.map(\.host).joined(separator: ", ")) answer\(added.count == 1 ? "s" : ""): asking the job to stop at a step boundary")
-                job.signalLauncher(SIGTERM)
-                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
-            }
-        }
-        return watch
-    }
-
     /// The hosts in `answering` that are not in `hosts` and fit under `maxHosts`.
-    private func addable(_ answering: [HostSlots], to hosts: [HostSlots]) -> [HostSlots] {
+    func addable(_ answering: [HostSlots], to hosts: [HostSlots]) -> [HostSlots] {
         let room = (settings.maxHosts ?? Int.max) - hosts.count
         guard room > 0 else { return [] }
         return Array(answering.filter { host in !hosts.contains { $0.host == host.host } }.prefix(room))
@@ -157,13 +107,25 @@ public final class ElasticSupervisor {
 
     /// The source's hosts that answer the probe now (with `probeNewHostsOnly`, hosts in
     /// `running` count while listed); nil (and a warning) when the source cannot be read.
-    private func answeringHosts(running: [HostSlots] = []) -> [HostSlots]? {
+    /// A host set aside as hung counts again once its probe's greeting answers (with
+    /// `probeExpectsGreeting`), else after `setAsideSeconds`.
+    func answeringHosts(running: [HostSlots] = []) -> [HostSlots]? {
         do {
-            let listed = try settings.source.hosts()
+            let listed = try settings.source.hosts().filter { host in
+                guard let since = setAside[host.host] else { return true }
+                let back = settings.probeExpectsGreeting && settings.probePort != nil
+                    ? settings.probePort.map { TCPProbe.answers(host: host.host, port: $0, greeting: true) } ?? false
+                    : Date().timeIntervalSince(since) >= settings.setAsideSeconds
+                if back {
+                    setAside[host.host] = nil
+                    logger.info("elastic: \(host.host), set aside as hung, answers again")
+                }
+                return back
+            }
             guard let port = settings.probePort else { return listed }
             return listed.filter { host in
                 (settings.probeNewHostsOnly && running.contains { $0.host == host.host })
-                    || TCPProbe.answers(host: host.host, port: port)
+                    || TCPProbe.answers(host: host.host, port: port, greeting: settings.probeExpectsGreeting)
             }
         } catch {
             logger.info("elastic: warning: \(error)")
@@ -194,6 +156,16 @@ public final class ElasticSupervisor {
             }
             usleep(UInt32(min(settings.pollSeconds, 1) * 1_000_000))
         }
+    }
+
+    /// `--heartbeat ADDRESS:PORT` for the ranks on `hosts`: this machine's address as the first
+    /// host sees it, the listener's port (none, and a warning, when no route is found).
+    private func heartbeatArguments(_ hosts: [HostSlots], _ listener: HeartbeatListener) -> [String] {
+        guard let first = hosts.first, let address = HeartbeatListener.ownAddress(towards: first.host) else {
+            logger.info("elastic: warning: no route to \(hosts.first?.host ?? "the hosts") for heartbeats: a hung host is found only by --stall-timeout")
+            return []
+        }
+        return ["--heartbeat", "\(address):\(listener.port)"]
     }
 
     /// Writes the hostfile and starts the launcher on `hosts`.

@@ -37,6 +37,15 @@ struct ElasticCommand: ParsableCommand {
     @Option(help: "A host counts only while it accepts a TCP connection on this port (22 for sshd, 6818 for slurmd). (default: listed is enough)")
     var probePort: Int?
 
+    @Flag(help: "The probed port speaks first (22: sshd's greeting): a host counts only once it says something, which a frozen host (docker pause, a stopped VM) cannot although its kernel accepts the connection.")
+    var probeExpectsGreeting = false
+
+    @Option(help: "A host hangs when the job made no step for this long while the host's ranks send no heartbeat (seconds). (default: 50x the measured step, at least 5 s)")
+    var hangSeconds: Double?
+
+    @Option(help: "A hung host is left out of the job until its probe's greeting answers (--probe-expects-greeting), else for this long (seconds).")
+    var setAsideSeconds = 60.0
+
     @Flag(help: "Probe only hosts that are not in the job yet; hosts in it count while the source lists them (for sources that drop dead hosts at once, such as Docker's DNS).")
     var probeNewHostsOnly = false
 
@@ -77,6 +86,9 @@ struct ElasticCommand: ParsableCommand {
         if let slots, slots < 1 { throw ValidationError("--slots must be at least 1") }
         if let probePort, !(1...65535).contains(probePort) { throw ValidationError("--probe-port must be 1 to 65535") }
         if probeNewHostsOnly, probePort == nil { throw ValidationError("--probe-new-hosts-only needs --probe-port") }
+        if probeExpectsGreeting, probePort == nil { throw ValidationError("--probe-expects-greeting needs --probe-port") }
+        if let hangSeconds, !(hangSeconds >= 0.5 && hangSeconds <= 86_400) { throw ValidationError("--hang-seconds must be 0.5 to 86400") }
+        guard setAsideSeconds >= 0, setAsideSeconds <= 86_400 else { throw ValidationError("--set-aside-seconds must be 0 to 86400") }
         guard try trainConfiguration().reliability.checkpointPath != nil else {
             throw ValidationError(ElasticError.noCheckpoint.description)
         }
@@ -111,6 +123,9 @@ struct ElasticCommand: ParsableCommand {
                 checkpointCopiesOnNodes: train.reliability.checkpointCopies == .everyNode))
         settings.probePort = probePort
         settings.probeNewHostsOnly = probeNewHostsOnly
+        settings.probeExpectsGreeting = probeExpectsGreeting
+        settings.hangSeconds = hangSeconds
+        settings.setAsideSeconds = setAsideSeconds
         settings.minHosts = minHosts
         settings.initialHosts = initialHosts
         settings.maxHosts = maxHosts

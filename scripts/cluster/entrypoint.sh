@@ -162,7 +162,7 @@ CONF
     max_hosts=()
     [ -z "$MAX_WORKERS" ] || max_hosts=(--max-hosts "$MAX_WORKERS")
     run_as_mpi env "${environment[@]}" SERVICE="$SERVICE" RANKS_PER_WORKER="$RANKS_PER_WORKER" \
-      "$MNIST_MPI_BIN" elastic --discover "$REPO/scripts/cluster/compose-hosts.sh" --probe-port 22 --probe-new-hosts-only \
+      "$MNIST_MPI_BIN" elastic --discover "$REPO/scripts/cluster/compose-hosts.sh" --probe-port 22 --probe-expects-greeting --probe-new-hosts-only \
       --initial-hosts "$WORKERS" --min-hosts "$MIN_WORKERS" ${max_hosts[@]+"${max_hosts[@]}"} \
       --max-restarts "$MAX_RESTARTS" --wait-seconds "$WAIT_SECONDS" --launch "$launch" -- \
       --data "$DATA_DIR" --preset "$PRESET" --epochs "$EPOCHS" \

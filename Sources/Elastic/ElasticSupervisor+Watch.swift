@@ -1,0 +1,76 @@
+import CStopSignal
+import Foundation
+
+extension ElasticSupervisor {
+    /// What happened while a launch ran.
+    struct Watch {
+        /// The supervisor asked the job to stop (a host was added).
+        var stopAsked = false
+        /// When the supervisor noticed the end (a host lost, a stop asked), Unix time.
+        var endedAt: Double? = nil
+        /// A signal that asked the supervisor itself to stop.
+        var userSignal: Int32? = nil
+        /// Hosts found hung (the job was ended for them).
+        var hungHosts: [String] = []
+    }
+
+    /// Polls the job, its heartbeats and the hosts until the job ends.
+    func watchJob(_ job: LaunchedJob, hosts: [HostSlots], heartbeats: HeartbeatListener) -> Watch {
+        var watch = Watch()
+        var board = ProgressBoard(
+            hosts: hosts.map(\.host),
+            addresses: Dictionary(uniqueKeysWithValues: hosts.map { ($0.host, HeartbeatListener.addresses(of: $0.host)) }),
+            now: Date().timeIntervalSince1970, fixedBound: settings.hangSeconds)
+        var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+        var killAt: Date? = nil
+        while !job.hasEnded() {
+            usleep(50_000)
+            let signal = stop_signal_received()
+            if signal != 0, watch.userSignal == nil {
+                logger.info("elastic: got signal \(signal): passing it to the job, no relaunch")
+                watch.userSignal = signal
+                job.signalLauncher(signal)
+                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
+            }
+            if let killAt, Date() > killAt {
+                job.killGroup()
+            }
+            let now = Date().timeIntervalSince1970
+            for (heartbeat, sender) in heartbeats.receive() { board.record(heartbeat, sender: sender, now: now) }
+            if killAt == nil, let verdict = board.verdict(now: now) {
+                watch.endedAt = now
+                watch.hungHosts = verdict.hosts
+                for host in verdict.hosts { setAside[host] = Date() }
+                logger.info("elastic: \(verdict.hosts.joined(separator: ", ")) hung: \(verdict.reason); ending the job")
+                // The hung host's daemon cannot answer a stop: end the launcher's group at once.
+                job.killGroup()
+                killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
+                continue
+            }
+            guard killAt == nil, Date() >= nextPoll else { continue }
+            nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+            guard let answering = answeringHosts(running: hosts) else { continue }
+            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
+            if !lost.isEmpty {
+                watch.endedAt = Date().timeIntervalSince1970
+                logger.info("elastic: \(lost.map(\.host).joined(separator: ", ")) no longer answer\(lost.count == 1 ? "s" : ""): ending the job")
+                // Nothing can be saved without the lost host (no step can finish): end the
+                // launcher and its ranks at once (mpirun tearing down after a lost daemon
+                // may crash with a stack trace of its own).
+                job.killGroup()
+                killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
+                continue
+            }
+            let added = addable(answering, to: hosts)
+            if !added.isEmpty {
+                watch.endedAt = Date().timeIntervalSince1970
+                watch.stopAsked = true
+                logger.info("elastic: \(added.map(\.host).joined(separator: ", ")) answer\(added.count == 1 ? "s" : ""): asking the job to stop at a step boundary")
+                job.signalLauncher(SIGTERM)
+                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
+            }
+        }
+        return watch
+    }
+
+}
