@@ -25,7 +25,9 @@
 // supervisor tells a hung host from ranks that wait for it (ElasticSupervisor's ProgressBoard).
 #include "cmpi_extras.h"
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -121,6 +123,44 @@ static int64_t now_nanoseconds(void) {
   return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+// The launcher's side on this node (the rank's parent when it is mpirun or an Open MPI daemon),
+// recorded at start. After the stall line, MPI_Abort asks that daemon to end the job; a daemon
+// that cannot reach mpirun (a cut network) or an mpirun waiting for a frozen node's daemon never
+// finishes that. So a reaper process, forked just before MPI_Abort, waits `reaper_grace` seconds
+// and then kills the daemon and this rank if they still run: every process the ranks that can
+// still act can reach ends, and the stall line stays the only line.
+static pid_t launcher_pid;
+static const int reaper_grace_seconds = 10;
+
+// Whether `pid` runs one of Open MPI's launcher programs (read from /proc; async-signal-safe).
+static int is_launcher(pid_t pid) {
+  char path[64], name[32] = {0};
+  snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+  int descriptor = open(path, O_RDONLY);
+  if (descriptor < 0) return 0;
+  ssize_t count = read(descriptor, name, sizeof name - 1);
+  close(descriptor);
+  if (count <= 0) return 0;
+  if (name[count - 1] == '\n') name[count - 1] = 0;
+  return strcmp(name, "orted") == 0 || strcmp(name, "prted") == 0 || strcmp(name, "mpirun") == 0 ||
+         strcmp(name, "orterun") == 0 || strcmp(name, "prterun") == 0 || strcmp(name, "mpiexec") == 0;
+}
+
+static void start_reaper(void) {
+  const pid_t rank_pid = getpid();
+  const pid_t launcher = launcher_pid > 1 && is_launcher(launcher_pid) ? launcher_pid : 0;
+  pid_t child = fork();
+  if (child != 0) return;  // the rank goes on to MPI_Abort (or fork failed: nothing more to do)
+  setsid();
+  // Outlive the rank: a second fork, so the reaper is nobody's child to wait for.
+  if (fork() != 0) _exit(0);
+  struct timespec grace = {reaper_grace_seconds, 0};
+  nanosleep(&grace, NULL);
+  if (launcher != 0 && kill(launcher, 0) == 0 && is_launcher(launcher)) kill(launcher, SIGKILL);
+  if (kill(rank_pid, 0) == 0) kill(rank_pid, SIGKILL);
+  _exit(0);
+}
+
 // Sends the supervisor one heartbeat datagram (nothing when no heartbeat was asked for);
 // `finished`: the last one, the loop is over (its silence from then on is not a hang).
 static void send_heartbeat(int64_t now, int finished) {
@@ -167,6 +207,7 @@ static void *watch(void *unused) {
               (double)idle / 1e9, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
               watched_rank, missing, (double)limit_base / 1e9);
       fflush(stderr);
+      start_reaper();
       MPI_Abort(MPI_COMM_WORLD, 3);
     }
   }
@@ -211,6 +252,7 @@ int cmpi_watchdog_start(double seconds, int rank) {
   if (atomic_load(&running)) return 0;
   cmpi_watchdog_set_limit(seconds);
   watched_rank = rank;
+  launcher_pid = getppid();
   cmpi_watchdog_beat(0, 0);
   atomic_store(&running, 1);
   int status = pthread_create(&watchdog_thread, NULL, watch, NULL);

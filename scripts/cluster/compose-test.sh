@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The compose cluster, run for real with a Docker engine, as a user runs it:
 #   1. the image (scripts/cluster/build-image.sh: local Debian base, host-built binary), timed;
-#   2. `docker compose up --exit-code-from head`, 2 workers x 1 rank: exit code, accuracy, and
+#   2. `docker compose up --exit-code-from head head` (the README's command), 2 workers x 1 rank:
+#      exit code, accuracy, and
 #      summary.json, metrics.jsonl, checkpoint.ckpt in the host's results folder;
 #   3. 2 workers x 2 ranks: hierarchical allreduce, identical parameters on all 4 ranks;
 #   4. MODE=scaling: report.md and the plots in the results folder;
@@ -11,6 +12,8 @@
 #      uninterrupted local run; a plain rerun over the checkpoint is refused with one line;
 #      --checkpoint-copies node with the checkpoint on each worker's own disk: rank 0's worker
 #      killed, the survivor continues from its own copy, bit-identical;
+#   5c. a worker paused (hung) at a random step, unpaused, another one's network cut, all with the
+#      README's command: relaunches within HUNG_TARGET (15) and 10 s, bit-identical;
 #   6. `docker compose down -v`: no container, network or volume of the project left.
 # Each compose run is bounded by RUN_TIMEOUT seconds. Ends with a tally line.
 #   scripts/cluster/compose-test.sh
@@ -81,7 +84,7 @@ results=$work/train
 mkdir -p "$results"
 started=$SECONDS
 status=0
-compose_run "$work/train.log" WORKERS=2 EPOCHS="$EPOCHS" HOST_RESULTS_DIR="$results" -- up --exit-code-from head || status=$?
+compose_run "$work/train.log" WORKERS=2 EPOCHS="$EPOCHS" HOST_RESULTS_DIR="$results" -- up --exit-code-from head head || status=$?
 say "2 workers x 1 rank, $EPOCHS epochs: exit $status after $((SECONDS - started)) s (containers up to down)"
 if [ "$status" -eq 0 ] && [ -s "$results/summary.json" ]; then
   check "train: 2 ranks over the bridge, accuracy and files in the host's results folder" \
@@ -113,7 +116,7 @@ mkdir -p "$results"
 status=0
 # --compression none: the hierarchical sum is what runs uncompressed (auto might time a compression faster).
 compose_run "$work/hierarchical.log" WORKERS=2 RANKS_PER_WORKER=2 EPOCHS=1 PRESET=improved HOST_RESULTS_DIR="$results" \
-  MNIST_MPI_TEST_HOOKS=rank-parameters-dir=/results TRAIN_ARGS="--train-limit 20000 --compression none" -- up --exit-code-from head || status=$?
+  MNIST_MPI_TEST_HOOKS=rank-parameters-dir=/results TRAIN_ARGS="--train-limit 20000 --compression none" -- up --exit-code-from head head || status=$?
 if [ "$status" -eq 0 ] && [ -s "$results/summary.json" ]; then
   check "2 workers x 2 ranks: hierarchical allreduce, identical parameters on 4 ranks" python3 - "$results" <<'CHECK'
 import json, os, sys
@@ -139,7 +142,7 @@ results=$work/scaling
 mkdir -p "$results"
 status=0
 compose_run "$work/scaling.log" WORKERS=2 MODE=scaling EPOCHS=1 SCALING_RANKS="1 2" SCALING_NAME=compose \
-  SCALING_ARGS="--repeats 1 --modes weak" HOST_RESULTS_DIR="$results" -- up --exit-code-from head || status=$?
+  SCALING_ARGS="--repeats 1 --modes weak" HOST_RESULTS_DIR="$results" -- up --exit-code-from head head || status=$?
 check_scaling() {
   [ "$status" -eq 0 ] || { tail -n 20 "$work/scaling.log" >&2; return 1; }
   local file
@@ -161,7 +164,7 @@ elastic_train=(--global-batch 600 --deterministic)
 marker=$results/checkpoint.ckpt.step
 restarts=$results/checkpoint.ckpt.restarts.json
 env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS="${elastic_train[*]}" HOST_RESULTS_DIR="$results" \
-  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/elastic.log" 2>&1 &
+  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" up --exit-code-from head head > "$work/elastic.log" 2>&1 &
 job=$!
 kill_step=$((60 + RANDOM % 120))
 step_reached() { [ "$(tr -d ' ' 2>/dev/null < "$marker" || echo 0)" -ge "$1" ] 2>/dev/null; }
@@ -184,7 +187,7 @@ if [ -n "$victim" ] && docker kill "$victim" >/dev/null && POLL_SECONDS=0.2 wait
 fi
 status=0
 wait "$job" || status=$?
-grep -E '^elastic: |resuming from' "$work/elastic.log" | sed 's/^/compose-test: /'
+grep -E 'elastic: |resuming from' "$work/elastic.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
 reference=$work/reference.json
 run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" "${elastic_train[@]}" --summary "$reference" \
   > "$work/reference.log" 2>&1 || cat "$work/reference.log" >&2
@@ -225,7 +228,7 @@ check "elastic: a killed worker (training goes on with 2, <= 10 s), 2 more taken
 down
 # The finished run's checkpoint is never replaced by accident: a plain rerun is refused with one line.
 status=0
-compose_run "$work/again.log" WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" HOST_RESULTS_DIR="$results" -- run --rm head || status=$?
+compose_run "$work/again.log" WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" HOST_RESULTS_DIR="$results" -- up --exit-code-from head head || status=$?
 check_refused() {
   grep 'error:' "$work/again.log" | sed 's/^/compose-test: the head said: /'
   [ "$status" -ne 0 ] && [ "$(grep -c 'error:' "$work/again.log")" -eq 1 ] && grep -q 'RESUME=1' "$work/again.log"
@@ -241,11 +244,11 @@ mkdir -p "$results"
 local_checkpoint=/tmp/mnist-mpi.ckpt
 env WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT="$local_checkpoint" CHECKPOINT_STEPS="$ELASTIC_K" \
   TRAIN_ARGS="--checkpoint-copies node ${elastic_train[*]}" HOST_RESULTS_DIR="$results" \
-  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" run --rm head > "$work/copies.log" 2>&1 &
+  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" up --exit-code-from head head > "$work/copies.log" 2>&1 &
 job=$!
 rank0_container() {  # the worker whose address heads the launch's hostfile (in the head's /tmp)
   local head address worker
-  head=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.oneoff=True | head -n 1)
+  head=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=head | head -n 1)
   [ -n "$head" ] || return 1
   address=$(docker exec "$head" head -n 1 "$local_checkpoint.hosts" 2>/dev/null | awk '{print $1}')
   [ -n "$address" ] || return 1
@@ -266,14 +269,14 @@ if POLL_SECONDS=0.3 waits_for 120 rank0_at_step 150; then
   docker kill "$victim" >/dev/null
 fi
 wait "$job" || status=$?
-grep -E '^elastic: |^resuming from' "$work/copies.log" | sed 's/^/compose-test: /'
+grep -E 'elastic: |resuming from' "$work/copies.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
 check_copies() {
   if [ -z "$victim" ] || [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ]; then
     tail -n 30 "$work/copies.log" >&2
     return 1
   fi
-  grep -q '^elastic: restart 1 (host lost' "$work/copies.log" || { echo "compose-test: no relaunch after the loss" >&2; return 1; }
-  grep -qE "^resuming from $local_checkpoint at epoch [0-9]+ step [0-9]+" "$work/copies.log" || { echo "compose-test: no resume from a copy" >&2; return 1; }
+  grep -q 'elastic: restart 1 (host lost' "$work/copies.log" || { echo "compose-test: no relaunch after the loss" >&2; return 1; }
+  grep -qE "resuming from $local_checkpoint at epoch [0-9]+ step [0-9]+" "$work/copies.log" || { echo "compose-test: no resume from a copy" >&2; return 1; }
   python3 - "$results/summary.json" "$reference" <<'CHECK'
 import json, sys
 s, r = (json.load(open(p)) for p in sys.argv[1:3])
@@ -286,6 +289,88 @@ if problems: sys.exit("compose-test: " + "; ".join(problems))
 CHECK
 }
 check "no shared file system (--checkpoint-copies node): rank 0's worker killed, the survivor's own copy continues, bit-identical" check_copies
+down
+
+# 5c. A hung worker and a partition, with the README's command: 3 workers; worker 2 paused
+#     (`docker pause`: alive, its kernel still accepts connections, no process runs) at a random
+#     step: found hung from the heartbeats, relaunched on 2 (first step <= HUNG_TARGET s after the
+#     pause); unpaused: taken back (3 ranks); worker 3's network cut (`docker network disconnect`):
+#     relaunched on 2 (<= 10 s). Bit-identical to the uninterrupted run; afterwards no orted or
+#     trainer left in any container.
+results=$work/hung
+mkdir -p "$results"
+HUNG_TARGET=${HUNG_TARGET:-15}
+marker=$results/checkpoint.ckpt.step
+restarts=$results/checkpoint.ckpt.restarts.json
+env WORKERS=3 EPOCHS="$ELASTIC_EPOCHS" CHECKPOINT_STEPS="$ELASTIC_K" TRAIN_ARGS="${elastic_train[*]}" HOST_RESULTS_DIR="$results" \
+  timeout --kill-after 10 "$RUN_TIMEOUT" "${compose[@]}" up --exit-code-from head head > "$work/hung.log" 2>&1 &
+job=$!
+worker_container() {  # N: the container of worker N
+  docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+    --filter label=com.docker.compose.service=worker --filter "label=com.docker.compose.container-number=$1"
+}
+pause_step=$((40 + RANDOM % 80))
+paused_at="" unpaused_at="" cut_at=""
+frozen=""
+if waits_for 120 step_reached "$pause_step"; then
+  frozen=$(worker_container 2)
+  docker pause "$frozen" >/dev/null && paused_at=$(date +%s.%N)
+fi
+if [ -n "$paused_at" ] && POLL_SECONDS=0.2 waits_for 60 restart_done 1; then
+  docker unpause "$frozen" >/dev/null && unpaused_at=$(date +%s.%N)
+  if POLL_SECONDS=0.2 waits_for 60 restart_done 2; then
+    docker network disconnect -f "${COMPOSE_PROJECT_NAME}_cluster" "$(worker_container 3)" && cut_at=$(date +%s.%N)
+  fi
+fi
+[ -z "$frozen" ] || docker unpause "$frozen" >/dev/null 2>&1 || true
+status=0
+wait "$job" || status=$?
+grep -E 'elastic: |resuming from' "$work/hung.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
+# The cut worker's rank cannot hear that its job ended: its stall watchdog ends it (auto limit,
+# at least 30 s), and its reaper its daemon 10 s later.
+leftovers=""
+nothing_left() {
+  local worker
+  leftovers=""
+  for worker in $(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=worker); do
+    leftovers+=$(docker exec "$worker" pgrep -a -f 'orted|mnist-mpi train' 2>/dev/null || true)
+  done
+  [ -z "$leftovers" ]
+}
+left_started=$SECONDS
+POLL_SECONDS=2 waits_for 90 nothing_left || true
+say "processes of the job left in the workers: ${leftovers:-none} ($((SECONDS - left_started)) s after the end)"
+check_hung() {
+  if [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ] || [ -z "$cut_at" ]; then
+    tail -n 30 "$work/hung.log" >&2
+    echo "compose-test: exit $status, paused at step $pause_step: ${paused_at:-no}, unpaused: ${unpaused_at:-no}, cut: ${cut_at:-no}" >&2
+    return 1
+  fi
+  [ -z "$leftovers" ] || { echo "compose-test: processes left in the workers: $leftovers" >&2; return 1; }
+  python3 - "$results/summary.json" "$reference" "$paused_at" "$unpaused_at" "$cut_at" "$HUNG_TARGET" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+paused, unpaused, cut, target = (float(a) for a in sys.argv[3:7])
+restarts = s["restarts"]
+if len(restarts) != 3: sys.exit(f"compose-test: {len(restarts)} restarts, expected 3: {restarts}")
+hung, back, lost = restarts
+print(f"compose-test: worker paused at step {hung['last_step']}: found hung {hung['ended_at'] - paused:.1f} s after the pause, "
+      f"{hung['ranks_before']} -> {hung['ranks_after']} ranks, first step {hung['first_step_at'] - paused:.1f} s after the pause, "
+      f"{hung['steps_redone']} steps redone")
+print(f"compose-test: unpaused: taken back {back['first_step_at'] - unpaused:.1f} s later ({back['ranks_before']} -> {back['ranks_after']} ranks); "
+      f"network cut: first step {lost['first_step_at'] - cut:.1f} s after it ({lost['ranks_before']} -> {lost['ranks_after']} ranks)")
+print(f"compose-test: fingerprint {s['parameter_fingerprint']} (uninterrupted {r['parameter_fingerprint']})")
+problems = []
+if hung["reason"] != "host hung" or hung["ranks_after"] != 2: problems.append(f"restart 1: {hung}")
+if hung["first_step_at"] - paused > target: problems.append(f"first step {hung['first_step_at'] - paused:.1f} s after the pause (> {target:.0f})")
+if back["reason"] != "host added" or back["ranks_after"] != 3: problems.append(f"restart 2: {back}")
+if lost["reason"] != "host lost" or lost["ranks_after"] != 2: problems.append(f"restart 3: {lost}")
+if lost["first_step_at"] - cut > 10: problems.append(f"first step {lost['first_step_at'] - cut:.1f} s after the cut (> 10)")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if problems: sys.exit("compose-test: " + "; ".join(problems))
+CHECK
+}
+check "hung and cut workers: a paused worker found hung and left out (<= ${HUNG_TARGET} s), taken back when unpaused, a cut one left out (<= 10 s), bit-identical, nothing left running" check_hung
 down
 
 # 6. Nothing left behind.

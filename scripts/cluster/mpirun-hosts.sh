@@ -12,6 +12,13 @@
 #                machine's cores, and each "host" would bind its rank to its core 0, the same
 #                core, so the ranks would take turns at the scheduler's 4 ms tick; on real
 #                nodes use BIND_TO=core)
+#   END_GRACE    seconds mpirun may take to end after one of its daemons' sessions ended
+#                (default 10), then it and its sessions are killed
+# A hung host (frozen, paused, soft-locked) keeps mpirun waiting for its daemon forever after the
+# job's end was decided (the stall watchdog's MPI_Abort, a dead rank): the ranks that can still
+# act end their own daemons, whose ssh sessions then end; a guard here gives mpirun END_GRACE
+# seconds from the first session's end, then kills it and the sessions left (ssh's own keepalive,
+# 5 s x 3, ends a session to a frozen host too). SIGTERM and SIGINT are passed on to mpirun.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 HOSTFILE RANKS [mpirun options --] COMMAND..." >&2; exit 2; }
 hostfile=$1 ranks=$2; shift 2
@@ -36,10 +43,38 @@ mca=(
 if [ -n "${RSH_AGENT:-}" ]; then
   mca+=(--mca plm_rsh_agent "$RSH_AGENT")
 else
-  mca+=(--mca plm_rsh_args "-o StrictHostKeyChecking=accept-new -o BatchMode=yes")
+  mca+=(--mca plm_rsh_args "-o StrictHostKeyChecking=accept-new -o BatchMode=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3")
 fi
 # A declared link rate reaches every rank (the summary's network_link_rate).
 [ -z "${MNIST_MPI_LINK_RATE:-}" ] || options+=(-x MNIST_MPI_LINK_RATE)
 [ -z "${MNIST_MPI_TEST_HOOKS:-}" ] || options+=(-x MNIST_MPI_TEST_HOOKS)
-exec mpirun --quiet --hostfile "$hostfile" -np "$ranks" --bind-to "$BIND_TO" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
-  ${options[@]+"${options[@]}"} "$@"
+mpirun --quiet --hostfile "$hostfile" -np "$ranks" --bind-to "$BIND_TO" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
+  ${options[@]+"${options[@]}"} "$@" &
+launcher=$!
+trap 'kill -TERM "$launcher" 2>/dev/null || true' TERM
+trap 'kill -INT "$launcher" 2>/dev/null || true' INT
+agent=$(basename "${RSH_AGENT:-ssh}" | cut -c1-15)
+sessions() {  # mpirun's children that start or hold a daemon (not the local ranks)
+  local child
+  for child in $(pgrep -P "$launcher" 2>/dev/null || true); do
+    case $(cat "/proc/$child/comm" 2>/dev/null) in ssh|"$agent") echo "$child" ;; esac
+  done
+}
+most=0 ended_at=""
+while kill -0 "$launcher" 2>/dev/null; do
+  live=$(sessions | wc -l)
+  [ "$live" -gt "$most" ] && most=$live
+  if [ -z "$ended_at" ] && [ "$live" -lt "$most" ]; then ended_at=$SECONDS; fi
+  if [ -n "$ended_at" ] && [ $((SECONDS - ended_at)) -ge "${END_GRACE:-10}" ]; then
+    left=$(sessions)
+    echo "mpirun-hosts: mpirun did not end ${END_GRACE:-10} s after a daemon's session ended (a host hangs): ending it and its $(echo "$left" | grep -c .) session(s) left" >&2
+    kill -KILL "$launcher" $left 2>/dev/null || true
+    break
+  fi
+  sleep 1 & wait $! || true
+done
+status=0
+wait "$launcher" || status=$?
+# A signal passed on interrupts the wait: wait again until mpirun has really ended.
+while kill -0 "$launcher" 2>/dev/null; do wait "$launcher" || status=$?; done
+exit "$status"

@@ -201,56 +201,90 @@ fi
 
 # 4. Elastic inside the allocation: node c2 killed mid-job (docker kill) -> the supervisor sees its
 #    slurmd stop answering, ends the step and relaunches on c1 alone, from the newest checkpoint
-#    (at most K steps redone); the job COMPLETES and its parameters are bit-identical to an
-#    uninterrupted local run (--deterministic with a fixed global batch).
-checkpoint=results/elastic.ckpt
-elastic_args=(--epochs "$ELASTIC_EPOCHS" --global-batch 400 --deterministic --checkpoint "$checkpoint"
-              --checkpoint-every-steps "$ELASTIC_K")
-id=$(submit "" "" "${elastic_args[@]}")
-marker=$checkout/$checkpoint.step
-kill_step=$((50 + RANDOM % 100))
-step_reached() { [ "$(tr -d ' ' 2>/dev/null < "$marker" || echo 0)" -ge "$1" ] 2>/dev/null; }
-if waits_for "$JOB_SECONDS" step_reached "$kill_step"; then
-  killed_at=$(date +%s.%N)
-  c2_container=$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
-    --filter label=com.docker.compose.service=c2)
-  docker kill "$c2_container" >/dev/null
+#    (at most K steps redone); then c2 paused mid-job instead (docker pause: a hung node, whose
+#    slurmd port still accepts connections) -> found hung from the ranks' heartbeats, relaunched on
+#    c1 (first step <= HUNG_TARGET s after the pause), c2 unpaused once it runs. Each job COMPLETES
+#    and its parameters are bit-identical to an uninterrupted local run (--deterministic with a
+#    fixed global batch).
+HUNG_TARGET=${HUNG_TARGET:-15}
+reference=$work/elastic-reference.json
+reference_done=0
+c2_container() {
+  docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --filter label=com.docker.compose.service=c2
+}
+for fault in kill pause; do
+  checkpoint=results/elastic-$fault.ckpt
+  elastic_args=(--epochs "$ELASTIC_EPOCHS" --global-batch 400 --deterministic --checkpoint "$checkpoint"
+                --checkpoint-every-steps "$ELASTIC_K")
+  id=$(submit "" "" "${elastic_args[@]}")
+  marker=$checkout/$checkpoint.step
+  restarts_file=$checkout/$checkpoint.restarts.json
+  kill_step=$((50 + RANDOM % 100))
+  step_reached() { [ "$(tr -d ' ' 2>/dev/null < "$marker" || echo 0)" -ge "$1" ] 2>/dev/null; }
+  relaunched() {  # restart 1 has run its first step
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(not (r and r[0].get("first_step_at")))' "$restarts_file" 2>/dev/null
+  }
+  if ! waits_for "$JOB_SECONDS" step_reached "$kill_step"; then
+    job_output "$id" | tail -n 20 >&2
+    fail "elastic ($fault): job $id did not reach step $kill_step within $JOB_SECONDS s"
+    continue
+  fi
+  victim=$(c2_container)
+  fault_at=$(date +%s.%N)
+  docker "$fault" "$victim" >/dev/null
+  if [ "$fault" = pause ]; then
+    POLL_SECONDS=0.3 waits_for 60 relaunched || true
+    docker unpause "$victim" >/dev/null || true
+  fi
   POLL_SECONDS=0.5 waits_for "$JOB_SECONDS" job_ended "$id" || true
   state=$(job_state "$id")
-  job_output "$id" | grep -E '^elastic: |^resuming' | sed 's/^/slurm-test: /'
+  job_output "$id" | grep -E '^elastic: |^resuming' | sed "s/^/slurm-test: ($fault) /"
   summary=$checkout/results/slurm-$id/summary.json
-  reference=$work/elastic-reference.json
-  run_mpi 2 "$BIN" train --data "$DATA_DIR" "${elastic_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
-    || cat "$work/reference.log" >&2
-  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$reference" "$killed_at" "$ELASTIC_K" <<'CHECK'
+  if [ "$reference_done" = 0 ]; then
+    run_mpi 2 "$BIN" train --data "$DATA_DIR" "${elastic_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
+      || cat "$work/reference.log" >&2
+    reference_done=1
+  fi
+  if [ "$state" = COMPLETED ] && [ -s "$summary" ] && python3 - "$summary" "$reference" "$fault_at" "$ELASTIC_K" "$fault" "$HUNG_TARGET" <<'CHECK'
 import json, sys
 s, r = (json.load(open(p)) for p in sys.argv[1:3])
-killed, k = float(sys.argv[3]), int(sys.argv[4])
+at, k, fault, target = float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6])
 restarts = s["restarts"]
-if len(restarts) != 1: sys.exit(f"slurm-test: {len(restarts)} restarts, expected 1: {restarts}")
+# A hung node is set aside for --set-aside-seconds (slurmd's port does not speak first), then
+# tried again: a later "host added" restart is allowed.
+if not restarts or any(x["reason"] != "host added" for x in restarts[1:]) or (fault == "kill" and len(restarts) != 1):
+    sys.exit(f"slurm-test: restarts {restarts}")
 lost = restarts[0]
-stopped, first = lost["ended_at"] - killed, lost["first_step_at"] - killed
-print(f"slurm-test: c2 killed: the step ended {stopped:.1f} s after the kill, {lost['ranks_before']} -> {lost['ranks_after']} ranks on "
-      f"{','.join(lost['hosts'])}, first step {first:.1f} s after the kill, {lost['steps_redone']} steps redone (K {k})")
+stopped, first = lost["ended_at"] - at, lost["first_step_at"] - at
+print(f"slurm-test: c2 {fault}{'ed' if fault == 'kill' else 'd'}: the step ended {stopped:.1f} s after it, {lost['ranks_before']} -> "
+      f"{lost['ranks_after']} ranks on {','.join(lost['hosts'])}, first step {first:.1f} s after it, {lost['steps_redone']} steps "
+      f"redone (K {k}); {len(restarts) - 1} later restart(s) taking c2 back")
 print(f"slurm-test: elastic job {s['test_accuracy'] * 100:.2f}% fingerprint {s['parameter_fingerprint']}; uninterrupted local run "
       f"{r['test_accuracy'] * 100:.2f}% fingerprint {r['parameter_fingerprint']}")
 problems = []
-if lost["reason"] != "host lost" or lost["lost_hosts"] != ["c2"] or lost["hosts"] != ["c1"]: problems.append(f"restart: {lost}")
-if stopped > 10: problems.append(f"the survivors were stopped {stopped:.1f} s after the kill (> 10)")
+reason = "host lost" if fault == "kill" else "host hung"
+if lost["reason"] != reason or lost["lost_hosts"] != ["c2"] or lost["hosts"] != ["c1"]: problems.append(f"restart: {lost}")
+if fault == "kill" and stopped > 10: problems.append(f"the survivors were stopped {stopped:.1f} s after the kill (> 10)")
+if fault == "pause" and first > target: problems.append(f"first step {first:.1f} s after the pause (> {target:.0f})")
 if lost["steps_redone"] is None or lost["steps_redone"] > k: problems.append(f"{lost['steps_redone']} steps redone (> K {k})")
 if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
 if problems: sys.exit("slurm-test: " + "; ".join(problems))
 CHECK
   then
-    pass "c2 killed mid-job: job $id went on on c1 inside its allocation and COMPLETED, bit-identical to an uninterrupted run"
+    pass "c2 ${fault/kill/killed}${fault/kill/} mid-job: job $id went on on c1 inside its allocation and COMPLETED, bit-identical to an uninterrupted run"
   else
     job_output "$id" | tail -n 30 >&2
-    fail "c2 killed mid-job: job $id ended $state"
+    fail "c2 $fault mid-job: job $id ended $state"
   fi
-else
-  job_output "$id" | tail -n 20 >&2
-  fail "elastic: job $id did not reach step $kill_step within $JOB_SECONDS s"
-fi
+  if [ "$fault" = kill ]; then
+    # c2 back for the next case (Slurm may have marked it down meanwhile).
+    docker start "$victim" >/dev/null || true
+    waits_for 30 nodes_idle || { on_controller scontrol update nodename=c2 state=resume >/dev/null 2>&1 || true; waits_for 60 nodes_idle || true; }
+  fi
+done
+# Section 5 starts with c2 dead.
+c2_container=$(c2_container)
+[ -z "$c2_container" ] || docker kill "$c2_container" >/dev/null || true
 
 # 5. A new node through Slurm's own requeue (a running allocation cannot grow): c2 down, a job with
 #    --nodes=1-2 --requeue runs on c1; c2 comes back; `scontrol requeue` stops the job at a step
