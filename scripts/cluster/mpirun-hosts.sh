@@ -66,9 +66,9 @@ while kill -0 "$launcher" 2>/dev/null; do
   [ "$live" -gt "$most" ] && most=$live
   if [ -z "$ended_at" ] && [ "$live" -lt "$most" ]; then ended_at=$SECONDS; fi
   if [ -n "$ended_at" ] && [ $((SECONDS - ended_at)) -ge "${END_GRACE:-10}" ]; then
-    left=$(sessions)
-    echo "mpirun-hosts: mpirun did not end ${END_GRACE:-10} s after a daemon's session ended (a host hangs): ending it and its $(echo "$left" | grep -c .) session(s) left" >&2
-    kill -KILL "$launcher" $left 2>/dev/null || true
+    mapfile -t left < <(sessions)
+    echo "mpirun-hosts: mpirun did not end ${END_GRACE:-10} s after a daemon's session ended (a host hangs): ending it and its ${#left[@]} session(s) left" >&2
+    kill -KILL "$launcher" ${left[@]+"${left[@]}"} 2>/dev/null || true
     break
   fi
   sleep 1 & wait $! || true

@@ -24,6 +24,12 @@ netns_create() {
   rm -f /tmp/netns-error.$$
   ip -n "$NETNS_PREFIX-sw" link add br0 type bridge
   ip -n "$NETNS_PREFIX-sw" link set br0 up
+  # This machine's own port on the switch ($NETNS_SUBNET.254): the elastic supervisor, which
+  # runs here, hears the ranks' heartbeats through it.
+  ip link add mm-root type veth peer name mm-pr netns "$NETNS_PREFIX-sw"
+  ip -n "$NETNS_PREFIX-sw" link set mm-pr master br0 up
+  ip addr add "$NETNS_SUBNET.254/24" dev mm-root
+  ip link set mm-root up
   for ((i = 0; i < count; i++)); do netns_add_host "$i" || return 1; done
 }
 
@@ -42,6 +48,14 @@ netns_add_host() {
     netns_shape "$NETNS_PREFIX-sw" "mm-p$i" || return 1 # what host i receives
   fi
 }
+
+# Host i hangs as a frozen machine does: every process in it stopped (SIGSTOP), its link and
+# kernel still up; netns_resume_host continues them.
+netns_pause_host() { ip netns pids "$NETNS_PREFIX-h$1" 2>/dev/null | xargs -r kill -STOP 2>/dev/null || true; }
+netns_resume_host() { ip netns pids "$NETNS_PREFIX-h$1" 2>/dev/null | xargs -r kill -CONT 2>/dev/null || true; }
+# Host i cut off: its link down, its processes running; netns_link_up brings it back.
+netns_cut_host() { ip -n "$NETNS_PREFIX-h$1" link set "mm-h$1" down; }
+netns_link_up() { ip -n "$NETNS_PREFIX-h$1" link set "mm-h$1" up; }
 
 # Host i fails as a machine does: every process in it killed, its link down.
 netns_kill_host() {
@@ -89,9 +103,11 @@ netns_shape() {
   ip netns exec "$ns" tc qdisc add dev "$device" root tbf rate "$LINK_RATE" burst "$burst" latency 50ms
 }
 
-# Removes every namespace this library made (also ones left by an earlier, killed run).
+# Removes every namespace this library made (also ones left by an earlier, killed run), and
+# this machine's port on the switch with them.
 netns_destroy() {
   local ns
+  ip link del mm-root 2>/dev/null || true
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NETNS_PREFIX-" || true); do
     ip netns del "$ns" 2>/dev/null || true
   done

@@ -4,15 +4,15 @@
 public enum StallTimeoutRule {
     /// The limit until `timedSteps` steps are timed (the first steps compile kernels and fault
     /// pages in).
-    public static let initialSeconds = 300.0
+    public static let initialSeconds = 60.0
     /// The limit is never below this (an evaluation or a checkpoint between steps, a noisy
     /// machine's pauses).
     public static let floorSeconds = 30.0
     /// The limit is this many times the median step.
     public static let stepMultiple = 100.0
     /// Steps skipped before timing (warm-up), and steps timed.
-    public static let skippedSteps = 10
-    public static let timedSteps = 50
+    public static let skippedSteps = 5
+    public static let timedSteps = 20
 
     /// The limit for a median step of `stepSeconds`.
     public static func seconds(forStep stepSeconds: Double) -> Double {
