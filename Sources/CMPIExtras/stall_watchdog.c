@@ -47,6 +47,9 @@ static int heartbeat_socket = -1;
 static struct sockaddr_storage heartbeat_address;
 static socklen_t heartbeat_address_length;
 static char heartbeat_host[128];
+// The rank the loop found slow (-1: none) and how much faster the job would step without it.
+static _Atomic int slow_rank = -1;
+static _Atomic int slow_speedup_milli;
 static int watched_rank;
 static pthread_t watchdog_thread;
 
@@ -167,11 +170,12 @@ static void send_heartbeat(int64_t now, int finished) {
   if (heartbeat_socket < 0) return;
   char text[320];
   int length = snprintf(text, sizeof text,
-                        "mnist-mpi-heartbeat 1 rank=%d epoch=%lld step=%lld arrivals=%lld idle_ms=%lld finished=%d host=%s",
+                        "mnist-mpi-heartbeat 1 rank=%d epoch=%lld step=%lld arrivals=%lld idle_ms=%lld finished=%d "
+                        "slow_rank=%d speedup_milli=%d host=%s",
                         watched_rank, (long long)atomic_load(&beat_epoch), (long long)atomic_load(&beat_step),
                         (long long)atomic_load_explicit(&own_arrivals, memory_order_relaxed),
                         (long long)((now - atomic_load_explicit(&last_beat_nanoseconds, memory_order_relaxed)) / 1000000),
-                        finished, heartbeat_host);
+                        finished, atomic_load(&slow_rank), atomic_load(&slow_speedup_milli), heartbeat_host);
   if (length > 0 && length < (int)sizeof text) {
     // Best effort: a lost datagram is the next tick's to make up.
     (void)sendto(heartbeat_socket, text, (size_t)length, MSG_DONTWAIT, (struct sockaddr *)&heartbeat_address,
@@ -218,6 +222,11 @@ void cmpi_watchdog_beat(int64_t epoch, int64_t step) {
   atomic_store_explicit(&beat_epoch, epoch, memory_order_relaxed);
   atomic_store_explicit(&beat_step, step, memory_order_relaxed);
   atomic_store_explicit(&last_beat_nanoseconds, now_nanoseconds(), memory_order_relaxed);
+}
+
+void cmpi_watchdog_set_slow_rank(int rank, double speedup) {
+  atomic_store(&slow_speedup_milli, rank >= 0 && speedup > 0 && speedup < 1e6 ? (int)(speedup * 1000) : 0);
+  atomic_store(&slow_rank, rank);
 }
 
 void cmpi_watchdog_set_limit(double seconds) {

@@ -31,6 +31,10 @@ public struct ElasticSettings: Sendable {
     /// A hung host is left out until its probe's greeting answers again (with
     /// `probeExpectsGreeting`), else for this long; then it is tried again.
     public var setAsideSeconds = 60.0
+    /// Drop a host from the job when the trainer finds its rank slow and the job would step at
+    /// least `slowSpeedup` times faster without it; it stays out for the rest of the job.
+    public var dropSlowHosts = false
+    public var slowSpeedup = 1.2
     /// The launcher, called as `launch HOSTFILE RANKS COMMAND...`; nil: `mpirun --hostfile
     /// HOSTFILE -np RANKS COMMAND...`.
     public var launch: String? = nil

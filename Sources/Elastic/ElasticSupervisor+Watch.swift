@@ -12,6 +12,8 @@ extension ElasticSupervisor {
         var userSignal: Int32? = nil
         /// Hosts found hung (the job was ended for them).
         var hungHosts: [String] = []
+        /// Hosts dropped as slow (the job was stopped at a step boundary without them).
+        var slowHosts: [String] = []
     }
 
     /// Polls the job, its heartbeats and the hosts until the job ends.
@@ -49,6 +51,19 @@ extension ElasticSupervisor {
             }
             guard killAt == nil, Date() >= nextPoll else { continue }
             nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+            if settings.dropSlowHosts, hosts.count - 1 >= settings.minHosts,
+               let slow = board.slowHost(minimumSpeedup: settings.slowSpeedup) {
+                watch.endedAt = Date().timeIntervalSince1970
+                watch.stopAsked = true
+                watch.slowHosts = [slow.host]
+                droppedSlow.insert(slow.host)
+                logger.info(String(
+                    format: "elastic: %@ is slow (rank %d: the job would step %.2fx faster without it): asking the job to stop at a step boundary to leave it out",
+                    slow.host, slow.rank, slow.speedup))
+                job.signalLauncher(SIGTERM)
+                killAt = Date().addingTimeInterval(settings.stopGraceSeconds)
+                continue
+            }
             guard let answering = answeringHosts(running: hosts) else { continue }
             let lost = hosts.filter { host in !answering.contains { $0.host == host.host } }
             if !lost.isEmpty {

@@ -21,6 +21,8 @@ public final class ElasticSupervisor {
     let restartsPath: String
     /// Hosts found hung, and when: left out until they answer again (`answeringHosts`).
     var setAside: [String: Date] = [:]
+    /// Hosts dropped as slow (`dropSlowHosts`): out for the rest of the job.
+    var droppedSlow: Set<String> = []
 
     public init(_ settings: ElasticSettings) throws {
         guard let checkpoint = settings.train.checkpointPath else { throw ElasticError.noCheckpoint }
@@ -64,7 +66,10 @@ public final class ElasticSupervisor {
             let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
             let lastStep = ProgressMarker.read(checkpoint: checkpoint)
             let answering = answeringHosts(running: hosts) ?? hosts
-            let lost = hosts.filter { host in !answering.contains { $0.host == host.host } || watch.hungHosts.contains(host.host) }
+            let lost = hosts.filter { host in
+                !answering.contains { $0.host == host.host } || watch.hungHosts.contains(host.host)
+                    || watch.slowHosts.contains(host.host)
+            }
             let added = addable(answering, to: hosts.filter { host in !lost.contains(host) })
             let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
             try policy.check(
@@ -75,7 +80,7 @@ public final class ElasticSupervisor {
                 logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
                 usleep(UInt32(policy.backoffSeconds * 1_000_000))
             }
-            let reason = !watch.hungHosts.isEmpty ? "host hung" : !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
+            let reason = !watch.hungHosts.isEmpty ? "host hung" : !watch.slowHosts.isEmpty ? "host slow" : !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
             logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts
             hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) }, wanted: settings.minHosts)
@@ -112,6 +117,7 @@ public final class ElasticSupervisor {
     func answeringHosts(running: [HostSlots] = []) -> [HostSlots]? {
         do {
             let listed = try settings.source.hosts().filter { host in
+                guard !droppedSlow.contains(host.host) else { return false }
                 guard let since = setAside[host.host] else { return true }
                 let back = settings.probeExpectsGreeting && settings.probePort != nil
                     ? settings.probePort.map { TCPProbe.answers(host: host.host, port: $0, greeting: true) } ?? false

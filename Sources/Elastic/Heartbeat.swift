@@ -2,7 +2,8 @@ import Foundation
 
 /// One rank's heartbeat datagram (sent by its stall watchdog thread five times a second under
 /// `--heartbeat`): `mnist-mpi-heartbeat 1 rank=R epoch=E step=S arrivals=A idle_ms=I
-/// finished=F host=H`.
+/// finished=F slow_rank=S speedup_milli=M host=H` (S -1: no rank found slow; M: how many
+/// thousandths faster the job would step without rank S).
 struct Heartbeat: Equatable, Sendable {
     var rank: Int
     var epoch: Int
@@ -13,6 +14,10 @@ struct Heartbeat: Equatable, Sendable {
     var idleMilliseconds: Int
     /// The rank's last heartbeat: its loop is over.
     var finished: Bool
+    /// The rank the loop found slow (nil: none), and how many times faster the job would step
+    /// without it.
+    var slowRank: Int?
+    var speedupWithoutSlowRank: Double
     /// The rank's host name (`gethostname`).
     var hostName: String
 
@@ -35,6 +40,9 @@ struct Heartbeat: Equatable, Sendable {
         self.arrivals = arrivals
         idleMilliseconds = idle
         self.finished = finished == "1"
+        let slow = fields["slow_rank"].flatMap { Int($0) } ?? -1
+        slowRank = slow >= 0 ? slow : nil
+        speedupWithoutSlowRank = Double(fields["speedup_milli"].flatMap { Int($0) } ?? 0) / 1000
         hostName = String(host)
     }
 }

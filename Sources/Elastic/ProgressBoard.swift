@@ -39,6 +39,9 @@ struct ProgressBoard {
     private(set) var furthest = 0
     private(set) var furthestSince: Double
     private var measureStart: (time: Double, arrivals: Int)? = nil
+    /// The latest word on a slow rank: which, and how many times faster the job would step
+    /// without it (nil: none slow).
+    private(set) var slow: (rank: Int, speedup: Double)? = nil
 
     /// - Parameters:
     ///   - hosts: the launch's hosts (names or addresses, as in its hostfile).
@@ -63,6 +66,7 @@ struct ProgressBoard {
         ranks[beat.rank] = RankState(
             host: host, lastHeard: now, arrivals: beat.arrivals, idleSeconds: Double(beat.idleMilliseconds) / 1000,
             epoch: beat.epoch, step: beat.step, finished: beat.finished)
+        slow = beat.slowRank.map { ($0, beat.speedupWithoutSlowRank) }
         if beat.arrivals > furthest {
             furthest = beat.arrivals
             furthestSince = now
@@ -80,6 +84,13 @@ struct ProgressBoard {
     var bound: Double? {
         if let fixedBound { return fixedBound }
         return stepSeconds.map { max(Self.floorSeconds, Self.multiple * $0) }
+    }
+
+    /// The host of the rank found slow, when the job would step at least `minimumSpeedup` times
+    /// faster without it (nil: none, or its host not known).
+    func slowHost(minimumSpeedup: Double) -> (host: String, rank: Int, speedup: Double)? {
+        guard let slow, slow.speedup >= minimumSpeedup, let host = ranks[slow.rank]?.host else { return nil }
+        return (host, slow.rank, slow.speedup)
     }
 
     /// The hosts that hang now, or nil.

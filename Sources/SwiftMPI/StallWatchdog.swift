@@ -55,6 +55,12 @@ public final class StallWatchdog {
         cmpi_watchdog_beat(Int64(epoch), Int64(step))
     }
 
+    /// Names in the heartbeats the rank found slow (nil: none) and how many times faster the job
+    /// would step without it.
+    public static func setSlowRank(_ rank: Int?, speedup: Double) {
+        cmpi_watchdog_set_slow_rank(Int32(clamping: rank ?? -1), speedup)
+    }
+
     /// Changes the limit while the watchdog runs (0: none).
     public static func setLimit(seconds: Double) {
         cmpi_watchdog_set_limit(seconds)

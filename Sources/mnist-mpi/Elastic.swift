@@ -46,6 +46,12 @@ struct ElasticCommand: ParsableCommand {
     @Option(help: "A hung host is left out of the job until its probe's greeting answers (--probe-expects-greeting), else for this long (seconds).")
     var setAsideSeconds = 60.0
 
+    @Flag(help: "Leave a host out of the job (for the rest of it) when the trainer finds its rank slow and the job would step at least --slow-speedup times faster without it; the job stops at a step boundary and goes on without it.")
+    var dropSlowHosts = false
+
+    @Option(help: "How many times faster the job must step without a slow host for --drop-slow-hosts to drop it.")
+    var slowSpeedup = 1.2
+
     @Flag(help: "Probe only hosts that are not in the job yet; hosts in it count while the source lists them (for sources that drop dead hosts at once, such as Docker's DNS).")
     var probeNewHostsOnly = false
 
@@ -88,6 +94,7 @@ struct ElasticCommand: ParsableCommand {
         if probeNewHostsOnly, probePort == nil { throw ValidationError("--probe-new-hosts-only needs --probe-port") }
         if probeExpectsGreeting, probePort == nil { throw ValidationError("--probe-expects-greeting needs --probe-port") }
         if let hangSeconds, !(hangSeconds >= 0.5 && hangSeconds <= 86_400) { throw ValidationError("--hang-seconds must be 0.5 to 86400") }
+        guard slowSpeedup >= 1, slowSpeedup <= 100 else { throw ValidationError("--slow-speedup must be 1 to 100") }
         guard setAsideSeconds >= 0, setAsideSeconds <= 86_400 else { throw ValidationError("--set-aside-seconds must be 0 to 86400") }
         guard try trainConfiguration().reliability.checkpointPath != nil else {
             throw ValidationError(ElasticError.noCheckpoint.description)
@@ -126,6 +133,8 @@ struct ElasticCommand: ParsableCommand {
         settings.probeExpectsGreeting = probeExpectsGreeting
         settings.hangSeconds = hangSeconds
         settings.setAsideSeconds = setAsideSeconds
+        settings.dropSlowHosts = dropSlowHosts
+        settings.slowSpeedup = slowSpeedup
         settings.minHosts = minHosts
         settings.initialHosts = initialHosts
         settings.maxHosts = maxHosts

@@ -75,10 +75,28 @@ import Testing
         #expect(verdict.hosts == ["b"] && verdict.reason.contains("made no step"), "\(verdict.reason)")
     }
 
+    @Test func aSlowRankIsNamedWithItsHostWhenTheJobWouldBeFasterWithoutIt() throws {
+        var board = ProgressBoard(hosts: ["a", "b", "c"], addresses: [:], now: 0)
+        let line = { (rank: Int, slow: Int, milli: Int) in
+            Heartbeat("mnist-mpi-heartbeat 1 rank=\(rank) epoch=3 step=10 arrivals=310 idle_ms=0 finished=0 slow_rank=\(slow) speedup_milli=\(milli) host=\(["a", "b", "c"][rank])")!
+        }
+        board.record(line(1, -1, 0), sender: "x", now: 1)
+        board.record(line(2, -1, 0), sender: "y", now: 1)
+        #expect(board.slowHost(minimumSpeedup: 1.2) == nil)
+        board.record(line(0, 2, 1_500), sender: "z", now: 2)
+        let slow = try #require(board.slowHost(minimumSpeedup: 1.2))
+        #expect(slow.host == "c" && slow.rank == 2 && abs(slow.speedup - 1.5) < 1e-9)
+        #expect(board.slowHost(minimumSpeedup: 1.6) == nil, "not fast enough without it")
+        board.record(line(0, -1, 0), sender: "z", now: 3)
+        #expect(board.slowHost(minimumSpeedup: 1.2) == nil, "no longer slow")
+    }
+
     @Test func datagramsAreReadOrRefused() {
         let read = Heartbeat("mnist-mpi-heartbeat 1 rank=3 epoch=2 step=17 arrivals=617 idle_ms=12 finished=0 host=node-7")
         #expect(read?.rank == 3 && read?.arrivals == 617 && read?.idleMilliseconds == 12 && read?.hostName == "node-7")
-        #expect(read?.finished == false)
+        #expect(read?.finished == false && read?.slowRank == nil)
+        let slow = Heartbeat("mnist-mpi-heartbeat 1 rank=0 epoch=0 step=1 arrivals=1 idle_ms=0 finished=1 slow_rank=2 speedup_milli=1750 host=h")
+        #expect(slow?.finished == true && slow?.slowRank == 2 && slow?.speedupWithoutSlowRank == 1.75)
         for bad in ["", "mnist-mpi-heartbeat 2 rank=1", "mnist-mpi-heartbeat 1 rank=x epoch=0 step=0 arrivals=0 idle_ms=0 finished=0 host=a",
                     "hello world"] {
             #expect(Heartbeat(bad) == nil, "\(bad)")

@@ -15,6 +15,8 @@
 #          "host lost"; repair: reconnected -> "host added"
 #   slow   its ranks at a third of their speed for SLOW_SECONDS (a SIGSTOP/SIGCONT duty cycle;
 #          docker update --cpus 0.2) -> no relaunch (the trainer's log names the slow rank)
+# Each round of faults has every kind of KINDS once (default: kill pause cut slow), in an order
+# drawn from the seed.
 # Ends with one line: passed, or what failed. Needs root (namespaces) or a Docker engine (compose).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -103,7 +105,7 @@ else
   export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-mnistmpichaos}
   export CLUSTER_SUBNET=${CLUSTER_SUBNET:-10.213.63.0/24}
   export HOST_DATA_DIR=${HOST_DATA_DIR:-$(readlink -f "$DATA_DIR/..")} IMAGE=${IMAGE:-mnist-mpi:latest}
-  docker image inspect "$IMAGE" >/dev/null 2>&1 || scripts/cluster/build-image.sh
+  scripts/cluster/build-image.sh >/dev/null || die "the image did not build: run scripts/cluster/build-image.sh to see why"
   mkdir -p "$work/results"
   checkpoint=$work/results/checkpoint.ckpt
   trap '"${compose[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
@@ -131,7 +133,7 @@ else
     case $1 in
       kill) docker start "$(container "$2")" >/dev/null ;;
       pause) docker unpause "$(container "$2")" >/dev/null ;;
-      cut) docker network connect "${COMPOSE_PROJECT_NAME}_cluster" "$(container "$2")" ;;
+      cut) docker network connect --alias worker "${COMPOSE_PROJECT_NAME}_cluster" "$(container "$2")" ;;
     esac
   }
   leftovers() {
@@ -164,8 +166,17 @@ log=$work/faults.tsv   # kind host fault-time expected-restart-reason restart-nu
 : > "$log"
 problems=()
 total_steps=$((EPOCHS * 100))
+order=()
 for ((i = 0; i < faults; i++)); do
-  kind=${kinds[$((RANDOM % ${#kinds[@]}))]}
+  # Every kind once per round, in a seeded order: a run of at least ${#kinds[@]} faults has each.
+  if [ "${#order[@]}" -eq 0 ]; then
+    order=("${kinds[@]}")
+    for ((j = ${#order[@]} - 1; j > 0; j--)); do
+      k=$((RANDOM % (j + 1))); swap=${order[$j]}; order[j]=${order[$k]}; order[k]=$swap
+    done
+  fi
+  kind=${order[0]}
+  order=("${order[@]:1}")
   target=$(( (i + 1) * total_steps / (faults + 2) + RANDOM % 40 ))
   until_true 600 reached "$target" || true
   job_running || { problems+=("the job ended before fault $((i + 1))"); break; }

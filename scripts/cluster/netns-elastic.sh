@@ -5,6 +5,8 @@
 #                                                          # then host 3 is added; checks the run
 #   scripts/cluster/netns-elastic.sh hosts [SLOTS]         # discovery: address:slots of the hosts up
 #   scripts/cluster/netns-elastic.sh launch HOSTFILE RANKS COMMAND...   # the supervisor's --launch
+#   sudo scripts/cluster/netns-elastic.sh slow             # 3 hosts, rank 1 slowed (a test hook):
+#                                                          # --drop-slow-hosts leaves its host out
 # The run's checks: a relaunch on the 2 survivors within 10 s of the failure, at most K steps
 # redone, the added host taken in, and (--deterministic --global-batch) the parameters
 # bit-identical to an uninterrupted local run. Environment: EPOCHS (8), K (20), BIN, DATA_DIR.
@@ -21,15 +23,14 @@ case ${1:-run} in
   launch)
     shift
     [ $# -ge 3 ] || { echo "usage: $0 launch HOSTFILE RANKS COMMAND..." >&2; exit 2; }
-    agent=$(mktemp)
-    trap 'rm -f "$agent"' EXIT
+    # The agent beside the supervisor's hostfile (its folder is the job's); then this shell
+    # becomes the launcher, so the supervisor's SIGTERM reaches mpirun.
+    agent="$(dirname "$1")/netns-agent"
     netns_write_agent "$agent"
-    status=0
-    netns_mpirun_hostfile "$agent" "$@" || status=$?
-    exit "$status"
+    NETNS_EXEC=1 netns_mpirun_hostfile "$agent" "$@"
     ;;
-  run) ;;
-  *) echo "usage: $0 [hosts [SLOTS] | launch HOSTFILE RANKS COMMAND...]" >&2; exit 2 ;;
+  run | slow) ;;
+  *) echo "usage: $0 [slow | hosts [SLOTS] | launch HOSTFILE RANKS COMMAND...]" >&2; exit 2 ;;
 esac
 
 cd "$here/../.."
@@ -41,8 +42,37 @@ K=${K:-20}
 [ "$(id -u)" -eq 0 ] || { echo "error: network namespaces need root: run as root (sudo $0)" >&2; exit 1; }
 BIN=$(readlink -f "$BIN")
 
+mode=${1:-run}
 work=$(mktemp -d)
 netns_cluster_up 3 "$work"
+if [ "$mode" = slow ]; then
+  # Rank 1 sleeps SLOW_MS before each step (every launch's rank 1): the supervisor drops its host
+  # once the trainer finds it slow, and keeps 2 hosts (--min-hosts 2) however slow rank 1 stays.
+  train=(--data "$DATA_DIR" --epochs "$EPOCHS" --global-batch 600 --deterministic --eval-every 0)
+  printf '#!/usr/bin/env bash\nexec %q launch "$@"\n' "$here/netns-elastic.sh" > "$work/launch"
+  chmod +x "$work/launch"
+  status=0
+  MNIST_MPI_TEST_HOOKS="slow-rank=1:${SLOW_MS:-40}" "$BIN" elastic --discover "$here/netns-elastic.sh hosts" --launch "$work/launch" \
+    --initial-hosts 3 --min-hosts 2 --drop-slow-hosts --poll-seconds 0.5 -- \
+    "${train[@]}" --checkpoint "$work/ck" --checkpoint-every-steps "$K" --summary "$work/summary.json" > "$work/elastic.log" 2>&1 || status=$?
+  grep -E '^elastic: |^resuming|^slow rank' "$work/elastic.log" | sed 's/^/netns-elastic: /'
+  [ "$status" -eq 0 ] || { tail -n 30 "$work/elastic.log" >&2; echo "error: netns-elastic: the elastic job ended with $status" >&2; exit 1; }
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 "$BIN" train "${train[@]}" \
+    --summary "$work/reference.json" > "$work/reference.log" 2>&1 || { cat "$work/reference.log" >&2; exit 1; }
+  python3 - "$work/summary.json" "$work/reference.json" <<'CHECK'
+import json, sys
+s, r = (json.load(open(p)) for p in sys.argv[1:3])
+restarts = s["restarts"]
+print(f"netns-elastic: {[x['reason'] for x in restarts]}; {s['ranks']} ranks at the end, {s['seconds_per_epoch']:.2f} s/epoch; "
+      f"fingerprint {s['parameter_fingerprint']} (uninterrupted {r['parameter_fingerprint']})")
+problems = []
+if [x["reason"] for x in restarts] != ["host slow"] or restarts[0]["ranks_after"] != 2: problems.append(f"restarts: {restarts}")
+if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("parameters differ from the uninterrupted run")
+if problems: sys.exit("error: netns-elastic: " + "; ".join(problems))
+print("netns-elastic: passed (the slow host left out, bit-identical to an uninterrupted run)")
+CHECK
+  exit 0
+fi
 train=(--data "$DATA_DIR" --epochs "$EPOCHS" --global-batch 600 --deterministic --eval-every 0)
 echo "==> 3 hosts on $NETNS_SUBNET.0/24; mnist-mpi elastic over the hosts whose link is up"
 status=0

@@ -155,15 +155,19 @@ netns_mpirun() {
   netns_mpirun_hostfile "$work/agent" "$work/hostfile" "$ranks" "$@"
 }
 
-# mpirun from the namespace of the hostfile's first host, over the launch agent.
+# mpirun from the namespace of the hostfile's first host, over the launch agent. With
+# NETNS_EXEC=1 the calling shell becomes the launcher (exec), so that a signal to it (the
+# elastic supervisor's SIGTERM: stop at a step boundary) reaches mpirun-hosts.sh, which passes it
+# to mpirun.
 netns_mpirun_hostfile() {
-  local agent=$1 hostfile=$2 ranks=$3 launcher first index
+  local agent=$1 hostfile=$2 ranks=$3 launcher first index run=()
   shift 3
+  [ "${NETNS_EXEC:-0}" != 1 ] || run=(exec)
   launcher="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mpirun-hosts.sh"
   first=$(awk 'NR == 1 {print $1}' "$hostfile")
   index=$(( ${first##*.} - 1 ))
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 MNIST_MPI_LINK_RATE=${LINK_RATE:-unlimited} \
     NETWORK="$NETNS_SUBNET.0/24" BTL=tcp,self,vader RSH_AGENT="$agent" \
-    ip netns exec "$NETNS_PREFIX-h$index" unshare --uts sh -c "hostname $NETNS_PREFIX-h$index; exec \"\$@\"" sh \
+    ${run[@]+"${run[@]}"} ip netns exec "$NETNS_PREFIX-h$index" unshare --uts sh -c "hostname $NETNS_PREFIX-h$index; exec \"\$@\"" sh \
     "$launcher" "$hostfile" "$ranks" "$@"
 }

@@ -46,6 +46,10 @@ int cmpi_time_allreduce(float *buffer, int count, int iterations, double *second
 /// pthread_create's error. A second start does nothing.
 int cmpi_watchdog_start(double seconds, int rank);
 
+/// Names in the heartbeats the rank the loop found slow (-1: none) and how many times faster the
+/// job would step without it (the elastic supervisor's --drop-slow-hosts).
+void cmpi_watchdog_set_slow_rank(int rank, double speedup);
+
 /// Changes the watchdog's limit while it runs (0: no limit).
 void cmpi_watchdog_set_limit(double seconds);
 

@@ -1,11 +1,14 @@
 import RunOutput
+import SwiftMPI
 
 /// Names a slow rank from each epoch's per-rank times (`EpochMetrics.workSecondsPerRank` and
 /// `waitSecondsPerRank`, gathered by the loop's one collective at the epoch's end): rank 0 logs a
 /// line when one rank's work between sums has been more than `threshold` times the other ranks'
 /// median for `patience` epochs in a row (which rank, by how much; the others wait for it in
 /// every sum), then again at `--log-every` epochs while it lasts; TensorBoard gets each rank's
-/// curves. The run's totals per rank go to the summary.
+/// curves. The run's totals per rank go to the summary. Under `mnist-mpi elastic` the heartbeats
+/// carry the slow rank and how much faster the job would step without it (the work spread over
+/// one rank fewer: the others' median x ranks / (ranks - 1)), for `--drop-slow-hosts`.
 final class StragglerReport: TrainingObserver {
     /// A rank is named when its work is this many times the others' median...
     static let threshold = 1.25
@@ -62,10 +65,14 @@ final class StragglerReport: TrainingObserver {
         guard median > 0, work[slowest] > StragglerReport.threshold * median else {
             slowRank = nil
             slowEpochs = 0
+            StallWatchdog.setSlowRank(nil, speedup: 0)
             return []
         }
         slowEpochs = slowRank == slowest ? slowEpochs + 1 : 1
         slowRank = slowest
+        if slowEpochs >= StragglerReport.patience {
+            StallWatchdog.setSlowRank(slowest, speedup: work[slowest] / (median * Double(ranks) / Double(ranks - 1)))
+        }
         if slowEpochs == StragglerReport.patience || (slowEpochs > StragglerReport.patience && position.epoch % logEvery == 0) {
             let steps = Double(max(1, position.stepsDone - max(firstStep, 0)))
             logger.info(String(
