@@ -17,7 +17,8 @@ extension ElasticSupervisor {
     }
 
     /// Polls the job, its heartbeats and the hosts until the job ends.
-    func watchJob(_ job: LaunchedJob, hosts: [HostSlots], heartbeats: HeartbeatListener) -> Watch {
+    /// - Parameter heartbeats: the launch's heartbeat socket (nil: the ranks send none).
+    func watchJob(_ job: LaunchedJob, hosts: [HostSlots], heartbeats: HeartbeatListener?) -> Watch {
         var watch = Watch()
         var board = ProgressBoard(
             hosts: hosts.map(\.host),
@@ -25,6 +26,7 @@ extension ElasticSupervisor {
             now: Date().timeIntervalSince1970, fixedBound: settings.hangSeconds)
         var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
         var killAt: Date? = nil
+        let launchedAt = Date()
         while !job.hasEnded() {
             usleep(50_000)
             let signal = stop_signal_received()
@@ -38,11 +40,29 @@ extension ElasticSupervisor {
                 job.killGroup()
             }
             let now = Date().timeIntervalSince1970
-            for (heartbeat, sender) in heartbeats.receive() { board.record(heartbeat, sender: sender, now: now) }
+            for (heartbeat, sender) in heartbeats?.receive() ?? [] { board.record(heartbeat, sender: sender, now: now) }
+            if !board.ranks.isEmpty { probation.removeAll() }
+            let suspects = heartbeats == nil ? [] : hosts.map(\.host).filter { probation.contains($0) }
+            if killAt == nil, !suspects.isEmpty, Date().timeIntervalSince(launchedAt) > Self.startupSeconds {
+                watch.endedAt = now
+                watch.hungHosts = suspects
+                for host in suspects {
+                    setAside[host] = Date()
+                    setAsideFor[host] = 2 * setAsideFor[host, default: settings.setAsideSeconds]
+                    probation.remove(host)
+                }
+                logger.info("elastic: no rank sent a heartbeat within \(Int(Self.startupSeconds)) s of the launch: \(suspects.joined(separator: ", ")), tried again after being set aside as hung, still hangs; set aside for \(Int(setAsideFor[suspects[0], default: 0])) s; ending the job")
+                job.killGroup()
+                killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
+                continue
+            }
             if killAt == nil, let verdict = board.verdict(now: now) {
                 watch.endedAt = now
                 watch.hungHosts = verdict.hosts
-                for host in verdict.hosts { setAside[host] = Date() }
+                for host in verdict.hosts {
+                    setAside[host] = Date()
+                    probation.remove(host)
+                }
                 logger.info("elastic: \(verdict.hosts.joined(separator: ", ")) hung: \(verdict.reason); ending the job")
                 // The hung host's daemon cannot answer a stop: end the launcher's group at once.
                 job.killGroup()

@@ -23,6 +23,14 @@ public final class ElasticSupervisor {
     var setAside: [String: Date] = [:]
     /// Hosts dropped as slow (`dropSlowHosts`): out for the rest of the job.
     var droppedSlow: Set<String> = []
+    /// How long each host set aside as hung stays out before it is tried again (without a
+    /// greeting to tell): `setAsideSeconds`, doubled each time it turns out still hung.
+    var setAsideFor: [String: Double] = [:]
+    /// Hosts tried again after their time set aside, not yet heard from in a launch: when a launch
+    /// with them sends no heartbeat within `startupSeconds` (every rank waits in `MPI_Init` for a
+    /// host that is still frozen), they are set aside again for twice as long.
+    var probation: Set<String> = []
+    static let startupSeconds = 60.0
 
     public init(_ settings: ElasticSettings) throws {
         guard let checkpoint = settings.train.checkpointPath else { throw ElasticError.noCheckpoint }
@@ -51,8 +59,9 @@ public final class ElasticSupervisor {
         while true {
             unlink(ProgressMarker.path(forCheckpoint: checkpoint))
             let listener = try HeartbeatListener()
-            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath] + heartbeatArguments(hosts, listener))
-            let watch = watchJob(job, hosts: hosts, heartbeats: listener)
+            let heartbeat = heartbeatArguments(hosts, listener)
+            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath] + heartbeat)
+            let watch = watchJob(job, hosts: hosts, heartbeats: heartbeat.isEmpty ? nil : listener)
             let status = job.exitStatus ?? 1
             if status == 0 {
                 logger.info("elastic: training finished after \(records.count) restart\(records.count == 1 ? "" : "s")")
@@ -119,12 +128,18 @@ public final class ElasticSupervisor {
             let listed = try settings.source.hosts().filter { host in
                 guard !droppedSlow.contains(host.host) else { return false }
                 guard let since = setAside[host.host] else { return true }
-                let back = settings.probeExpectsGreeting && settings.probePort != nil
+                let greets = settings.probeExpectsGreeting && settings.probePort != nil
+                let back = greets
                     ? settings.probePort.map { TCPProbe.answers(host: host.host, port: $0, greeting: true) } ?? false
-                    : Date().timeIntervalSince(since) >= settings.setAsideSeconds
+                    : Date().timeIntervalSince(since) >= setAsideFor[host.host, default: settings.setAsideSeconds]
                 if back {
                     setAside[host.host] = nil
-                    logger.info("elastic: \(host.host), set aside as hung, answers again")
+                    if greets {
+                        logger.info("elastic: \(host.host), set aside as hung, answers again")
+                    } else {
+                        probation.insert(host.host)
+                        logger.info("elastic: \(host.host), set aside as hung, is tried again after \(Int(setAsideFor[host.host, default: settings.setAsideSeconds])) s")
+                    }
                 }
                 return back
             }

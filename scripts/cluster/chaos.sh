@@ -18,6 +18,7 @@
 # Each round of faults has every kind of KINDS once (default: kill pause cut slow), in an order
 # drawn from the seed.
 # Ends with one line: passed, or what failed. Needs root (namespaces) or a Docker engine (compose).
+# RECORD=1 keeps the measured times (the slowest of each kind) in docs/results/chaos-CLUSTER-CPU.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -217,7 +218,7 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe
   --summary "$work/reference.json" > "$work/reference.log" 2>&1 || { cat "$work/reference.log" >&2; problems+=("the reference run failed"); }
 summary=$work/summary.json
 [ "$cluster" = compose ] && summary=$work/results/summary.json
-verdict=$(python3 - "$summary" "$work/reference.json" "$log" "$TARGET" <<'CHECK' || true
+verdict=$(python3 - "$summary" "$work/reference.json" "$log" "$TARGET" "$work/result.json" "$cluster" "$seed" <<'CHECK' || true
 import json, sys
 try:
     s, r = (json.load(open(p)) for p in sys.argv[1:3])
@@ -226,6 +227,9 @@ except (OSError, ValueError) as error:
 target = float(sys.argv[4])
 restarts = s["restarts"]
 problems = []
+# The slowest of each kind, for the result file (RECORD=1).
+result = {"cluster": sys.argv[6], "seed": int(sys.argv[7]), "restarts": len(restarts), "first_step_after": {},
+          "job_ended_after": {}, "steps_redone": {}}
 for line in open(sys.argv[3]):
     kind, host, at, reason, number = line.rstrip("\n").split("\t")
     number = int(number)
@@ -236,9 +240,16 @@ for line in open(sys.argv[3]):
     print(f"chaos: {kind:6} {host}: restart {number} ({x['reason']}, {x['ranks_before']} -> {x['ranks_after']} ranks, "
           f"{x['steps_redone'] if x['steps_redone'] is not None else '?'} steps redone), first step {took:.1f} s after it")
     if x["reason"] != reason: problems.append(f"restart {number} was '{x['reason']}', expected '{reason}'")
+    result["first_step_after"][kind] = round(max(result["first_step_after"].get(kind, 0), took), 1)
+    result["job_ended_after"][kind] = round(max(result["job_ended_after"].get(kind, 0), x["ended_at"] - float(at)), 1)
+    if x["steps_redone"] is not None:
+        result["steps_redone"][kind] = max(result["steps_redone"].get(kind, 0), x["steps_redone"])
     if kind != "repair" and took > target: problems.append(f"{kind} of {host}: first step {took:.1f} s after it (> {target:.0f})")
 if s["parameter_fingerprint"] != r["parameter_fingerprint"]:
     problems.append(f"fingerprint {s['parameter_fingerprint']}, uninterrupted {r['parameter_fingerprint']}")
+result["bit_identical"] = int(s["parameter_fingerprint"] == r["parameter_fingerprint"])
+result["test_accuracy_percent"] = round(s["test_accuracy"] * 100, 2)
+json.dump(result, open(sys.argv[5], "w"), indent=1)
 print(f"chaos: {len(restarts)} restarts; fingerprint {s['parameter_fingerprint']} (uninterrupted {r['parameter_fingerprint']}), "
       f"accuracy {s['test_accuracy'] * 100:.2f}%")
 print("FAIL " + "; ".join(problems) if problems else "PASS")
@@ -254,5 +265,9 @@ if [ "${#problems[@]}" -gt 0 ]; then
   tail -n 20 "$work/job.log" >&2
   echo "error: chaos ($cluster, seed $seed): $(IFS=';'; echo "${problems[*]}")" >&2
   exit 1
+fi
+if [ "${RECORD:-0}" = 1 ]; then
+  python3 scripts/figures/record.py "$work/result.json" "chaos-$cluster" \
+    --command "RECORD=1 scripts/cluster/chaos.sh --cluster $cluster --faults $faults --seed $seed"
 fi
 say "chaos: passed ($cluster, $faults faults, seed $seed): every relaunch within $TARGET s, bit-identical to an uninterrupted run, nothing left running"
