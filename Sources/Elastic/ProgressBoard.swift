@@ -11,14 +11,15 @@ import Foundation
 /// `fixedBound`, or `multiple` x the measured seconds per step (epoch ends included) with a
 /// floor of `floorSeconds`; no verdict until `measuredSteps` steps are measured.
 struct ProgressBoard {
+    /// A rank's latest heartbeat, where it came from and when.
     struct RankState {
         var host: String?
         var lastHeard: Double
-        var arrivals: Int
-        var idleSeconds: Double
-        var epoch: Int
-        var step: Int
-        var finished: Bool
+        var beat: Heartbeat
+
+        var arrivals: Int { beat.arrivals }
+        var idleSeconds: Double { Double(beat.idleMilliseconds) / 1000 }
+        var finished: Bool { beat.finished }
     }
 
     /// The verdict: hosts that hang, and the sentence that says why.
@@ -63,9 +64,7 @@ struct ProgressBoard {
     mutating func record(_ beat: Heartbeat, sender: String, now: Double) {
         let host = hostOfAddress[sender] ?? hostOfAddress[beat.hostName]
             ?? hosts.first { $0.split(separator: ".").first == beat.hostName.split(separator: ".").first }
-        ranks[beat.rank] = RankState(
-            host: host, lastHeard: now, arrivals: beat.arrivals, idleSeconds: Double(beat.idleMilliseconds) / 1000,
-            epoch: beat.epoch, step: beat.step, finished: beat.finished)
+        ranks[beat.rank] = RankState(host: host, lastHeard: now, beat: beat)
         slow = beat.slowRank.map { ($0, beat.speedupWithoutSlowRank) }
         if beat.arrivals > furthest {
             furthest = beat.arrivals

@@ -130,20 +130,8 @@ import Testing
     }
 
     @Test func theGreetingProbeTellsASpeakingServiceFromASilentOne() throws {
-        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (server, port) = try loopbackListener()
         defer { close(server) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0 && listen(server, 4) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &length) }
-        }
-        let port = Int(UInt16(bigEndian: address.sin_port))
         // Nobody accepts: the kernel completes the handshake, nothing is said (a frozen sshd).
         #expect(TCPProbe.answers(host: "127.0.0.1", port: port, timeoutSeconds: 0.3))
         #expect(!TCPProbe.answers(host: "127.0.0.1", port: port, timeoutSeconds: 0.3, greeting: true))
