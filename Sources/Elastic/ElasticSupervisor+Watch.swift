@@ -22,7 +22,7 @@ extension ElasticSupervisor {
         var watch = Watch()
         var board = ProgressBoard(
             hosts: hosts.map(\.host),
-            addresses: Dictionary(uniqueKeysWithValues: hosts.map { ($0.host, HeartbeatListener.addresses(of: $0.host)) }),
+            addresses: Dictionary(hosts.map { ($0.host, HeartbeatListener.addresses(of: $0.host)) }, uniquingKeysWith: { first, _ in first }),
             now: Date().timeIntervalSince1970, fixedBound: settings.hangSeconds)
         var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
         var killAt: Date? = nil
@@ -42,30 +42,14 @@ extension ElasticSupervisor {
             let now = Date().timeIntervalSince1970
             for (heartbeat, sender) in heartbeats?.receive() ?? [] { board.record(heartbeat, sender: sender, now: now) }
             if !board.ranks.isEmpty { probation.removeAll() }
-            let suspects = heartbeats == nil ? [] : hosts.map(\.host).filter { probation.contains($0) }
-            if killAt == nil, !suspects.isEmpty, Date().timeIntervalSince(launchedAt) > Self.startupSeconds {
-                watch.endedAt = now
-                watch.hungHosts = suspects
-                for host in suspects {
-                    setAside[host] = Date()
-                    setAsideFor[host] = 2 * setAsideFor[host, default: settings.setAsideSeconds]
-                    probation.remove(host)
-                }
-                logger.info("elastic: no rank sent a heartbeat within \(Int(Self.startupSeconds)) s of the launch: \(suspects.joined(separator: ", ")), tried again after being set aside as hung, still hangs; set aside for \(Int(setAsideFor[suspects[0], default: 0])) s; ending the job")
-                job.killGroup()
+            if killAt == nil, heartbeats != nil, let suspects = stillHungOnProbation(hosts, launchedAt: launchedAt) {
+                end(job, forHung: suspects, at: now, watch: &watch)
                 killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
                 continue
             }
             if killAt == nil, let verdict = board.verdict(now: now) {
-                watch.endedAt = now
-                watch.hungHosts = verdict.hosts
-                for host in verdict.hosts {
-                    setAside[host] = Date()
-                    probation.remove(host)
-                }
                 logger.info("elastic: \(verdict.hosts.joined(separator: ", ")) hung: \(verdict.reason); ending the job")
-                // The hung host's daemon cannot answer a stop: end the launcher's group at once.
-                job.killGroup()
+                end(job, forHung: verdict.hosts, at: now, watch: &watch)
                 killAt = Date().addingTimeInterval(settings.lostGraceSeconds)
                 continue
             }
@@ -108,4 +92,27 @@ extension ElasticSupervisor {
         return watch
     }
 
+    /// The hosts of this launch tried again after their time set aside (no greeting to tell)
+    /// when no rank has spoken within `startupSeconds` of the launch: every rank waits in
+    /// `MPI_Init` for one that is still frozen. They are set aside again for twice as long (and
+    /// said so); nil when there are none, or the launch is younger.
+    private func stillHungOnProbation(_ hosts: [HostSlots], launchedAt: Date) -> [String]? {
+        let suspects = hosts.map(\.host).filter { probation.contains($0) }
+        guard !suspects.isEmpty, Date().timeIntervalSince(launchedAt) > Self.startupSeconds else { return nil }
+        for host in suspects { setAsideFor[host] = 2 * setAsideFor[host, default: settings.setAsideSeconds] }
+        logger.info("elastic: no rank sent a heartbeat within \(Int(Self.startupSeconds)) s of the launch: \(suspects.joined(separator: ", ")), tried again after being set aside as hung, still hangs; set aside for \(Int(setAsideFor[suspects[0], default: 0])) s; ending the job")
+        return suspects
+    }
+
+    /// Ends the launch for hung `hosts`: they are set aside, and the launcher's group is killed
+    /// at once (a hung host's daemon cannot answer a stop).
+    private func end(_ job: LaunchedJob, forHung hosts: [String], at now: Double, watch: inout Watch) {
+        watch.endedAt = now
+        watch.hungHosts = hosts
+        for host in hosts {
+            setAside[host] = Date()
+            probation.remove(host)
+        }
+        job.killGroup()
+    }
 }
