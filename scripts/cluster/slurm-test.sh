@@ -272,10 +272,10 @@ if s["parameter_fingerprint"] != r["parameter_fingerprint"]: problems.append("pa
 if problems: sys.exit("slurm-test: " + "; ".join(problems))
 CHECK
   then
-    pass "c2 ${fault}ed mid-job: job $id went on on c1 inside its allocation and COMPLETED, bit-identical to an uninterrupted run"
+    pass "c2 ${fault%e}ed mid-job: job $id went on on c1 inside its allocation and COMPLETED, bit-identical to an uninterrupted run"
   else
     job_output "$id" | tail -n 30 >&2
-    fail "c2 ${fault}ed mid-job: job $id ended $state"
+    fail "c2 ${fault%e}ed mid-job: job $id ended $state"
   fi
   if [ "$fault" = kill ]; then
     # c2 back for the next case (Slurm may have marked it down meanwhile).
