@@ -66,15 +66,16 @@ while kill -0 "$launcher" 2>/dev/null; do
   [ "$live" -gt "$most" ] && most=$live
   if [ -z "$ended_at" ] && [ "$live" -lt "$most" ]; then ended_at=$SECONDS; fi
   if [ -n "$ended_at" ] && [ $((SECONDS - ended_at)) -ge "${END_GRACE:-10}" ]; then
+    # Silently: the stall watchdog's line (or the dead rank's) above is the job's one error line.
     mapfile -t left < <(sessions)
-    echo "mpirun-hosts: mpirun did not end ${END_GRACE:-10} s after a daemon's session ended (a host hangs): ending it and its ${#left[@]} session(s) left" >&2
     kill -KILL "$launcher" ${left[@]+"${left[@]}"} 2>/dev/null || true
     break
   fi
   sleep 1 & wait $! || true
 done
 status=0
-wait "$launcher" || status=$?
+# (Its stderr away: bash would report the killed mpirun in a line of its own.)
+wait "$launcher" 2>/dev/null || status=$?
 # A signal passed on interrupts the wait: wait again until mpirun has really ended.
-while kill -0 "$launcher" 2>/dev/null; do wait "$launcher" || status=$?; done
+while kill -0 "$launcher" 2>/dev/null; do wait "$launcher" 2>/dev/null || status=$?; done
 exit "$status"
