@@ -19,7 +19,10 @@ public final class StallWatchdog {
     /// rank calls it (it makes the node's arrival board). When the thread cannot be started the
     /// run goes on unwatched.
     ///
-    /// - Parameter heartbeat: where the thread sends this rank's heartbeat datagrams (nil: nowhere).
+    /// - Parameters:
+    ///   - seconds: the limit (0: none, heartbeats only); `setLimit(seconds:)` changes it later.
+    ///   - heartbeat: where the thread sends this rank's heartbeat datagrams (nil: nowhere).
+    ///   - communicator: the job's ranks (the node's share the arrival board).
     /// - Throws: `MPIError` if the board's communicator or window cannot be made or the
     ///   heartbeat's address cannot be resolved.
     public init(seconds: Double, heartbeat: (host: String, port: Int)? = nil, communicator: Communicator) throws {
