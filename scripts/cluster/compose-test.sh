@@ -319,6 +319,10 @@ fi
 if [ -n "$paused_at" ] && POLL_SECONDS=0.2 waits_for 60 restart_done 1; then
   docker unpause "$frozen" >/dev/null && unpaused_at=$(date +%s.%N)
   if POLL_SECONDS=0.2 waits_for 60 restart_done 2; then
+    # 30 steps into the launch, past the stall watchdog's timed steps (6-25): the cut worker's rank
+    # then ends on its measured limit (30 s) instead of the 60 s before it.
+    resumed=$(tr -d ' ' < "$marker" 2>/dev/null || echo 0)
+    waits_for 30 step_reached $((resumed + 30)) || true
     docker network disconnect -f "${COMPOSE_PROJECT_NAME}_cluster" "$(worker_container 3)" && cut_at=$(date +%s.%N)
   fi
 fi
