@@ -51,12 +51,9 @@ extension DataParallelTrainer {
         logger.info("parameter fingerprint \(summary.parameterFingerprint)")
     }
 
-    /// E.g. "30 s", "off", or "auto (100x the median step, at least 30 s; 300 s until timed)".
+    /// E.g. "30 s", "off", or the rule of the default (`StallTimeoutRule.description`).
     private var stallTimeoutText: String {
-        guard let seconds = configuration.reliability.stallTimeout else {
-            return "auto (\(Int(StallTimeoutRule.stepMultiple))x the median step, at least \(Int(StallTimeoutRule.floorSeconds)) s; "
-                + "\(Int(StallTimeoutRule.initialSeconds)) s until \(StallTimeoutRule.skippedSteps + StallTimeoutRule.timedSteps) steps are timed)"
-        }
+        guard let seconds = configuration.reliability.stallTimeout else { return StallTimeoutRule.description }
         return seconds == 0 ? "off" : "\(Settings.stallTimeout.text(seconds)) s"
     }
 
