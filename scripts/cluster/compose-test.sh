@@ -230,7 +230,7 @@ down
 status=0
 compose_run "$work/again.log" WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" HOST_RESULTS_DIR="$results" -- up --exit-code-from head head || status=$?
 check_refused() {
-  grep 'error:' "$work/again.log" | sed 's/^/compose-test: the head said: /'
+  grep 'error:' "$work/again.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: the head said: /'
   [ "$status" -ne 0 ] && [ "$(grep -c 'error:' "$work/again.log")" -eq 1 ] && grep -q 'RESUME=1' "$work/again.log"
 }
 check "a rerun over an existing checkpoint is refused with one line (RESUME=1 continues it)" check_refused
