@@ -81,7 +81,9 @@ void cmpi_watchdog_register(int world_rank) {
 }
 
 void cmpi_watchdog_arrive(void) {
-  atomic_fetch_add_explicit(&own_arrivals, 1, memory_order_relaxed);
+  // Only this thread writes it: a relaxed load and store, no locked add in the step.
+  atomic_store_explicit(&own_arrivals, atomic_load_explicit(&own_arrivals, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
   if (board == NULL) return;
   int64_t next = atomic_load_explicit(&board[board_own].arrivals, memory_order_relaxed) + 1;
   atomic_store_explicit(&board[board_own].arrivals, next, memory_order_relaxed);

@@ -61,6 +61,9 @@ summary_field() {  # file field
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 down() { "${compose[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1; }
+# The head's lines from `compose up` output on stdin, without compose's colours and "head_1 | "
+# prefix, as compose-test lines (after an optional label $1).
+head_lines() { sed "s/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: ${1:-}/"; }
 
 say "compose-test with ${compose[*]} ($("${compose[@]}" version --short 2>/dev/null || echo '?')), project $COMPOSE_PROJECT_NAME on $CLUSTER_SUBNET"
 down || true
@@ -187,7 +190,7 @@ if [ -n "$victim" ] && docker kill "$victim" >/dev/null && POLL_SECONDS=0.2 wait
 fi
 status=0
 wait "$job" || status=$?
-grep -E 'elastic: |resuming from' "$work/elastic.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
+grep -E 'elastic: |resuming from' "$work/elastic.log" | head_lines
 reference=$work/reference.json
 run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" "${elastic_train[@]}" --summary "$reference" \
   > "$work/reference.log" 2>&1 || cat "$work/reference.log" >&2
@@ -230,7 +233,7 @@ down
 status=0
 compose_run "$work/again.log" WORKERS=2 EPOCHS="$ELASTIC_EPOCHS" HOST_RESULTS_DIR="$results" -- up --exit-code-from head head || status=$?
 check_refused() {
-  grep 'error:' "$work/again.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: the head said: /'
+  grep 'error:' "$work/again.log" | head_lines 'the head said: '
   [ "$status" -ne 0 ] && [ "$(grep -c 'error:' "$work/again.log")" -eq 1 ] && grep -q 'RESUME=1' "$work/again.log"
 }
 check "a rerun over an existing checkpoint is refused with one line (RESUME=1 continues it)" check_refused
@@ -269,7 +272,7 @@ if POLL_SECONDS=0.3 waits_for 120 rank0_at_step 150; then
   docker kill "$victim" >/dev/null
 fi
 wait "$job" || status=$?
-grep -E 'elastic: |resuming from' "$work/copies.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
+grep -E 'elastic: |resuming from' "$work/copies.log" | head_lines
 check_copies() {
   if [ -z "$victim" ] || [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ]; then
     tail -n 30 "$work/copies.log" >&2
@@ -329,7 +332,7 @@ fi
 [ -z "$frozen" ] || docker unpause "$frozen" >/dev/null 2>&1 || true
 status=0
 wait "$job" || status=$?
-grep -E 'elastic: |resuming from' "$work/hung.log" | sed 's/\x1b\[[0-9;]*m//g; s/^[^|]*| //; s/^/compose-test: /'
+grep -E 'elastic: |resuming from' "$work/hung.log" | head_lines
 # The cut worker's rank cannot hear that its job ended: its stall watchdog ends it (auto limit,
 # at least 30 s), and its reaper its daemon 10 s later.
 leftovers=""
