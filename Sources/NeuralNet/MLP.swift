@@ -90,6 +90,19 @@ public final class MLP {
     ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
     ///     (last layer first), so their allreduce can start while earlier layers are computed.
     public func backward(workspace: MLPWorkspace, afterLayer: (Int) throws -> Void) rethrows {
+        try backward(workspace: workspace, into: gradients.pointer, afterLayer: afterLayer)
+    }
+
+    /// `backward`, writing the gradients to `destination` instead of `gradients` (e.g. a
+    /// micro-batch's own slot of a summation tree).
+    ///
+    /// - Parameters:
+    ///   - workspace: the workspace `forwardAndLoss` used.
+    ///   - destination: `[layout.parameterCount]`, overwritten (same layout as `gradients`).
+    ///   - afterLayer: called with layer `l` as soon as its gradients are final (last layer first).
+    public func backward(
+        workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, afterLayer: (Int) throws -> Void
+    ) rethrows {
         guard let rows = workspace.pendingBackwardRows else { preconditionFailure("backward needs forwardAndLoss first") }
         workspace.pendingBackwardRows = nil
         let kernels = workspace.layerKernels
@@ -99,9 +112,9 @@ public final class MLP {
         kernels.beginBackward(outputDelta: delta)
         for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
             let layer = layout.layers[index]
-            kernels.weightGradient(layer: index, delta: delta, into: gradients.pointer + layer.weightOffset)
+            kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset)
             // ∂b = Σ_rows delta (float32 in every precision)
-            columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: gradients.pointer + layer.biasOffset)
+            columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: destination + layer.biasOffset)
             try afterLayer(index)
             guard index > 0 else { break }
             kernels.inputGradient(layer: index, delta: delta, into: previousDelta)

@@ -9,8 +9,10 @@ import CMPI
 typealias CommHandle = MPI_Comm
 typealias WindowHandle = MPI_Win
 typealias RequestHandle = MPI_Request
+typealias DatatypeHandle = MPI_Datatype
 #else
 typealias CommHandle = MPI_Comm?
 typealias WindowHandle = MPI_Win?
 typealias RequestHandle = MPI_Request?
+typealias DatatypeHandle = MPI_Datatype?
 #endif

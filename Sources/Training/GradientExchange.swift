@@ -24,8 +24,7 @@ final class GradientExchange {
     var buffer: FloatBuffer { reducer.buffer }
     /// `[parameterCount]` a view of the gradients, for the model to write into.
     let gradients: FloatBuffer
-    /// The control values (`Slot` indices), valid to write before the step's reduction and to
-    /// read after `finish(step:)`.
+    /// The control values (`Slot` indices) after `finish(step:)`.
     let controls: UnsafeMutablePointer<Float>
 
     /// Picks the reducer for `settings`. Collective: every rank reaches the same verdict.
@@ -67,8 +66,16 @@ final class GradientExchange {
         try reducer.close()
     }
 
-    /// Sets this rank's control values for the step (between forward and backward).
-    func setControls(cost: Double, stopRequested: Bool) {
+    /// Where local micro-batch `index` writes its gradients (`[parameterCount]`, followed by
+    /// its control values): the reducer's buffer, or the micro-batch's own slot of the
+    /// deterministic tree.
+    func microBatchGradients(_ index: Int) -> UnsafeMutablePointer<Float> {
+        reducer.microBatchValues(index)
+    }
+
+    /// Sets the control values of local micro-batch `index` (between its forward and backward).
+    func setControls(cost: Double, stopRequested: Bool, microBatch index: Int = 0) {
+        let controls = reducer.microBatchValues(index) + gradients.count
         let value = Float(cost)
         controls[Slot.cost] = value
         controls[Slot.costResidual] = value - reducer.wireValue(value)

@@ -99,8 +99,9 @@ final class TrainingLoop {
                 input: batches.input.pointer + micro * microRows * pixels, labels: batches.labels + micro * microRows,
                 rows: microRows, workspace: workspace)
             // The control values ride in the last layer's bucket, which backward finishes first.
-            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0)
-            try model.backward(workspace: workspace, afterLayer: { try exchange.layerReady($0) })
+            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0, microBatch: micro)
+            try model.backward(
+                workspace: workspace, into: exchange.microBatchGradients(micro), afterLayer: { try exchange.layerReady($0) })
             try exchange.microBatchDone(micro)
         }
         let reduceStart = Communicator.wallTime()

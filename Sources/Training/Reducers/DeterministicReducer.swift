@@ -2,15 +2,21 @@ import NeuralNet
 import SwiftMPI
 
 /// `--deterministic`: the global batch is cut into M micro-batches; rank r computes micro-batches
-/// `r·M/P ..< (r+1)·M/P` one at a time (the same kernel at the same shape), keeps each one's
-/// gradient and control values, sums its share by `MicroBatchTree`'s blocks, and every rank
-/// completes the tree from all ranks' block sums (one `MPI_Allgather`, or `MPI_Allgatherv` when
-/// ranks hold different numbers of blocks). The sum's bits do not
-/// depend on the rank count P (any P that divides M). No compression, no overlap; no
+/// `r·M/P ..< (r+1)·M/P` one at a time (the same kernel at the same shape), each writing its
+/// gradient and control values straight into its leaf's slot, summed by `MicroBatchTree` as they
+/// are produced (`LeafAccumulator`: in place, while in cache), so that each of the rank's blocks
+/// ends in its row of the node's shared memory (`NodeSharedRows`). Every rank then completes the
+/// tree's upper levels on its slice of the elements, in place in those rows, after the other
+/// nodes' rows of that slice have arrived (hierarchical: one `MPI_Allgatherv` per slice across
+/// nodes), and copies the root. The sum's bits do not depend on the rank count P (any P that
+/// divides M) nor on how ranks share nodes. Where the nodes do not fit the node-by-node
+/// exchange (different rank counts per node), the block sums travel by one `MPI_Allgather(v)`
+/// and every rank completes the tree on all elements. No compression, no overlap; no
 /// checkpoint state.
 ///
-/// Cost against one allreduce: each rank receives every other rank's block sums (`P - 1` to
-/// `~2(P - 1)` buffers instead of about 2), and copies each micro-batch's gradient once.
+/// Cost against one allreduce: M/P - blocks tree additions per rank as leaves are produced
+/// (memory bandwidth: the 1 MB values are in cache), the upper levels on a 1/P slice, and
+/// across nodes each node receives the other nodes' block sums.
 final class DeterministicReducer: GradientReducer {
     let buffer: FloatBuffer
     private let communicator: Communicator
@@ -18,15 +24,22 @@ final class DeterministicReducer: GradientReducer {
     private let count: Int
     /// The leaves (global micro-batch indices) of this rank.
     private let ownLeaves: Range<Int>
-    /// `[ownLeaves.count × count]`: each local micro-batch's values, summed in place by blocks.
-    private let leaves: FloatBuffer
-    /// Every rank's blocks, in rank order, and this rank's.
+    /// Every rank's blocks, in rank order.
     private let allBlocks: [Range<Int>]
-    private let ownBlocks: [Range<Int>]
-    /// `[ownBlocks.count × count]` this rank's block sums, and `[allBlocks.count × count]` all.
-    private let sending: FloatBuffer
-    private let gathered: FloatBuffer
-    private let layout: AllGatherLayout
+    /// Where the block sums live and the upper levels are added.
+    private let rows: BlockRows
+    private let accumulator: LeafAccumulator
+
+    /// The block sums: two alternating sets of the node's shared rows (a rank may write the
+    /// next step's leaves while another still copies this step's root), or, where nodes differ,
+    /// this rank's rows sent whole and every rank's gathered.
+    private enum BlockRows {
+        case shared([NodeSharedRows])
+        case gathered(own: FloatBuffer, all: FloatBuffer, layout: AllGatherLayout)
+    }
+    /// Which of the two shared sets this step uses.
+    private var parity = 0
+    private let ownBlockRange: Range<Int>
 
     static func check(_ context: ReducerContext) throws {
         // What it combines with is ReductionRules' (checked with the options).
@@ -49,52 +62,96 @@ final class DeterministicReducer: GradientReducer {
         let tree = MicroBatchTree(leafCount: microBatches)
         let ranks = communicator.size, share = microBatches / ranks
         let blocksByRank = (0..<ranks).map { tree.blocks(covering: ($0 * share)..<(($0 + 1) * share)) }
+        var firstRow = 0
+        let rowsByRank = blocksByRank.map { blocks -> Range<Int> in
+            defer { firstRow += blocks.count }
+            return firstRow..<(firstRow + blocks.count)
+        }
         self.communicator = communicator
         self.count = count
         self.tree = tree
         ownLeaves = (communicator.rank * share)..<((communicator.rank + 1) * share)
         allBlocks = blocksByRank.flatMap { $0 }
-        ownBlocks = blocksByRank[communicator.rank]
+        ownBlockRange = rowsByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
-        leaves = FloatBuffer(count: share * count)
-        sending = FloatBuffer(count: ownBlocks.count * count)
-        gathered = FloatBuffer(count: allBlocks.count * count)
-        layout = try AllGatherLayout(counts: blocksByRank.map { $0.count * context.count })
+        if let first = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank),
+           let second = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) {
+            rows = .shared([first, second])
+            accumulator = LeafAccumulator(
+                blocks: blocksByRank[communicator.rank], count: count, blockRows: ownBlockRange.map { first.row($0) })
+        } else {
+            let own = FloatBuffer(count: ownBlockRange.count * count)
+            rows = .gathered(
+                own: own, all: FloatBuffer(count: allBlocks.count * count),
+                layout: try AllGatherLayout(counts: blocksByRank.map { $0.count * count }))
+            accumulator = LeafAccumulator(
+                blocks: blocksByRank[communicator.rank], count: count, blockRows: ownBlockRange.indices.map { own.pointer + $0 * count })
+        }
     }
 
     var description: String {
-        "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank, \(layout.uniform ? "MPI_Allgather" : "MPI_Allgatherv") of \(allBlocks.count) block sums)"
+        let sum: String
+        switch rows {
+        case .shared(let sets) where sets[0].nodeCount > 1:
+            sum = "upper levels in shared memory on each of \(sets[0].nodeCount) nodes, MPI_Allgatherv of block sums across"
+        case .shared:
+            sum = "upper levels in shared memory"
+        case .gathered(_, _, let layout):
+            sum = "\(layout.uniform ? "MPI_Allgather" : "MPI_Allgatherv") of \(allBlocks.count) block sums"
+        }
+        return "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank summed in place, \(sum))"
     }
 
-    var valuesPerSum: [Int] { communicator.size > 1 ? [layout.total] : [] }
+    var valuesPerSum: [Int] {
+        guard communicator.size > 1 else { return [] }
+        switch rows {
+        case .shared(let sets): return sets[0].nodeCount > 1 ? [allBlocks.count * count] : []
+        case .gathered(_, _, let layout): return [layout.total]
+        }
+    }
+
     var microBatchesPerRank: Int { ownLeaves.count }
 
+    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float> {
+        accumulator.slot(forLeaf: ownLeaves.lowerBound + index)
+    }
+
     func microBatchDone(_ index: Int) throws {
-        (leaves.pointer + index * count).update(from: buffer.pointer, count: count)
+        accumulator.leafDone(ownLeaves.lowerBound + index)
     }
 
     func reduce(step: Int) throws {
-        // This rank's blocks, each summed by the tree in place (into its first leaf).
-        let first = ownLeaves.lowerBound
-        for (index, block) in ownBlocks.enumerated() {
-            let top = tree.combine(
-                block, slot: { $0.count == 1 ? $0.lowerBound - first : nil },
-                add: { add(self.leaves.pointer + $0 * self.count, self.leaves.pointer + $1 * self.count) })
-            guard let top else { preconditionFailure("an empty block") }
-            (sending.pointer + index * count).update(from: leaves.pointer + top * count, count: count)
+        switch rows {
+        case .shared(let sets):
+            let set = sets[parity]
+            try set.synchronize()  // every block sum of the node written
+            try set.shareSlicesAcrossNodes()
+            // Every rank completes the same tree on its slice of the same block sums.
+            let slice = set.slice
+            let root = tree.combine(
+                0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
+                add: { addElementwise(set.row($0) + slice.lowerBound, set.row($1) + slice.lowerBound, count: slice.count) })
+            guard let root else { preconditionFailure("a tree without leaves") }
+            try set.synchronize()  // every slice of the root added
+            buffer.pointer.update(from: set.row(root), count: count)
+            // The next step writes the other set: this one is read until every rank has copied.
+            parity = 1 - parity
+            let next = sets[parity]
+            accumulator.setBlockRows(ownBlockRange.map { next.row($0) })
+        case .gathered(let own, let all, let layout):
+            try communicator.allGather(UnsafeBufferPointer(own.buffer), into: all.buffer, layout: layout)
+            let root = tree.combine(
+                0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
+                add: { addElementwise(all.pointer + $0 * self.count, all.pointer + $1 * self.count, count: self.count) })
+            guard let root else { preconditionFailure("a tree without leaves") }
+            buffer.pointer.update(from: all.pointer + root * count, count: count)
         }
-        try communicator.allGather(UnsafeBufferPointer(sending.buffer), into: gathered.buffer, layout: layout)
-        // Every rank completes the same tree from the same block sums.
-        let root = tree.combine(
-            0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
-            add: { add(self.gathered.pointer + $0 * self.count, self.gathered.pointer + $1 * self.count) })
-        guard let root else { preconditionFailure("a tree without leaves") }
-        buffer.pointer.update(from: gathered.pointer + root * count, count: count)
     }
 
-    /// a[i] += b[i] over the step's values.
-    private func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>) {
-        addElementwise(a, b, count: count)
+    func close() throws {
+        if case .shared(let sets) = rows {
+            for set in sets { try set.close() }
+        }
     }
 }
 

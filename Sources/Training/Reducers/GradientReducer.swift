@@ -50,7 +50,12 @@ protocol GradientReducer: AnyObject {
     /// where the reducer sums micro-batches itself, as `DeterministicReducer`).
     var microBatchesPerRank: Int { get }
 
-    /// Local micro-batch `index` of the step is done: its values in `buffer` are final.
+    /// Where local micro-batch `index` of the step writes its values (`[count]`: gradients,
+    /// then control values): `buffer` except where the reducer sums micro-batches itself.
+    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float>
+
+    /// Local micro-batch `index` of the step is done: its values in `microBatchValues(index)`
+    /// are final.
     func microBatchDone(_ index: Int) throws
 
     /// Completes the step's sum. `step` is the optimizer step, 0-based over the whole run.
@@ -82,6 +87,7 @@ extension GradientReducer {
     func wireValue(_ value: Float) -> Float { value }
     func layerReady(_ index: Int) throws {}
     var microBatchesPerRank: Int { 1 }
+    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float> { buffer.pointer }
     func microBatchDone(_ index: Int) throws {}
     func checkpointState() throws -> ReducerState? { nil }
     var stateOwner: String? { nil }
