@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import NeuralNet
+@testable import Training
+
+/// Summing leaves as they are produced (binary-counter order, in place) gives the very bits of
+/// the tree summed after all leaves are in: every addition is the same node's halves.
+@Suite struct LeafAccumulatorTests {
+    /// `count` floats of very different magnitudes, so that another order of addition changes bits.
+    private func leafValues(_ leaf: Int, count: Int) -> [Float] {
+        var random = RandomSource(seed: 7, stream: UInt64(leaf))
+        return (0..<count).map { _ in Float(random.nextNormal(standardDeviation: 1)) * Float(1 << (leaf % 9)) }
+    }
+
+    /// Each of the rank's block sums by `MicroBatchTree.combine`, from a copy of every leaf.
+    private func treeSums(_ tree: MicroBatchTree, own: Range<Int>, count: Int) -> [[Float]] {
+        var values = own.map { leafValues($0, count: count) }
+        return tree.blocks(covering: own).map { block in
+            let top = tree.combine(
+                block, slot: { $0.count == 1 ? $0.lowerBound - own.lowerBound : nil },
+                add: { left, right in for i in 0..<count { values[left][i] += values[right][i] } })
+            return values[top ?? -1]
+        }
+    }
+
+    @Test(arguments: [(24, 0..<24), (24, 6..<12), (24, 3..<6), (24, 12..<24), (8, 0..<8), (30, 10..<15), (7, 0..<7)])
+    func sumsAsProducedEqualTheTreeBitForBit(leaves: Int, own: Range<Int>) {
+        let tree = MicroBatchTree(leafCount: leaves), count = 37
+        let blocks = tree.blocks(covering: own)
+        let rows = FloatBuffer(count: blocks.count * count)
+        let accumulator = LeafAccumulator(
+            blocks: blocks, count: count, blockRows: blocks.indices.map { rows.pointer + $0 * count })
+        for leaf in own {
+            let slot = accumulator.slot(forLeaf: leaf)
+            for (i, value) in leafValues(leaf, count: count).enumerated() { slot[i] = value }
+            accumulator.leafDone(leaf)
+        }
+        let expected = treeSums(tree, own: own, count: count)
+        for (index, sum) in expected.enumerated() {
+            let got = (0..<count).map { rows[index * count + $0].bitPattern }
+            #expect(got == sum.map(\.bitPattern), "block \(blocks[index]) of leaves \(own)")
+        }
+        // And another order does give other bits here (the check can fail).
+        let sequential = own.map { leafValues($0, count: count) }.reduce([Float](repeating: 0, count: count)) { zip($0, $1).map(+) }
+        if blocks.count == 1, own.count > 2 {
+            #expect(sequential.map(\.bitPattern) != expected[0].map(\.bitPattern), "the values do not tell orders apart")
+        }
+    }
+}
