@@ -19,6 +19,8 @@ public final class NodeSharedRows {
     public let slice: Range<Int>
     /// The number of nodes.
     public let nodeCount: Int
+    /// The ranks of this node (the same on every node).
+    public let ranksOnNode: Int
     /// Floats from one row's start to the next's (`rowLength` rounded up to 16).
     private let rowStride: Int
     private let base: UnsafeMutablePointer<Float>
@@ -93,6 +95,7 @@ public final class NodeSharedRows {
         nodeCommunicator = node
         crossCommunicator = cross
         nodeCount = nodes
+        ranksOnNode = nodeSize
         self.rowLength = rowLength
         self.rowCount = rowCount
         self.nodeFirstRows = nodeFirstRows

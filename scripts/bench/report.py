@@ -50,7 +50,9 @@ def main():
                                 gflops_per_second=measured[0]["gflop_per_epoch"] / seconds,
                                 floor_runs=[s for m in measured for s in m["floor_runs"]], products=products)
     allreduce = load(f"{work}/allreduce.json")
-    names = ["np1", "np1-openblas", "np1-bf16", "np2", "np2-bf16", "np2-mpi", "np2-overlap", "np2-compress"]
+    pairs = ["np1-g200", "np2-g200", "np2-g600"]
+    names = ["np1", "np1-openblas", "np1-bf16", "np2", "np2-bf16", "np2-mpi", "np2-overlap", "np2-compress"] + [
+        f"{mode}-{pair}" for pair in pairs for mode in ("same", "det")]
     configs = {name: runs(work, name, repeats) for name in names if glob.glob(f"{work}/{name}-1.json")}
     epoch = {name: statistics.median(per_epoch(s) for s in rs) for name, rs in configs.items()}
     samples = {name: statistics.median(s["samples_per_second"] for s in rs) for name, rs in configs.items()}
@@ -116,6 +118,13 @@ def main():
         "repeats": repeats,
         "epochs_per_run": configs["np1"][0]["epochs"],
     }
+    # --deterministic over the default at the same global batch: the median of each repetition's
+    # ratio (the two ran back to back, so drift between repetitions cancels).
+    result["deterministic_over_default"] = {
+        pair: statistics.median(per_epoch(d) / per_epoch(s) for d, s in zip(configs[f"det-{pair}"], configs[f"same-{pair}"]))
+        for pair in pairs if f"det-{pair}" in configs and f"same-{pair}" in configs}
+    result["deterministic_fingerprints"] = {
+        pair: sorted({s.get("parameter_fingerprint") for s in configs[f"det-{pair}"]}) for pair in pairs if f"det-{pair}" in configs}
     bf16_ratio = result["np1_bf16_over_np1_fp32"]
     default_allocs = next(iter(allocs.values()))["per_step"]
     blas_allocs = allocs["openblas"]["per_step"]
@@ -142,7 +151,10 @@ def main():
          if default_allocs is not None else "not measured"),
         ("no heap allocation per training step, OpenBLAS", blas_allocs is not None and blas_allocs < 1,
          f"{blas_allocs:.4f} per step" if blas_allocs is not None else "not measured"),
-    ]
+    ] + [(f"--deterministic epoch <= {limit:.2f} x the default's, {pair.replace('-g', ' G=')}",
+          result["deterministic_over_default"].get(pair, float("inf")) <= limit,
+          f"{result['deterministic_over_default'][pair]:.3f} x" if pair in result["deterministic_over_default"] else "not measured")
+         for pair, limit in (("np1-g200", 1.10), ("np2-g200", 1.15), ("np2-g600", 1.15))]
     result["targets"] = {name: {"met": met, "value": value} for name, met, value in targets}
     with open(out, "w") as handle:
         json.dump(result, handle, indent=2, sort_keys=True)
@@ -168,6 +180,9 @@ def main():
         print(f"| -np 1 bfloat16 / float32 | {bf16_ratio:.2f} |")
     print(f"| allreduce of {allreduce['elements']} floats: Swift / raw C | {allreduce['swift_seconds'] * 1e6:.1f} us / "
           f"{allreduce['raw_c_seconds'] * 1e6:.1f} us = {allreduce['swift_over_raw']:.3f} |")
+    for pair, ratio in result["deterministic_over_default"].items():
+        print(f"| --deterministic / default s/epoch, {pair.replace('-g', ' G=')} (each repetition's pair; fingerprint "
+              f"{', '.join(result['deterministic_fingerprints'][pair])}) | {ratio:.3f} |")
     for name, value in result["weak_scaling_efficiency"].items():
         print(f"| weak-scaling efficiency, {name} | {value:.3f} |")
     print(f"| peak RSS per rank at -np 2, at -np 1 | {' / '.join(f'{r / 1e6:.0f} MB' for r in rss)}, {rss_np1 / 1e6:.0f} MB |")

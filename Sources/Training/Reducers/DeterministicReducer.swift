@@ -30,8 +30,9 @@ final class DeterministicReducer: GradientReducer {
     private let rows: BlockRows
     private let accumulator: LeafAccumulator
 
-    /// The block sums: two alternating sets of the node's shared rows (a rank may write the
-    /// next step's leaves while another still copies this step's root), or, where nodes differ,
+    /// The block sums: the node's shared rows, in two alternating sets where the node has more
+    /// than one rank (a rank may write the next step's leaves while another still copies this
+    /// step's root), or, where nodes differ,
     /// this rank's rows sent whole and every rank's gathered.
     private enum BlockRows {
         case shared([NodeSharedRows])
@@ -74,9 +75,12 @@ final class DeterministicReducer: GradientReducer {
         allBlocks = blocksByRank.flatMap { $0 }
         ownBlockRange = rowsByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
-        if let first = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank),
-           let second = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) {
-            rows = .shared([first, second])
+        if let first = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) {
+            // A second set only where another rank of the node may still read the first (the
+            // same verdict on every rank: nodes hold equal rank counts).
+            let second = first.ranksOnNode > 1
+                ? try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) : nil
+            rows = .shared([first] + (second.map { [$0] } ?? []))
             accumulator = LeafAccumulator(
                 blocks: blocksByRank[communicator.rank], count: count, blockRows: ownBlockRange.map { first.row($0) })
         } else {
@@ -135,9 +139,11 @@ final class DeterministicReducer: GradientReducer {
             try set.synchronize()  // every slice of the root added
             buffer.pointer.update(from: set.row(root), count: count)
             // The next step writes the other set: this one is read until every rank has copied.
-            parity = 1 - parity
-            let next = sets[parity]
-            accumulator.setBlockRows(ownBlockRange.map { next.row($0) })
+            if sets.count > 1 {
+                parity = 1 - parity
+                let next = sets[parity]
+                accumulator.setBlockRows(ownBlockRange.map { next.row($0) })
+            }
         case .gathered(let own, let all, let layout):
             try communicator.allGather(UnsafeBufferPointer(own.buffer), into: all.buffer, layout: layout)
             let root = tree.combine(
