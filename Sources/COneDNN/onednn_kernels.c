@@ -101,7 +101,7 @@ void onednn_activation_backward_bf16(float *gradient, const uint16_t *output, ui
 #define DNNL_FUNCTIONS(X) \
   X(dnnl_engine_create) X(dnnl_stream_create) X(dnnl_memory_desc_init_by_strides) \
   X(dnnl_matmul_desc_init) X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) \
-  X(dnnl_post_ops_create) X(dnnl_post_ops_destroy) X(dnnl_post_ops_append_eltwise) \
+  X(dnnl_post_ops_create) X(dnnl_post_ops_destroy) X(dnnl_post_ops_append_eltwise) X(dnnl_post_ops_append_sum) \
   X(dnnl_primitive_attr_set_post_ops) X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
   X(dnnl_primitive_desc_query) X(dnnl_primitive_create) X(dnnl_primitive_destroy) \
   X(dnnl_memory_create) X(dnnl_memory_destroy) X(dnnl_memory_set_data_handle_v2) \
@@ -208,7 +208,7 @@ static dnnl_alg_kind_t algorithm(onednn_activation activation) {
 int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
                          int transpose_a, int transpose_b, onednn_type a_type,
                          onednn_type b_type, onednn_type c_type, int with_bias,
-                         onednn_activation activation, char *message, size_t capacity) {
+                         onednn_activation activation, int accumulate, char *message, size_t capacity) {
   *out = NULL;
   if (onednn_load(message, capacity) != 0) return -1;
   dnnl_memory_desc_t a_desc, b_desc, bias_desc, c_desc;
@@ -222,9 +222,12 @@ int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
   dnnl_primitive_attr_t attributes = NULL;
   dnnl_post_ops_t post_ops = NULL;
   if (status == dnnl_success) status = p_dnnl_primitive_attr_create(&attributes);
-  if (status == dnnl_success && activation != ONEDNN_NO_ACTIVATION) {
+  if (status == dnnl_success && (activation != ONEDNN_NO_ACTIVATION || accumulate)) {
     status = p_dnnl_post_ops_create(&post_ops);
-    if (status == dnnl_success) status = p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, algorithm(activation), 0.0f, 0.0f);
+    // C = C + A·B: the sum post-op adds the finished product to what C held.
+    if (status == dnnl_success && accumulate) status = p_dnnl_post_ops_append_sum(post_ops, 1.0f);
+    if (status == dnnl_success && activation != ONEDNN_NO_ACTIVATION)
+      status = p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, algorithm(activation), 0.0f, 0.0f);
     if (status == dnnl_success) status = p_dnnl_primitive_attr_set_post_ops(attributes, post_ops);
   }
   dnnl_primitive_desc_t primitive_desc = NULL;
@@ -292,9 +295,9 @@ int onednn_native_bf16(void) { return 0; }
 void onednn_set_threads(int count) { (void)count; }
 int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k, int transpose_a, int transpose_b,
                          onednn_type a_type, onednn_type b_type, onednn_type c_type, int with_bias,
-                         onednn_activation activation, char *message, size_t capacity) {
+                         onednn_activation activation, int accumulate, char *message, size_t capacity) {
   (void)m; (void)n; (void)k; (void)transpose_a; (void)transpose_b; (void)a_type; (void)b_type; (void)c_type;
-  (void)with_bias; (void)activation;
+  (void)with_bias; (void)activation; (void)accumulate;
   *out = NULL;
   snprintf(message, capacity, "%s", not_built);
   return -1;

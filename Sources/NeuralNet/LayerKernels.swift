@@ -32,8 +32,9 @@ protocol LayerKernels: AnyObject {
     func beginBackward(outputDelta: UnsafePointer<Float>)
 
     /// `∂W [inputs, outputs] = inputᵀ · delta` (float32), where `delta` is layer `index`'s
-    /// `[rows, outputs]` ∂loss/∂pre-activation.
-    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>)
+    /// `[rows, outputs]` ∂loss/∂pre-activation; with `adding`, `gradient += inputᵀ · delta`, the
+    /// product finished before the addition.
+    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool)
 
     /// `∂input [rows, inputs] = (delta · Wᵀ) ⊙ activation'` for `index > 0`: the delta of the
     /// layer before, float32 into `previousDelta` (and wherever the kernels keep their own

@@ -90,18 +90,22 @@ public final class MLP {
     ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
     ///     (last layer first), so their allreduce can start while earlier layers are computed.
     public func backward(workspace: MLPWorkspace, afterLayer: (Int) throws -> Void) rethrows {
-        try backward(workspace: workspace, into: gradients.pointer, afterLayer: afterLayer)
+        try backward(workspace: workspace, into: gradients.pointer, adding: false, afterLayer: afterLayer)
     }
 
     /// `backward`, writing the gradients to `destination` instead of `gradients` (e.g. a
-    /// micro-batch's own slot of a summation tree).
+    /// micro-batch's own slot of a summation tree), or adding them to what it holds.
     ///
     /// - Parameters:
     ///   - workspace: the workspace `forwardAndLoss` used.
-    ///   - destination: `[layout.parameterCount]`, overwritten (same layout as `gradients`).
+    ///   - destination: `[layout.parameterCount]` (same layout as `gradients`).
+    ///   - adding: `destination[i] += gradient[i]`, each gradient finished before its addition
+    ///     (the weight-gradient products add as they store; `backwardAddsExactly` says whether
+    ///     that equals a separate addition bit for bit); false overwrites.
     ///   - afterLayer: called with layer `l` as soon as its gradients are final (last layer first).
     public func backward(
-        workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, afterLayer: (Int) throws -> Void
+        workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
+        afterLayer: (Int) throws -> Void
     ) rethrows {
         guard let rows = workspace.pendingBackwardRows else { preconditionFailure("backward needs forwardAndLoss first") }
         workspace.pendingBackwardRows = nil
@@ -112,14 +116,46 @@ public final class MLP {
         kernels.beginBackward(outputDelta: delta)
         for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
             let layer = layout.layers[index]
-            kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset)
+            kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset, adding: adding)
             // ∂b = Σ_rows delta (float32 in every precision)
-            columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: destination + layer.biasOffset)
+            if adding {
+                columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: workspace.biasGradient.pointer)
+                let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
+                for i in 0..<layer.outputs { bias[i] += sums[i] }
+            } else {
+                columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: destination + layer.biasOffset)
+            }
             try afterLayer(index)
             guard index > 0 else { break }
             kernels.inputGradient(layer: index, delta: delta, into: previousDelta)
             swap(&delta, &previousDelta)
         }
+    }
+
+    /// Whether `backward(adding: true)` gives, bit for bit, the sum of what it held and the
+    /// gradients `backward(adding: false)` writes, for batches of `rows` through `workspace`'s
+    /// kernels: the weight-gradient products add as they store, and whether they finish the
+    /// product before the addition is the library's choice, checked here on random batches.
+    /// Uses the workspace's buffers (call before training, never between a forward and its
+    /// backward).
+    public func backwardAddsExactly(workspace: MLPWorkspace, rows: Int) -> Bool {
+        let count = layout.parameterCount
+        var random = RandomSource(seed: 0x5355_4D53, stream: UInt64(rows))
+        let inputs = FloatBuffer(count: 2 * rows * layout.inputSize)
+        for i in 0..<inputs.count { inputs[i] = Float(random.nextUnitDouble()) }
+        let labels = (0..<(2 * rows)).map { _ in Int32(random.next() % UInt64(layout.outputSize)) }
+        let first = FloatBuffer(count: count), second = FloatBuffer(count: count), added = FloatBuffer(count: count)
+        labels.withUnsafeBufferPointer { labels in
+            guard let labels = labels.baseAddress else { return }
+            for (batch, destination, adding) in [(0, first, false), (1, second, false), (1, added, true)] {
+                if adding { added.pointer.update(from: first.pointer, count: count) }
+                _ = forwardAndLoss(
+                    input: inputs.pointer + batch * rows * layout.inputSize, labels: labels + batch * rows, rows: rows,
+                    workspace: workspace)
+                backward(workspace: workspace, into: destination.pointer, adding: adding, afterLayer: { _ in })
+            }
+        }
+        return (0..<count).allSatisfy { (first[$0] + second[$0]).bitPattern == added[$0].bitPattern }
     }
 
     /// `forwardAndLoss` then `backward` without a per-layer callback.

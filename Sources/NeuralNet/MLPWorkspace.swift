@@ -10,6 +10,8 @@ public final class MLPWorkspace {
     let deltaB: FloatBuffer
     /// `[capacity]` all 1, for bias gradients by sgemv.
     let ones: FloatBuffer
+    /// `[widestLayer]` one layer's bias gradient, where backward adds it to a destination.
+    let biasGradient: FloatBuffer
     /// Whether this workspace has the backward pass's buffers (`backward` needs them).
     public let training: Bool
     /// The kernels forward and backward passes through this workspace use.
@@ -37,6 +39,7 @@ public final class MLPWorkspace {
         deltaA = FloatBuffer(count: deltaCount)
         deltaB = FloatBuffer(count: deltaCount)
         ones = FloatBuffer(count: training ? capacity : 0, repeating: 1)
+        biasGradient = FloatBuffer(count: training ? layout.widestLayer : 0)
         self.kernels = kernels
         self.training = training
         let clock = ProductClock()

@@ -16,6 +16,8 @@ final class OneDNNLayerKernels: LayerKernels {
         let forward: OneDNNMatmul
         /// ∂W[in, out] = input[rows, in]ᵀ · delta[rows, out] (nil in a forward-only workspace)
         let weightGradient: OneDNNMatmul?
+        /// ∂W[in, out] += input[rows, in]ᵀ · delta[rows, out] (nil in a forward-only workspace)
+        let weightGradientAdding: OneDNNMatmul?
         /// ∂input[rows, in] = delta[rows, out] · W[in, out]ᵀ (nil for the first layer, and in a
         /// forward-only workspace)
         let inputGradient: OneDNNMatmul?
@@ -127,9 +129,11 @@ final class OneDNNLayerKernels: LayerKernels {
         bf16 ? UnsafeRawPointer(self.delta.pointer) : UnsafeRawPointer(delta)
     }
 
-    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>) {
+    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
         // A training workspace (checked by MLP.forwardAndLoss) has every backward product.
-        guard let product = current[index].weightGradient else { preconditionFailure("forward-only workspace") }
+        guard let product = adding ? current[index].weightGradientAdding : current[index].weightGradient else {
+            preconditionFailure("forward-only workspace")
+        }
         let (a, b) = (layerInput(index), deltaOperand(delta))
         clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(gradient)) }
     }
@@ -151,7 +155,9 @@ final class OneDNNLayerKernels: LayerKernels {
 
     /// oneDNN's implementation names of the capacity-sized products, e.g. ["brg:avx512_core"].
     var implementations: [String] {
-        let all = productsByRows.values.flatMap { $0 }.flatMap { [$0.forward] + [$0.weightGradient, $0.inputGradient].compactMap { $0 } }
+        let all = productsByRows.values.flatMap { $0 }.flatMap {
+            [$0.forward] + [$0.weightGradient, $0.weightGradientAdding, $0.inputGradient].compactMap { $0 }
+        }
         return all.implementationNames
     }
 
@@ -166,6 +172,9 @@ final class OneDNNLayerKernels: LayerKernels {
                     c: isLast ? .float32 : low, withBias: true, activation: isLast ? nil : activation),
                 weightGradient: !training ? nil : try OneDNNMatmul(
                     m: layer.inputs, n: layer.outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32),
+                weightGradientAdding: !training ? nil : try OneDNNMatmul(
+                    m: layer.inputs, n: layer.outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32,
+                    accumulate: true),
                 inputGradient: index == 0 || !training ? nil : try OneDNNMatmul(
                     m: rows, n: layer.inputs, k: layer.outputs, transposeB: .transposed, a: low, b: low, c: .float32))
         }

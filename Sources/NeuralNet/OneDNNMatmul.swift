@@ -20,17 +20,20 @@ public final class OneDNNMatmul {
     ///   - transposeA: A is stored `[k, m]` (else `[m, k]`); `transposeB`: B is stored `[n, k]`.
     ///   - withBias: a float32 `[n]` bias is added to every row of C.
     ///   - activation: applied after the bias (nil: none).
+    ///   - accumulate: C = C + op(A) · op(B), the product finished before the addition
+    ///     (oneDNN's sum post-op), instead of overwriting C.
     /// - Throws: `KernelError` when oneDNN is missing or has no implementation for the shape.
     public init(
         m: Int, n: Int, k: Int, transposeA: Transpose = .none, transposeB: Transpose = .none,
-        a: ElementType, b: ElementType, c: ElementType, withBias: Bool = false, activation: Activation? = nil
+        a: ElementType, b: ElementType, c: ElementType, withBias: Bool = false, activation: Activation? = nil,
+        accumulate: Bool = false
     ) throws {
         var message = [CChar](repeating: 0, count: 256)
         var made: OpaquePointer?
         let status = onednn_matmul_create(
             &made, Int64(m), Int64(n), Int64(k), transposeA == .transposed ? 1 : 0,
             transposeB == .transposed ? 1 : 0, a.c, b.c, c.c, withBias ? 1 : 0,
-            activation?.oneDNN ?? ONEDNN_NO_ACTIVATION, &message, message.count)
+            activation?.oneDNN ?? ONEDNN_NO_ACTIVATION, accumulate ? 1 : 0, &message, message.count)
         guard status == 0, let made else {
             throw KernelError(message: OneDNN.text(of: message))
         }
@@ -45,7 +48,7 @@ public final class OneDNNMatmul {
     /// - Parameters:
     ///   - a: `[m, k]` (or `[k, m]` transposed); b: `[k, n]` (or `[n, k]` transposed).
     ///   - bias: `[n]` float32 when made with a bias, else ignored.
-    ///   - c: `[m, n]`, overwritten.
+    ///   - c: `[m, n]`, overwritten (added to, when made with `accumulate`).
     public func run(a: UnsafeRawPointer, b: UnsafeRawPointer, bias: UnsafePointer<Float>? = nil, c: UnsafeMutableRawPointer) {
         let status = onednn_matmul_run(primitive, a, b, bias, c)
         // Every argument was checked when the primitive was made: a failure here is a bug.

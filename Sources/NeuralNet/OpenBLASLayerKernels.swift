@@ -51,11 +51,13 @@ final class OpenBLASLayerKernels: LayerKernels {
 
     func beginBackward(outputDelta: UnsafePointer<Float>) {}
 
-    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>) {
+    func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
         let layer = layout.layers[index]
         // [in, rows] · [rows, out]
         clock.measure {
-            matrixMultiply(layerInput(index), .transposed, delta, .none, into: gradient, m: layer.inputs, n: layer.outputs, k: rows)
+            matrixMultiply(
+                layerInput(index), .transposed, delta, .none, into: gradient, m: layer.inputs, n: layer.outputs, k: rows,
+                beta: adding ? 1 : 0)
         }
     }
 

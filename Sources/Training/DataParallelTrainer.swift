@@ -157,6 +157,11 @@ public final class DataParallelTrainer {
             try MLPWorkspace(
                 model: model, capacity: data.plan.batchSize / exchange.microBatchesPerRank, kernels: kernels)
         }
+        // Deterministic: right leaves are added into their left siblings by backward itself,
+        // where this machine's kernels do that bit for bit as the tree's addition.
+        if exchange.microBatchesPerRank > 1, model.backwardAddsExactly(workspace: workspace, rows: workspace.capacity) {
+            exchange.backwardAddsExactly()
+        }
         let evaluator = try communicator.agreeingOnFailure {
             try data.test.map { try Evaluator(examples: $0, model: model, kernels: kernels) }
         }

@@ -66,20 +66,27 @@ final class GradientExchange {
         try reducer.close()
     }
 
-    /// Where local micro-batch `index` writes its gradients (`[parameterCount]`, followed by
-    /// its control values): the reducer's buffer, or the micro-batch's own slot of the
-    /// deterministic tree.
-    func microBatchGradients(_ index: Int) -> UnsafeMutablePointer<Float> {
-        reducer.microBatchValues(index)
+    /// Where local micro-batch `index` puts its gradients (`[parameterCount]`, followed by its
+    /// control values): the reducer's buffer, or the micro-batch's slot of the deterministic
+    /// tree (to overwrite or to add to).
+    func microBatchSlot(_ index: Int) -> MicroBatchSlot {
+        reducer.microBatchSlot(index)
     }
 
-    /// Sets the control values of local micro-batch `index` (between its forward and backward).
-    func setControls(cost: Double, stopRequested: Bool, microBatch index: Int = 0) {
-        let controls = reducer.microBatchValues(index) + gradients.count
+    /// The model's backward pass adds into a slot exactly (`MLP.backwardAddsExactly`).
+    func backwardAddsExactly() {
+        reducer.backwardAddsExactly()
+    }
+
+    /// Sets (or, in a slot to add to, adds) the control values of the micro-batch of `slot`
+    /// (between its forward and backward).
+    func setControls(cost: Double, stopRequested: Bool, in slot: MicroBatchSlot) {
+        let controls = slot.values + gradients.count
         let value = Float(cost)
-        controls[Slot.cost] = value
-        controls[Slot.costResidual] = value - reducer.wireValue(value)
-        controls[Slot.stop] = stopRequested ? 1 : 0
+        func put(_ index: Int, _ value: Float) { controls[index] = slot.adding ? controls[index] + value : value }
+        put(Slot.cost, value)
+        put(Slot.costResidual, value - reducer.wireValue(value))
+        put(Slot.stop, stopRequested ? 1 : 0)
     }
 
     /// Backward has finished layer `index`.

@@ -23,18 +23,30 @@ import NeuralNet
         }
     }
 
-    @Test(arguments: [(24, 0..<24), (24, 6..<12), (24, 3..<6), (24, 12..<24), (8, 0..<8), (30, 10..<15), (7, 0..<7)])
-    func sumsAsProducedEqualTheTreeBitForBit(leaves: Int, own: Range<Int>) {
+    /// Each layout with leaves written and, as backward does where its products add exactly,
+    /// right leaves added into their left siblings' slots.
+    static let layouts: [(Int, Range<Int>)] = [(24, 0..<24), (24, 6..<12), (24, 3..<6), (24, 12..<24), (8, 0..<8), (30, 10..<15), (7, 0..<7)]
+
+    @Test(arguments: layouts.flatMap { [($0.0, $0.1, false), ($0.0, $0.1, true)] })
+    func sumsAsProducedEqualTheTreeBitForBit(leaves: Int, own: Range<Int>, pairsInBackward: Bool) {
         let tree = MicroBatchTree(leafCount: leaves), count = 37
         let blocks = tree.blocks(covering: own)
         let rows = FloatBuffer(count: blocks.count * count)
         let accumulator = LeafAccumulator(
             blocks: blocks, count: count, blockRows: blocks.indices.map { rows.pointer + $0 * count })
+        accumulator.addsLeafPairsInBackward = pairsInBackward
+        var added = 0
         for leaf in own {
             let slot = accumulator.slot(forLeaf: leaf)
-            for (i, value) in leafValues(leaf, count: count).enumerated() { slot[i] = value }
+            for (i, value) in leafValues(leaf, count: count).enumerated() {
+                slot.values[i] = slot.adding ? slot.values[i] + value : value
+            }
+            added += slot.adding ? 1 : 0
             accumulator.leafDone(leaf)
         }
+        // Every right leaf whose left sibling is the rank's is added by "backward" when asked.
+        let pairs = own.filter { leaf in leaf % 2 == 1 && blocks.contains { $0.contains(leaf) && $0.count > 1 } }
+        #expect(added == (pairsInBackward ? pairs.count : 0), "leaves added into their siblings")
         let expected = treeSums(tree, own: own, count: count)
         for (index, sum) in expected.enumerated() {
             let got = (0..<count).map { rows[index * count + $0].bitPattern }

@@ -45,11 +45,12 @@ void onednn_set_threads(int count);
 
 /// A primitive for one shape. `transpose_a`: A is stored [k, m]; `transpose_b`: B is stored
 /// [n, k]; every matrix row-major and dense. `with_bias`: a float32 bias[n] is added.
+/// `accumulate`: C = C + A·B (oneDNN's sum post-op) instead of C = A·B.
 /// Returns 0, or -1 with the reason in `message`.
 int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
                          int transpose_a, int transpose_b, onednn_type a_type,
                          onednn_type b_type, onednn_type c_type, int with_bias,
-                         onednn_activation activation, char *message, size_t capacity);
+                         onednn_activation activation, int accumulate, char *message, size_t capacity);
 
 /// Runs the product on the given buffers (sizes as at creation; bias ignored without one).
 /// Returns 0, or oneDNN's status.

@@ -99,9 +99,10 @@ final class TrainingLoop {
                 input: batches.input.pointer + micro * microRows * pixels, labels: batches.labels + micro * microRows,
                 rows: microRows, workspace: workspace)
             // The control values ride in the last layer's bucket, which backward finishes first.
-            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0, microBatch: micro)
+            let slot = exchange.microBatchSlot(micro)
+            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0, in: slot)
             try model.backward(
-                workspace: workspace, into: exchange.microBatchGradients(micro), afterLayer: { try exchange.layerReady($0) })
+                workspace: workspace, into: slot.values, adding: slot.adding, afterLayer: { try exchange.layerReady($0) })
             try exchange.microBatchDone(micro)
         }
         let reduceStart = Communicator.wallTime()

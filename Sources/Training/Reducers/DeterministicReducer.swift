@@ -103,7 +103,8 @@ final class DeterministicReducer: GradientReducer {
         case .gathered(_, _, let layout):
             sum = "\(layout.uniform ? "MPI_Allgather" : "MPI_Allgatherv") of \(allBlocks.count) block sums"
         }
-        return "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank summed in place, \(sum))"
+        let pairs = accumulator.addsLeafPairsInBackward ? ", leaf pairs added by backward" : ""
+        return "deterministic tree sum (\(tree.leafCount) micro-batches, \(ownLeaves.count) per rank summed in place\(pairs), \(sum))"
     }
 
     var valuesPerSum: [Int] {
@@ -116,8 +117,12 @@ final class DeterministicReducer: GradientReducer {
 
     var microBatchesPerRank: Int { ownLeaves.count }
 
-    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float> {
+    func microBatchSlot(_ index: Int) -> MicroBatchSlot {
         accumulator.slot(forLeaf: ownLeaves.lowerBound + index)
+    }
+
+    func backwardAddsExactly() {
+        accumulator.addsLeafPairsInBackward = true
     }
 
     func microBatchDone(_ index: Int) throws {

@@ -50,13 +50,18 @@ protocol GradientReducer: AnyObject {
     /// where the reducer sums micro-batches itself, as `DeterministicReducer`).
     var microBatchesPerRank: Int { get }
 
-    /// Where local micro-batch `index` of the step writes its values (`[count]`: gradients,
-    /// then control values): `buffer` except where the reducer sums micro-batches itself.
-    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float>
+    /// Where local micro-batch `index` of the step puts its values (`[count]`: gradients, then
+    /// control values): `buffer`, overwritten, except where the reducer sums micro-batches
+    /// itself. The same answer until `microBatchDone(index)`.
+    func microBatchSlot(_ index: Int) -> MicroBatchSlot
 
-    /// Local micro-batch `index` of the step is done: its values in `microBatchValues(index)`
-    /// are final.
+    /// Local micro-batch `index` of the step is done: its values are in its slot.
     func microBatchDone(_ index: Int) throws
+
+    /// The model's backward pass was found to add into a slot bit for bit as a separate
+    /// addition would (`MLP.backwardAddsExactly`): a reducer that sums micro-batches may hand
+    /// out slots to add into.
+    func backwardAddsExactly()
 
     /// Completes the step's sum. `step` is the optimizer step, 0-based over the whole run.
     func reduce(step: Int) throws
@@ -87,12 +92,20 @@ extension GradientReducer {
     func wireValue(_ value: Float) -> Float { value }
     func layerReady(_ index: Int) throws {}
     var microBatchesPerRank: Int { 1 }
-    func microBatchValues(_ index: Int) -> UnsafeMutablePointer<Float> { buffer.pointer }
+    func microBatchSlot(_ index: Int) -> MicroBatchSlot { MicroBatchSlot(values: buffer.pointer, adding: false) }
+    func backwardAddsExactly() {}
     func microBatchDone(_ index: Int) throws {}
     func checkpointState() throws -> ReducerState? { nil }
     var stateOwner: String? { nil }
     func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool { false }
     func close() throws {}
+}
+
+/// Where a micro-batch's values go: `[count]` floats, overwritten, or added to (`adding`: each
+/// value `values[i] += v`, one rounding, as the tree's addition of that micro-batch would).
+struct MicroBatchSlot {
+    let values: UnsafeMutablePointer<Float>
+    let adding: Bool
 }
 
 /// What a reducer keeps in a checkpoint: a section of its own, named by the reducer, with a

@@ -19,8 +19,13 @@ final class LeafAccumulator {
     private var free: [UnsafeMutablePointer<Float>]
     /// Nodes whose right sibling is not done yet (a stack: the newest on top).
     private var pending: [(node: Range<Int>, slot: UnsafeMutablePointer<Float>)]
-    /// The slot of the leaf being computed.
-    private var current: UnsafeMutablePointer<Float>?
+    /// The leaf being computed: its slot and block, and whether it is added into its left
+    /// sibling's slot.
+    private var current: (slot: UnsafeMutablePointer<Float>, block: Int, adding: Bool)?
+    /// Whether a right leaf is added into its left sibling by the backward pass itself
+    /// (`MLP.backwardAddsExactly` held): one addition a pair of leaves fewer, and the right
+    /// leaf never stored on its own.
+    var addsLeafPairsInBackward = false
 
     /// - Parameters:
     ///   - blocks: the rank's blocks, `MicroBatchTree.blocks(covering:)` of its leaves.
@@ -53,27 +58,38 @@ final class LeafAccumulator {
         return index
     }
 
-    /// Where global leaf `leaf` (the next of the rank's, in order) is to be written: `[count]`.
-    func slot(forLeaf leaf: Int) -> UnsafeMutablePointer<Float> {
-        if let current { return current }
-        let block = blocks[blockIndex(leaf)]
+    /// Where global leaf `leaf` (the next of the rank's, in order) goes: its block's row (a
+    /// block's first leaf), a scratch slot, or, for a right leaf with `addsLeafPairsInBackward`,
+    /// its left sibling's slot to add to.
+    func slot(forLeaf leaf: Int) -> MicroBatchSlot {
+        if let current { return MicroBatchSlot(values: current.slot, adding: current.adding) }
+        let blockIndex = blockIndex(leaf)
+        let block = blocks[blockIndex]
         let slot: UnsafeMutablePointer<Float>
+        var adding = false
         if leaf == block.lowerBound {
-            slot = blockRows[blockIndex(leaf)]
+            slot = blockRows[blockIndex]
+        } else if addsLeafPairsInBackward, leaf % 2 == 1, let left = pending.last, left.node == (leaf - 1)..<leaf {
+            (slot, adding) = (left.slot, true)
         } else {
             guard let scratchSlot = free.popLast() else { preconditionFailure("leaf \(leaf) has no slot") }
             slot = scratchSlot
         }
-        current = slot
-        return slot
+        current = (slot, blockIndex, adding)
+        return MicroBatchSlot(values: slot, adding: adding)
     }
 
-    /// Global leaf `leaf` is written: adds every node it completes into its left half.
+    /// Global leaf `leaf` is in its slot: adds every node it completes into its left half.
     func leafDone(_ leaf: Int) {
-        guard var slot = current else { preconditionFailure("leaf \(leaf) was not written") }
+        guard let written = current else { preconditionFailure("leaf \(leaf) was not written") }
         current = nil
-        let block = blocks[blockIndex(leaf)]
-        var node = leaf..<(leaf + 1)
+        let block = blocks[written.block]
+        var node = leaf..<(leaf + 1), slot = written.slot
+        if written.adding {
+            // Added into its left sibling already: the pair is done.
+            _ = pending.popLast()
+            node = (leaf - 1)..<(leaf + 1)
+        }
         // A right half: its left sibling waits on top of the stack.
         while node.count < block.count, (node.lowerBound / node.count) % 2 == 1 {
             guard let left = pending.popLast(), left.node.upperBound == node.lowerBound, left.node.count == node.count else {
