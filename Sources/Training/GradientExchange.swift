@@ -25,7 +25,10 @@ final class GradientExchange {
     /// `[parameterCount]` a view of the gradients, for the model to write into.
     let gradients: FloatBuffer
     /// The control values (`Slot` indices) after `finish(step:)`.
-    let controls: UnsafeMutablePointer<Float>
+    var controls: UnsafeMutablePointer<Float> { reducer.sums + gradients.count }
+    /// Views of the gradient sums where the reducer leaves them outside `buffer` (at most a
+    /// few places, made once each: no allocation per step).
+    private var sumViews: [FloatBuffer] = []
 
     /// Picks the reducer for `settings`. Collective: every rank reaches the same verdict.
     ///
@@ -49,7 +52,6 @@ final class GradientExchange {
             communicator: communicator, layout: layout, count: requested.count, settings: resolved,
             seed: seed, microBatches: microBatches))
         gradients = FloatBuffer(viewing: reducer.buffer, offset: 0, count: layout.parameterCount)
-        controls = reducer.buffer.pointer + layout.parameterCount
     }
 
     /// Which sum is in use, for the log.
@@ -109,6 +111,16 @@ final class GradientExchange {
     func finish(step: Int) throws {
         StallWatchdog.arrive()
         try reducer.reduce(step: step)
+    }
+
+    /// `[parameterCount]` the gradients summed over every rank, after `finish(step:)`.
+    var summedGradients: FloatBuffer {
+        let sums = reducer.sums
+        if sums == gradients.pointer { return gradients }
+        if let view = sumViews.first(where: { $0.pointer == sums }) { return view }
+        let view = FloatBuffer(borrowing: UnsafeMutableBufferPointer(start: sums, count: gradients.count), owner: reducer)
+        sumViews.append(view)
+        return view
     }
 
     /// The summed cost of all ranks' batches this step.

@@ -110,7 +110,7 @@ final class TrainingLoop {
         let reduceEnd = Communicator.wallTime()
         let learningRate = schedule.rate(atStep: runStep)
         optimizer.step(
-            parameters: model.parameters, gradients: model.gradients,
+            parameters: model.parameters, gradients: exchange.summedGradients,
             gradientScale: gradientScale, learningRate: Float(learningRate))
         var after = position
         after.stepsDone += 1

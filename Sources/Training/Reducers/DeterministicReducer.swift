@@ -30,6 +30,10 @@ final class DeterministicReducer: GradientReducer {
     private let rows: BlockRows
     private let accumulator: LeafAccumulator
 
+    /// Where the last step's sums are: the tree's root, read in place (the rows it is in are
+    /// not written again before every rank has passed the next step's first synchronisation).
+    private(set) var sums: UnsafeMutablePointer<Float>
+
     /// The block sums: the node's shared rows, in two alternating sets where the node has more
     /// than one rank (a rank may write the next step's leaves while another still copies this
     /// step's root), or, where nodes differ,
@@ -75,6 +79,7 @@ final class DeterministicReducer: GradientReducer {
         allBlocks = blocksByRank.flatMap { $0 }
         ownBlockRange = rowsByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
+        sums = buffer.pointer
         if let first = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) {
             // A second set only where another rank of the node may still read the first (the
             // same verdict on every rank: nodes hold equal rank counts).
@@ -142,7 +147,7 @@ final class DeterministicReducer: GradientReducer {
                 add: { addElementwise(set.row($0) + slice.lowerBound, set.row($1) + slice.lowerBound, count: slice.count) })
             guard let root else { preconditionFailure("a tree without leaves") }
             try set.synchronize()  // every slice of the root added
-            buffer.pointer.update(from: set.row(root), count: count)
+            sums = set.row(root)
             // The next step writes the other set: this one is read until every rank has copied.
             if sets.count > 1 {
                 parity = 1 - parity
@@ -155,7 +160,7 @@ final class DeterministicReducer: GradientReducer {
                 0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
                 add: { addElementwise(all.pointer + $0 * self.count, all.pointer + $1 * self.count, count: self.count) })
             guard let root else { preconditionFailure("a tree without leaves") }
-            buffer.pointer.update(from: all.pointer + root * count, count: count)
+            sums = all.pointer + root * count
         }
     }
 

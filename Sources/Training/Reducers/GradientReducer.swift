@@ -66,6 +66,10 @@ protocol GradientReducer: AnyObject {
     /// Completes the step's sum. `step` is the optimizer step, 0-based over the whole run.
     func reduce(step: Int) throws
 
+    /// `[count]` where the step's sums are after `reduce(step:)`: `buffer`, or where the reducer
+    /// left them (read them before the next step's `reduce`).
+    var sums: UnsafeMutablePointer<Float> { get }
+
     /// The state a checkpoint keeps so that a resumed run continues exactly (nil: none).
     /// Collective; the result is complete on rank 0, where the checkpoint is written.
     func checkpointState() throws -> ReducerState?
@@ -94,6 +98,7 @@ extension GradientReducer {
     var microBatchesPerRank: Int { 1 }
     func microBatchSlot(_ index: Int) -> MicroBatchSlot { MicroBatchSlot(values: buffer.pointer, adding: false) }
     func backwardAddsExactly() {}
+    var sums: UnsafeMutablePointer<Float> { buffer.pointer }
     func microBatchDone(_ index: Int) throws {}
     func checkpointState() throws -> ReducerState? { nil }
     var stateOwner: String? { nil }
