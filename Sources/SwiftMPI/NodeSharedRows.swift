@@ -28,11 +28,14 @@ public final class NodeSharedRows {
     private var nodeCommunicator: CommHandle
     /// The ranks of equal node rank, one per node (nil on a single node).
     private var crossCommunicator: CommHandle
-    /// `MPI_Allgatherv`'s layout over `crossCommunicator`: each node's first row and row count.
+    /// `MPI_Allgatherv`'s layout over `crossCommunicator`: where each node's rows start and how
+    /// many, in units of `sliceType`.
     private let nodeFirstRows: [Int32]
     private let nodeRowCounts: [Int32]
-    /// One slice of one row, its extent a whole row (nil on a single node or an empty slice).
+    /// One slice of one row, its extent a whole row; a float where a node has one rank (its
+    /// slice is the whole row: the node's rows travel as one contiguous block).
     private var sliceType: DatatypeHandle
+    private var madeSliceType = false
     private var isOpen = true
 
     /// Rows for `rowsOfRank` (rank r writes rows `rowsOfRank[r]`; the ranges follow each other
@@ -98,9 +101,11 @@ public final class NodeSharedRows {
         ranksOnNode = nodeSize
         self.rowLength = rowLength
         self.rowCount = rowCount
-        self.nodeFirstRows = nodeFirstRows
-        self.nodeRowCounts = nodeRowCounts
-        rowStride = (max(rowLength, 1) + 15) / 16 * 16
+        let rowStride = (max(rowLength, 1) + 15) / 16 * 16
+        self.rowStride = rowStride
+        let wholeRows = nodeSize == 1
+        self.nodeFirstRows = try nodeFirstRows.map { wholeRows ? try mpiCount(Int($0) * rowStride, call: "MPI_Allgatherv") : $0 }
+        self.nodeRowCounts = try nodeRowCounts.map { wholeRows ? try mpiCount(Int($0) * rowStride, call: "MPI_Allgatherv") : $0 }
         // The node's first rank holds every row (one array); the others map it.
         let (bytes, overflow) = (rowCount * rowStride).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         guard !overflow else { throw MPIError(call: "MPI_Win_allocate_shared", usage: "\(rowCount) rows overflow") }
@@ -122,7 +127,8 @@ public final class NodeSharedRows {
         let chunks = (rowLength + 15) / 16
         slice = min(rowLength, nodeRank * chunks / nodeSize * 16)..<min(rowLength, (nodeRank + 1) * chunks / nodeSize * 16)
         var type: DatatypeHandle = cmpi_float()
-        if nodes > 1, !slice.isEmpty {
+        if nodes > 1, !slice.isEmpty, !wholeRows {
+            madeSliceType = true
             var contiguous: DatatypeHandle = cmpi_float()
             try checkMPI("MPI_Type_contiguous", MPI_Type_contiguous(try mpiCount(slice.count, call: "MPI_Type_contiguous"), cmpi_float(), &contiguous))
             try checkMPI(
@@ -179,7 +185,7 @@ public final class NodeSharedRows {
         isOpen = false
         try checkMPI("MPI_Win_unlock_all", MPI_Win_unlock_all(window))
         try checkMPI("MPI_Win_free", MPI_Win_free(&window))
-        if nodeCount > 1, !slice.isEmpty { try checkMPI("MPI_Type_free", MPI_Type_free(&sliceType)) }
+        if madeSliceType { try checkMPI("MPI_Type_free", MPI_Type_free(&sliceType)) }
         try checkMPI("MPI_Comm_free", MPI_Comm_free(&nodeCommunicator))
         if crossCommunicator != cmpi_comm_null() { try checkMPI("MPI_Comm_free", MPI_Comm_free(&crossCommunicator)) }
     }
