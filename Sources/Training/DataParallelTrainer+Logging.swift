@@ -12,8 +12,9 @@ extension DataParallelTrainer {
         let ranks = communicator.size
         let plan = data.plan
         let mode = config.optimization.globalBatch == nil ? "weak scaling" : "strong scaling"
-        let microBatching = config.optimization.microBatching.map {
-            ", deterministic (\($0.count) micro-batches of \($0.rows), the bits independent of the rank count)"
+        let microBatching = config.optimization.microBatching.map { batching in
+            let counts = (config.optimization.sameBitsRankCounts ?? []).map(String.init).joined(separator: ", ")
+            return ", deterministic (\(batching.count) micro-batches of \(batching.rows): the same bits on \(counts) ranks)"
         } ?? ""
         logger.info(
             "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "

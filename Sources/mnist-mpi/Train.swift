@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
         config.set(Settings.testLimit, given: dataOptions.testLimit)
         config.set(Settings.trainLimit, given: trainLimit)
         try model.apply(to: &config)
-        optimization.apply(to: &config)
+        try optimization.apply(to: &config)
         communication.apply(to: &config)
         compute.apply(to: &config)
         reporting.apply(to: &config)

@@ -39,13 +39,17 @@ struct ModelOptions: ParsableArguments {
     }
 
     static func parseWidths(_ text: String) throws -> [Int] {
+        try parsePositiveList(text, option: "--hidden", what: "widths", example: "256,256")
+    }
+
+    /// Comma-separated positive integers, e.g. "256,256"; else the option's one line.
+    static func parsePositiveList(_ text: String, option: String, what: String, example: String) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, widths.count == parts.count, widths.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError(
-                "--hidden \(text): needs comma-separated positive widths, e.g. 256,256")
+        let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("\(option) \(text): needs comma-separated positive \(what), e.g. \(example)")
         }
-        return widths
+        return values
     }
 }
 
@@ -108,6 +112,9 @@ struct OptimizationOptions: ParsableArguments {
     @Option(name: name(Settings.microBatch), help: help(Settings.microBatch))
     var microBatch: Int?
 
+    @Option(name: name(Settings.sameBitsOn), help: help(Settings.sameBitsOn))
+    var sameBitsOn: String?
+
     @Option(name: name(Settings.targetAccuracy), help: help(Settings.targetAccuracy))
     var targetAccuracy: Double?
 
@@ -118,7 +125,7 @@ struct OptimizationOptions: ParsableArguments {
     var earlyStopPatience: Int?
 
     /// Sets the options given; the rest keep the preset's values.
-    func apply(to config: inout TrainingConfiguration) {
+    func apply(to config: inout TrainingConfiguration) throws {
         config.set(Settings.epochs, given: epochs)
         config.set(Settings.batchSize, given: batchSize)
         config.set(Settings.globalBatch, given: globalBatch)
@@ -138,6 +145,9 @@ struct OptimizationOptions: ParsableArguments {
         config.set(Settings.seed, given: seed)
         config.set(Settings.deterministic, given: deterministic ? true : nil)
         config.set(Settings.microBatch, given: microBatch)
+        config.set(Settings.sameBitsOn, given: try sameBitsOn.map {
+            try ModelOptions.parsePositiveList($0, option: "--same-bits-on", what: "rank counts", example: "1,2")
+        })
         // 98 means 98%: a value above 1 and at most 100 is a percentage.
         config.set(Settings.targetAccuracy, given: targetAccuracy.map { $0 > 1 && $0 <= 100 ? $0 / 100 : $0 })
         config.set(Settings.targetEvalSteps, given: targetEvalSteps)

@@ -157,6 +157,10 @@ import Testing
         try expectOneLineFailure(["train", "--data", "/unused", "--deterministic", "--global-batch", "600", "--micro-batch", "7"],
                                  mentioning: "--micro-batch 7: must divide --global-batch 600")
         try expectOneLineFailure(["train", "--data", "/unused", "--micro-batch", "25"], mentioning: "goes with --deterministic")
+        let deterministic = ["train", "--data", "/unused", "--deterministic", "--global-batch", "200"]
+        try expectOneLineFailure(deterministic + ["--same-bits-on", "3"], mentioning: "--same-bits-on 3: the micro-batch count")
+        try expectOneLineFailure(deterministic + ["--same-bits-on", "1,x"], mentioning: "--same-bits-on 1,x: needs comma-separated")
+        try expectOneLineFailure(deterministic + ["--same-bits-on", "2", "--micro-batch", "50"], mentioning: "not both")
     }
 
     @Test func observabilityOptionsOutOfRange() throws {

@@ -57,6 +57,25 @@ import Testing
         #expect(try firstDifference(bytes(folder + "/whole"), bytes(folder + "/parts")) == "identical")
     }
 
+    /// `--same-bits-on 1,2` takes the largest micro-batch that splits over 1 and 2 ranks (2 of
+    /// 300 for G = 600): the banner says so, and 1 and 2 ranks end byte-identical.
+    @Test func sameBitsOnTheRankCountsAsked() throws {
+        let folder = try MPIJob.temporaryDirectory("same-bits-on")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var parameters: [Data] = []
+        for ranks in 1...2 {
+            let directory = "\(folder)/np\(ranks)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let run = try MPIJob.run(
+                ranks: ranks, arguments + ["--epochs", "1", "--same-bits-on", "1,2"], timeout: 120,
+                environment: MPIJob.rankParametersHook(directory))
+            try #require(run.status == 0, "\(ranks) ranks: \(run.stderr)")
+            #expect(run.stdout.contains("deterministic (2 micro-batches of 300: the same bits on 1, 2 ranks)"), "\(run.stdout)")
+            parameters.append(try bytes(directory))
+        }
+        #expect(firstDifference(parameters[1], parameters[0]) == "identical")
+    }
+
     /// What deterministic mode cannot do ends every rank with one line.
     @Test(arguments: [
         (5, ["--epochs", "1"], "do not divide over 5 ranks: run on 1, 2, 3, 4, 6, 8, 12, 24 ranks"),

@@ -47,6 +47,15 @@ import Testing
         #expect(tree.blocks(covering: 3..<6) == [3..<4, 4..<6])
     }
 
+    @Test func sameBitsOnTakesTheLargestMicroBatchThatSplitsOverEachCount() {
+        #expect(OptimizationSettings.microBatch(globalBatch: 200, sameBitsOn: [1, 2]) == 100)
+        #expect(OptimizationSettings.microBatch(globalBatch: 200, sameBitsOn: [4, 2]) == 50)
+        #expect(OptimizationSettings.microBatch(globalBatch: 600, sameBitsOn: [1, 2, 3, 4, 6, 8]) == 25)
+        #expect(OptimizationSettings.microBatch(globalBatch: 600, sameBitsOn: [3, 2]) == 100)
+        #expect(OptimizationSettings.microBatch(globalBatch: 200, sameBitsOn: [3]) == nil)
+        #expect(OptimizationSettings.microBatch(globalBatch: 12, sameBitsOn: [8, 12]) == nil)
+    }
+
     @Test func theDefaultMicroBatchHasAtLeast25Rows() {
         #expect(OptimizationSettings.defaultMicroBatch(globalBatch: 600) == 25)
         #expect(OptimizationSettings.defaultMicroBatch(globalBatch: 200) == 25)

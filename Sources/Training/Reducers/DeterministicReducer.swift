@@ -53,7 +53,7 @@ final class DeterministicReducer: GradientReducer {
         guard microBatches % ranks == 0 else {
             let fits = (1...microBatches).filter { microBatches % $0 == 0 }.map(String.init).joined(separator: ", ")
             throw context.unavailable(
-                "--deterministic", "", "the global batch's \(microBatches) micro-batches do not divide over \(ranks) ranks: run on \(fits) ranks, or change --micro-batch")
+                "--deterministic", "", "the global batch's \(microBatches) micro-batches do not divide over \(ranks) ranks: run on \(fits) ranks, or change --micro-batch or --same-bits-on")
         }
     }
 

@@ -23,8 +23,11 @@ public struct OptimizationSettings: Codable, Sendable, Equatable {
     /// Bits that do not depend on the rank count: the global batch in micro-batches summed in
     /// one fixed tree, one data order for all ranks (needs `globalBatch`).
     public var deterministic: Bool = false
-    /// With `deterministic`: rows per micro-batch (nil: `defaultMicroBatch`).
+    /// With `deterministic`: rows per micro-batch (nil: from `sameBitsOn`, or `defaultMicroBatch`).
     public var microBatch: Int? = nil
+    /// With `deterministic`: the rank counts that must end with the same bits; the micro-batch
+    /// is then the largest that divides over every one of them (nil: `defaultMicroBatch`).
+    public var sameBitsOn: [Int]? = nil
     /// End the run at the first evaluation at or above this test accuracy (0...1; nil: run
     /// every epoch).
     public var targetAccuracy: Double? = nil
@@ -46,11 +49,32 @@ extension OptimizationSettings {
         (25...max(25, globalBatch)).first { globalBatch % $0 == 0 } ?? globalBatch
     }
 
+    /// The largest micro-batch that divides over every rank count of `ranks`: `G / lcm(ranks)`,
+    /// e.g. 100 for G = 200 on 1 or 2 ranks (2 micro-batches), 50 for 1, 2 or 4 (nil where the
+    /// least common multiple does not divide G).
+    public static func microBatch(globalBatch: Int, sameBitsOn ranks: [Int]) -> Int? {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        var multiple = 1
+        for count in ranks where count > 0 {
+            multiple = multiple / gcd(multiple, count) * count
+            if multiple > globalBatch { return nil }
+        }
+        return globalBatch % multiple == 0 ? globalBatch / multiple : nil
+    }
+
     /// With `deterministic`: (rows per micro-batch, micro-batches per step); nil otherwise.
     public var microBatching: (rows: Int, count: Int)? {
         guard deterministic, let globalBatch else { return nil }
-        let rows = microBatch ?? OptimizationSettings.defaultMicroBatch(globalBatch: globalBatch)
+        let rows = microBatch
+            ?? sameBitsOn.flatMap { OptimizationSettings.microBatch(globalBatch: globalBatch, sameBitsOn: $0) }
+            ?? OptimizationSettings.defaultMicroBatch(globalBatch: globalBatch)
         return (rows, globalBatch / rows)
+    }
+
+    /// The rank counts that end with the same bits as each other: those that divide the
+    /// micro-batch count (nil unless deterministic).
+    public var sameBitsRankCounts: [Int]? {
+        microBatching.map { batching in (1...batching.count).filter { batching.count % $0 == 0 } }
     }
 }
 
@@ -146,6 +170,24 @@ extension Settings {
             }
             return nil
         })
+    public static let sameBitsOn = Setting(
+        "--same-bits-on", .optimization, \.optimization.sameBitsOn, resume: .warn,
+        help: "With --deterministic: the rank counts that must end with the same bits, comma-separated (e.g. 1,2); the micro-batch is then the largest that divides over each (fewer micro-batches: faster).",
+        default: .text("those of the default --micro-batch"), note: "the micro-batch, so the tree's leaves",
+        text: { $0.map { $0.map(String.init).joined(separator: ",") } ?? "none" },
+        check: { ranks, config in
+            guard let ranks else { return nil }
+            guard config.optimization.deterministic else { return "goes with --deterministic" }
+            guard config.optimization.microBatch == nil else { return "give --micro-batch or --same-bits-on, not both" }
+            guard !ranks.isEmpty, ranks.allSatisfy({ (1...limits.batch).contains($0) }) else {
+                return "needs comma-separated rank counts of 1 to \(limits.batch), e.g. 1,2"
+            }
+            guard let global = config.optimization.globalBatch,
+                  OptimizationSettings.microBatch(globalBatch: global, sameBitsOn: ranks) != nil else {
+                return "the micro-batch count must be a multiple of every count, and no such count divides --global-batch \(describe(config.optimization.globalBatch))"
+            }
+            return nil
+        })
     public static let targetAccuracy = Setting(
         "--target-accuracy", .optimization, \.optimization.targetAccuracy, resume: .free,
         help: "Stop at the first evaluation at or above this test accuracy (0.98 or 98); the summary gives time_to_target_seconds. --epochs stays the limit.",
@@ -178,7 +220,7 @@ extension Settings {
 
     public static let optimization: [any AnySetting] = [
         epochs, batchSize, globalBatch, optimizer, learningRate, momentum, nesterov, beta1, beta2, epsilon, weightDecay,
-        lrScaling, lrReferenceBatch, trustCoefficient, lrDecay, warmupEpochs, seed, deterministic, microBatch,
+        lrScaling, lrReferenceBatch, trustCoefficient, lrDecay, warmupEpochs, seed, deterministic, microBatch, sameBitsOn,
         targetAccuracy, targetEvalSteps, earlyStopPatience,
     ]
 }
