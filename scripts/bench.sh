@@ -4,7 +4,7 @@
 # and oneDNN bfloat16, the trainer's seconds per epoch at -np 1 (each kernel library and
 # precision) and -np 2 (the default shared-memory sum, bfloat16 products, --allreduce mpi,
 # --overlap, --compression bf16), --deterministic against the default at the same global batch
-# (-np 1 G=200, -np 2 G=200 and G=600, each pair run back to back), the Swift allreduce against a raw C MPI_Allreduce, the
+# (-np 1 G=200, -np 2 G=200 and G=600, -np 2 G=200 --same-bits-on 1,2; each pair back to back), the Swift allreduce against a raw C MPI_Allreduce, the
 # 2-rank weak-scaling efficiency, the allreduce share of a step, peak RSS per rank and heap
 # allocations per step (oneDNN and OpenBLAS); prints a table and writes results/bench.json.
 # Framework ratios come only from scripts/bench-frameworks.sh, run on the same machine.
@@ -65,10 +65,12 @@ for repeat in $(seq 1 "$REPEATS"); do
   train_run "np2-overlap-$repeat" 2 --overlap
   train_run "np2-compress-$repeat" 2 --compression bf16
   # --deterministic beside the default at the same global batch, one after the other.
-  for pair in "1 200" "2 200" "2 600"; do
-    read -r ranks global <<< "$pair"
-    train_run "same-np$ranks-g$global-$repeat" "$ranks" --global-batch "$global"
-    train_run "det-np$ranks-g$global-$repeat" "$ranks" --global-batch "$global" --deterministic
+  # The last pair asks for the same bits on 1 and 2 ranks only (--same-bits-on 1,2: 2 micro-batches).
+  for pair in "1 200" "2 200" "2 600" "2 200 1,2"; do
+    read -r ranks global bits <<< "$pair"
+    name="np$ranks-g$global${bits:+-bits${bits//,/}}"
+    train_run "same-$name-$repeat" "$ranks" --global-batch "$global"
+    train_run "det-$name-$repeat" "$ranks" --global-batch "$global" --deterministic ${bits:+--same-bits-on "$bits"}
   done
 done
 
