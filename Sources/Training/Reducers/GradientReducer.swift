@@ -8,9 +8,11 @@ import SwiftMPI
 /// file with a type that conforms, plus one line in `GradientReducers.candidates`; nothing in
 /// the training loop changes. The loop's use of a reducer per step:
 ///
-/// 1. backward writes gradients into `buffer` and calls `layerReady(_:)` after each layer (last
-///    layer first); the trainer writes the control values after the gradients;
-/// 2. `reduce(step:)` completes the sum: afterwards `buffer` holds the sums on every rank.
+/// 1. backward writes gradients into `buffer` (or each micro-batch's `microBatchSlot(_:)`) and
+///    calls `layerReady(_:)` after each layer (last layer first); the trainer writes the control
+///    values after the gradients;
+/// 2. `reduce(step:)` completes the sum: afterwards `sums` (`buffer` unless the reducer says
+///    otherwise) holds the sums on every rank.
 protocol GradientReducer: AnyObject {
     /// Refuses settings that ask for this reducer by name together with what it cannot do.
     /// Every candidate's check runs before any is made, so an explicit choice is never
