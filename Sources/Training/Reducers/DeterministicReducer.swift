@@ -44,7 +44,8 @@ final class DeterministicReducer: GradientReducer {
     }
     /// Which of the two shared sets this step uses.
     private var parity = 0
-    private let ownBlockRange: Range<Int>
+    /// This rank's block rows in each shared set (made once: the step allocates nothing).
+    private let ownRowsBySet: [[UnsafeMutablePointer<Float>]]
 
     static func check(_ context: ReducerContext) throws {
         // What it combines with is ReductionRules' (checked with the options).
@@ -77,7 +78,7 @@ final class DeterministicReducer: GradientReducer {
         self.tree = tree
         ownLeaves = (communicator.rank * share)..<((communicator.rank + 1) * share)
         allBlocks = blocksByRank.flatMap { $0 }
-        ownBlockRange = rowsByRank[communicator.rank]
+        let ownBlockRange = rowsByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
         sums = buffer.pointer
         if let first = try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) {
@@ -85,16 +86,18 @@ final class DeterministicReducer: GradientReducer {
             // same verdict on every rank: nodes hold equal rank counts).
             let second = first.ranksOnNode > 1
                 ? try NodeSharedRows.make(communicator: communicator, rowLength: count, rowsOfRank: rowsByRank) : nil
-            rows = .shared([first] + (second.map { [$0] } ?? []))
-            accumulator = LeafAccumulator(
-                blocks: blocksByRank[communicator.rank], count: count, blockRows: ownBlockRange.map { first.row($0) })
+            let sets = [first] + (second.map { [$0] } ?? [])
+            rows = .shared(sets)
+            let ownRows = sets.map { set in ownBlockRange.map { set.row($0) } }
+            ownRowsBySet = ownRows
+            accumulator = LeafAccumulator(blocks: blocksByRank[communicator.rank], count: count, blockRows: ownRows[0])
         } else {
             let own = FloatBuffer(count: ownBlockRange.count * count)
             rows = .gathered(
                 own: own, all: FloatBuffer(count: allBlocks.count * count),
                 layout: try AllGatherLayout(counts: blocksByRank.map { $0.count * count }))
-            accumulator = LeafAccumulator(
-                blocks: blocksByRank[communicator.rank], count: count, blockRows: ownBlockRange.indices.map { own.pointer + $0 * count })
+            ownRowsBySet = [ownBlockRange.indices.map { own.pointer + $0 * count }]
+            accumulator = LeafAccumulator(blocks: blocksByRank[communicator.rank], count: count, blockRows: ownRowsBySet[0])
         }
     }
 
@@ -151,8 +154,7 @@ final class DeterministicReducer: GradientReducer {
             // The next step writes the other set: this one is read until every rank has copied.
             if sets.count > 1 {
                 parity = 1 - parity
-                let next = sets[parity]
-                accumulator.setBlockRows(ownBlockRange.map { next.row($0) })
+                accumulator.setBlockRows(ownRowsBySet[parity])
             }
         case .gathered(let own, let all, let layout):
             try communicator.allGather(UnsafeBufferPointer(own.buffer), into: all.buffer, layout: layout)
