@@ -1,5 +1,6 @@
-/// A multilayer perceptron: dense layers with a hidden activation and softmax output, its
-/// parameters in one flat buffer and its gradients in another of the same layout.
+/// A feed-forward network (a multilayer perceptron, or convolutions and pooling before dense
+/// layers) with one hidden activation and softmax output, its parameters in one flat buffer
+/// and its gradients in another of the same layout.
 ///
 /// One allreduce of `gradients` therefore moves all of them.
 public final class MLP {
@@ -30,13 +31,13 @@ public final class MLP {
     public func initialize(_ initializer: Initializer, random: inout RandomSource) {
         for layer in layout.layers {
             let weightDeviation = initializer.weightStandardDeviation(
-                fanIn: layer.inputs, fanOut: layer.outputs)
-            for i in 0..<(layer.inputs * layer.outputs) {
+                fanIn: layer.fans.fanIn, fanOut: layer.fans.fanOut)
+            for i in 0..<layer.weightCount {
                 parameters[layer.weightOffset + i] = Float(
                     random.nextNormal(standardDeviation: weightDeviation))
             }
             let biasDeviation = initializer.biasStandardDeviation
-            for i in 0..<layer.outputs {
+            for i in 0..<layer.biasCount {
                 parameters[layer.biasOffset + i] =
                     biasDeviation == 0 ? 0 : Float(random.nextNormal(standardDeviation: biasDeviation))
             }
@@ -116,14 +117,17 @@ public final class MLP {
         kernels.beginBackward(outputDelta: delta)
         for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
             let layer = layout.layers[index]
-            kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset, adding: adding)
-            // ∂b = Σ_rows delta (float32 in every precision)
-            if adding {
-                columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: workspace.biasGradient.pointer)
-                let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
-                for i in 0..<layer.outputs { bias[i] += sums[i] }
-            } else {
-                columnSums(delta, rows: rows, columns: layer.outputs, ones: ones, into: destination + layer.biasOffset)
+            if layer.biasCount > 0 {
+                kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset, adding: adding)
+                // ∂b = Σ_rows delta, over every position of a convolution (float32 in every precision)
+                let productRows = rows * layer.productRowsPerImage, count = layer.biasCount
+                if adding {
+                    columnSums(delta, rows: productRows, columns: count, ones: ones, into: workspace.biasGradient.pointer)
+                    let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
+                    for i in 0..<count { bias[i] += sums[i] }
+                } else {
+                    columnSums(delta, rows: productRows, columns: count, ones: ones, into: destination + layer.biasOffset)
+                }
             }
             try afterLayer(index)
             guard index > 0 else { break }

@@ -8,7 +8,7 @@ public final class MLPWorkspace {
     /// Two `[capacity, widestLayer]` buffers for the backward deltas, used in turn.
     let deltaA: FloatBuffer
     let deltaB: FloatBuffer
-    /// `[capacity]` all 1, for bias gradients by sgemv.
+    /// `[capacity · productRowsPerImage]` all 1, for bias gradients by sgemv.
     let ones: FloatBuffer
     /// `[widestLayer]` one layer's bias gradient, where backward adds it to a destination.
     let biasGradient: FloatBuffer
@@ -18,6 +18,8 @@ public final class MLPWorkspace {
     public let kernels: ComputeKernels
     /// The layers' products, writing into these buffers.
     let layerKernels: any LayerKernels
+    /// Convolutions' lowered inputs and pooling (empty buffers for a multilayer perceptron).
+    let images: ImageLayerPasses
     /// The time the products of this workspace's passes have taken so far.
     public let productClock: ProductClock
     /// The rows of the batch whose loss was computed last and whose backward pass may run
@@ -38,29 +40,32 @@ public final class MLPWorkspace {
         let deltaCount = training ? capacity * layout.widestLayer : 0
         deltaA = FloatBuffer(count: deltaCount)
         deltaB = FloatBuffer(count: deltaCount)
-        ones = FloatBuffer(count: training ? capacity : 0, repeating: 1)
+        ones = FloatBuffer(count: training ? capacity * layout.productRowsPerImage : 0, repeating: 1)
         biasGradient = FloatBuffer(count: training ? layout.widestLayer : 0)
         self.kernels = kernels
         self.training = training
         let clock = ProductClock()
         productClock = clock
+        let images = ImageLayerPasses(layout: layout, capacity: capacity, training: training)
+        self.images = images
         layerKernels = try MLPWorkspace.makeKernels(
             kernels, layout: layout, activation: model.activation, capacity: capacity, training: training,
-            activations: activations, clock: clock)
+            activations: activations, images: images, clock: clock)
     }
 
     /// The kernel library's implementation of the layers' products.
     private static func makeKernels(
         _ kernels: ComputeKernels, layout: MLPLayout, activation: Activation, capacity: Int, training: Bool,
-        activations: [FloatBuffer], clock: ProductClock
+        activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock
     ) throws -> any LayerKernels {
         switch kernels.library {
         case .openblas:
-            return OpenBLASLayerKernels(layout: layout, activation: activation, activations: activations, clock: clock)
+            return OpenBLASLayerKernels(
+                layout: layout, activation: activation, activations: activations, images: images, clock: clock)
         case .onednn:
             return try OneDNNLayerKernels(
                 layout: layout, activation: activation, precision: kernels.precision, capacity: capacity,
-                training: training, activations: activations, clock: clock)
+                training: training, activations: activations, images: images, clock: clock)
         }
     }
 

@@ -8,12 +8,14 @@ import COneDNN
 /// In bfloat16 the weights are rounded from the float32 master copy once per forward pass, the
 /// input batch too; hidden layers write bfloat16 activations straight from the fused product,
 /// the last layer float32 logits; the deltas are rounded as the activation's derivative is
-/// applied; every gradient is accumulated and stored in float32.
+/// applied; every gradient is accumulated and stored in float32. A convolution is the product
+/// of its lowered input (`ImageLayerPasses`), in float32 only.
 final class OneDNNLayerKernels: LayerKernels {
-    /// The three products of one layer for one batch size.
+    /// The products of one layer for one batch size (none for pooling): `rows` are the
+    /// product's rows (a convolution's: images · positions), `in`/`out` the weights' shape.
     struct LayerProducts {
         /// output[rows, out] = activation(input[rows, in] · W[in, out] + b)
-        let forward: OneDNNMatmul
+        let forward: OneDNNMatmul?
         /// ∂W[in, out] = input[rows, in]ᵀ · delta[rows, out] (nil in a forward-only workspace)
         let weightGradient: OneDNNMatmul?
         /// ∂W[in, out] += input[rows, in]ᵀ · delta[rows, out] (nil in a forward-only workspace)
@@ -31,6 +33,7 @@ final class OneDNNLayerKernels: LayerKernels {
     /// The workspace's float32 `[capacity, outputs_l]` buffers, one per layer (in bfloat16 only
     /// the last, the logits, is written).
     private let activations: [FloatBuffer]
+    private let images: ImageLayerPasses
     /// The pass under way: its products, rows, input and parameters.
     private var current: [LayerProducts] = []
     private var rows = 0
@@ -49,9 +52,13 @@ final class OneDNNLayerKernels: LayerKernels {
     /// - Parameter training: false leaves out the bfloat16 delta buffer (forward passes only).
     init(
         layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
-        activations: [FloatBuffer], clock: ProductClock
+        activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock
     ) throws {
+        guard precision == .fp32 || layout.isDense else {
+            throw KernelError(message: "--precision bf16 is built for dense layers only: use --precision fp32 with convolutions")
+        }
         self.layout = layout
+        self.images = images
         self.activations = activations
         self.clock = clock
         // Placeholders until the first forward pass.
@@ -100,8 +107,14 @@ final class OneDNNLayerKernels: LayerKernels {
         bf16 ? UnsafeRawPointer(weights.pointer) : UnsafeRawPointer(parameters)
     }
 
-    /// Layer `index`'s input as its products read it.
+    /// Layer `index`'s input as its products read it (a convolution's: its lowered input).
     private func layerInput(_ index: Int) -> UnsafeRawPointer {
+        if case .convolution = layout.layers[index].kind { return UnsafeRawPointer(images.lowered[index].pointer) }
+        return layerOutputBefore(index)
+    }
+
+    /// The output of the layer before `index` (the batch for 0) as the products read it.
+    private func layerOutputBefore(_ index: Int) -> UnsafeRawPointer {
         switch (bf16, index) {
         case (true, 0): return UnsafeRawPointer(input.pointer)
         case (true, _): return UnsafeRawPointer(hidden[index - 1].pointer)
@@ -112,10 +125,21 @@ final class OneDNNLayerKernels: LayerKernels {
 
     func forward(layer index: Int) {
         let layer = layout.layers[index]
+        switch layer.kind {
+        case .pooling(let pooling):
+            // float32 only (checked at init).
+            images.pool(pooling, image: layerOutputBefore(index).assumingMemoryBound(to: Float.self),
+                        into: activations[index].pointer, rows: rows)
+            return
+        case .convolution(let convolution):
+            _ = images.lower(convolution, layer: index, input: layerOutputBefore(index).assumingMemoryBound(to: Float.self), rows: rows)
+        case .dense:
+            break
+        }
         let output = bf16 && index < layout.layers.count - 1
             ? UnsafeMutableRawPointer(hidden[index].pointer)
             : UnsafeMutableRawPointer(activations[index].pointer)
-        let product = current[index].forward
+        guard let product = current[index].forward else { preconditionFailure("no product for layer \(index)") }
         let (a, b, bias) = (layerInput(index), weightOperand + layer.weightOffset * elementSize, parameters + layer.biasOffset)
         clock.measure { product.run(a: a, b: b, bias: bias, c: output) }
     }
@@ -139,12 +163,25 @@ final class OneDNNLayerKernels: LayerKernels {
     }
 
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
-        guard let product = current[index].inputGradient else { preconditionFailure("forward-only workspace or layer 0") }
         let layer = layout.layers[index]
-        let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
-        clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(previousDelta)) }
+        if case .pooling(let pooling) = layer.kind {
+            images.poolBackward(
+                pooling, image: layerOutputBefore(index).assumingMemoryBound(to: Float.self), delta: delta, into: previousDelta,
+                rows: rows)
+        } else {
+            guard let product = current[index].inputGradient else { preconditionFailure("forward-only workspace or layer 0") }
+            let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
+            if case .convolution(let convolution) = layer.kind {
+                clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(images.loweredDelta.pointer)) }
+                images.addBack(convolution, rows: rows, into: previousDelta)
+            } else {
+                clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(previousDelta)) }
+            }
+        }
         let count = rows * layer.inputs
-        if bf16 {
+        if !layout.layers[index - 1].activated {
+            return
+        } else if bf16 {
             // Multiplies by the derivative and rounds the next delta in one pass.
             onednn_activation_backward_bf16(
                 previousDelta, hidden[index - 1].pointer, self.delta.pointer, count, activation.oneDNN)
@@ -156,27 +193,31 @@ final class OneDNNLayerKernels: LayerKernels {
     /// oneDNN's implementation names of the capacity-sized products, e.g. ["brg:avx512_core"].
     var implementations: [String] {
         let all = productsByRows.values.flatMap { $0 }.flatMap {
-            [$0.forward] + [$0.weightGradient, $0.weightGradientAdding, $0.inputGradient].compactMap { $0 }
+            [$0.forward, $0.weightGradient, $0.weightGradientAdding, $0.inputGradient].compactMap { $0 }
         }
         return all.implementationNames
     }
 
-    private func makeProducts(rows: Int) throws -> [LayerProducts] {
+    private func makeProducts(rows images: Int) throws -> [LayerProducts] {
         let low: OneDNNMatmul.ElementType = precision == .bf16 ? .bfloat16 : .float32
         let last = layout.layers.count - 1
         return try layout.layers.enumerated().map { index, layer in
-            let isLast = index == last
+            if case .pooling = layer.kind {
+                return LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
+            }
+            let rows = images * layer.productRowsPerImage
+            let (inputs, outputs) = (layer.weightRows, layer.weightColumns)
             return LayerProducts(
                 forward: try OneDNNMatmul(
-                    m: rows, n: layer.outputs, k: layer.inputs, a: low, b: low,
-                    c: isLast ? .float32 : low, withBias: true, activation: isLast ? nil : activation),
+                    m: rows, n: outputs, k: inputs, a: low, b: low,
+                    c: index == last ? .float32 : low, withBias: true, activation: layer.activated ? activation : nil),
                 weightGradient: !training ? nil : try OneDNNMatmul(
-                    m: layer.inputs, n: layer.outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32),
+                    m: inputs, n: outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32),
                 weightGradientAdding: !training ? nil : try OneDNNMatmul(
-                    m: layer.inputs, n: layer.outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32,
+                    m: inputs, n: outputs, k: rows, transposeA: .transposed, a: low, b: low, c: .float32,
                     accumulate: true),
                 inputGradient: index == 0 || !training ? nil : try OneDNNMatmul(
-                    m: rows, n: layer.inputs, k: layer.outputs, transposeB: .transposed, a: low, b: low, c: .float32))
+                    m: rows, n: inputs, k: outputs, transposeB: .transposed, a: low, b: low, c: .float32))
         }
     }
 }

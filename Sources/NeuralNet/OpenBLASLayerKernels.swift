@@ -1,21 +1,23 @@
 /// The layers' products on OpenBLAS `cblas_sgemm`, float32, with bias and activation applied
-/// in one pass after each forward product.
+/// in one pass after each forward product; a convolution is the product of its lowered input.
 final class OpenBLASLayerKernels: LayerKernels {
     private let layout: MLPLayout
     private let activation: Activation
     /// The workspace's `[capacity, outputs_l]` buffers, one per layer.
     private let activations: [FloatBuffer]
+    private let images: ImageLayerPasses
     private var input: UnsafePointer<Float>
     private var parameters: UnsafePointer<Float>
     private var rows = 0
-    /// Times the sgemm calls (not the bias, activation and derivative passes).
+    /// Times the sgemm calls (not the bias, activation, lowering, pooling and derivative passes).
     private let clock: ProductClock
 
-    init(layout: MLPLayout, activation: Activation, activations: [FloatBuffer], clock: ProductClock) {
+    init(layout: MLPLayout, activation: Activation, activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock) {
         self.layout = layout
         self.clock = clock
         self.activation = activation
         self.activations = activations
+        self.images = images
         // Placeholders until the first forward pass.
         input = UnsafePointer(activations[0].pointer)
         parameters = UnsafePointer(activations[0].pointer)
@@ -33,19 +35,37 @@ final class OpenBLASLayerKernels: LayerKernels {
         index == 0 ? input : UnsafePointer(activations[index - 1].pointer)
     }
 
+    /// The product's left operand of layer `index` (a convolution's lowered input, kept from
+    /// the forward pass) and its row count.
+    private func productInput(_ index: Int) -> (UnsafePointer<Float>, rows: Int) {
+        let layer = layout.layers[index]
+        if case .convolution = layer.kind { return (UnsafePointer(images.lowered[index].pointer), rows * layer.productRowsPerImage) }
+        return (layerInput(index), rows)
+    }
+
     func forward(layer index: Int) {
         let layer = layout.layers[index]
         let output = activations[index].pointer
+        switch layer.kind {
+        case .pooling(let pooling):
+            images.pool(pooling, image: layerInput(index), into: output, rows: rows)
+            return
+        case .convolution(let convolution):
+            _ = images.lower(convolution, layer: index, input: layerInput(index), rows: rows)
+        case .dense:
+            break
+        }
+        let (a, productRows) = productInput(index)
         clock.measure {
             matrixMultiply(
-                layerInput(index), .none, parameters + layer.weightOffset, .none, into: output,
-                m: rows, n: layer.outputs, k: layer.inputs)
+                a, .none, parameters + layer.weightOffset, .none, into: output,
+                m: productRows, n: layer.weightColumns, k: layer.weightRows)
         }
         let bias = parameters + layer.biasOffset
-        if index == layout.layers.count - 1 {
-            addBias(output, bias: bias, rows: rows, columns: layer.outputs)
+        if layer.activated {
+            activation.addBiasAndApply(output, bias: bias, rows: productRows, columns: layer.weightColumns)
         } else {
-            activation.addBiasAndApply(output, bias: bias, rows: rows, columns: layer.outputs)
+            addBias(output, bias: bias, rows: productRows, columns: layer.weightColumns)
         }
     }
 
@@ -53,23 +73,40 @@ final class OpenBLASLayerKernels: LayerKernels {
 
     func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
         let layer = layout.layers[index]
+        let (a, productRows) = productInput(index)
         // [in, rows] · [rows, out]
         clock.measure {
             matrixMultiply(
-                layerInput(index), .transposed, delta, .none, into: gradient, m: layer.inputs, n: layer.outputs, k: rows,
+                a, .transposed, delta, .none, into: gradient, m: layer.weightRows, n: layer.weightColumns, k: productRows,
                 beta: adding ? 1 : 0)
         }
     }
 
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
         let layer = layout.layers[index]
-        // [rows, out] · [out, in], then through the activation.
-        clock.measure {
-            matrixMultiply(
-                delta, .none, parameters + layer.weightOffset, .transposed, into: previousDelta,
-                m: rows, n: layer.inputs, k: layer.outputs)
+        switch layer.kind {
+        case .pooling(let pooling):
+            images.poolBackward(pooling, image: layerInput(index), delta: delta, into: previousDelta, rows: rows)
+        case .convolution(let convolution):
+            // [rows · positions, filters] · [filters, k·k·C], then added back to the image.
+            let productRows = rows * layer.productRowsPerImage
+            clock.measure {
+                matrixMultiply(
+                    delta, .none, parameters + layer.weightOffset, .transposed, into: images.loweredDelta.pointer,
+                    m: productRows, n: layer.weightRows, k: layer.weightColumns)
+            }
+            images.addBack(convolution, rows: rows, into: previousDelta)
+        case .dense:
+            // [rows, out] · [out, in]
+            clock.measure {
+                matrixMultiply(
+                    delta, .none, parameters + layer.weightOffset, .transposed, into: previousDelta,
+                    m: rows, n: layer.inputs, k: layer.outputs)
+            }
         }
-        activation.multiplyByDerivative(
-            previousDelta, outputs: activations[index - 1].pointer, count: rows * layer.inputs)
+        if layout.layers[index - 1].activated {
+            activation.multiplyByDerivative(
+                previousDelta, outputs: activations[index - 1].pointer, count: rows * layer.inputs)
+        }
     }
 }

@@ -14,12 +14,12 @@ public struct ParameterSegment: Sendable, Equatable {
 }
 
 extension MLPLayout {
-    /// Every layer's weights (adapted) and biases (not), in buffer order.
+    /// Every layer's weights (adapted) and biases (not), in buffer order (none for pooling).
     public var parameterSegments: [ParameterSegment] {
-        layers.flatMap { layer in
+        layers.filter { $0.biasCount > 0 }.flatMap { layer in
             [
                 ParameterSegment(range: layer.weightOffset..<layer.biasOffset, isAdapted: true),
-                ParameterSegment(range: layer.biasOffset..<(layer.biasOffset + layer.outputs), isAdapted: false),
+                ParameterSegment(range: layer.biasOffset..<(layer.biasOffset + layer.biasCount), isAdapted: false),
             ]
         }
     }

@@ -54,8 +54,9 @@ public final class PowerSGDCompressor {
         var matrices: [Matrix] = []
         var uncompressed: [Range<Int>] = []
         var pCount = 0, qCount = 0
-        for layer in layout.layers {
-            let (n, m) = (layer.inputs, layer.outputs)
+        for layer in layout.layers where layer.biasCount > 0 {
+            // A convolution's weights as the matrix [k·k·C, filters] (out-channels by the rest, transposed).
+            let (n, m) = (layer.weightRows, layer.weightColumns)
             if PowerSGDCompressor.compresses(rows: n, columns: m, rank: rank) == true {
                 matrices.append(Matrix(offset: layer.weightOffset, rows: n, columns: m, pOffset: pCount, qOffset: qCount))
                 pCount += n * rank
@@ -63,7 +64,7 @@ public final class PowerSGDCompressor {
             } else {
                 uncompressed.append(layer.weightOffset..<(layer.weightOffset + n * m))
             }
-            uncompressed.append(layer.biasOffset..<(layer.biasOffset + m))
+            uncompressed.append(layer.biasOffset..<(layer.biasOffset + layer.biasCount))
         }
         self.matrices = matrices
         self.uncompressed = uncompressed
@@ -77,11 +78,12 @@ public final class PowerSGDCompressor {
         for index in 0..<qCount { q[index] = Float(random.nextNormal()) }
     }
 
-    /// The P and Q float counts of a model with layer `sizes` at `rank`, without making one
-    /// (nil when they overflow): what a checkpoint's PowerSGD state must hold.
-    public static func factorCounts(sizes: [Int], rank: Int) -> (p: Int, q: Int)? {
+    /// The P and Q float counts of a model of `layout` at `rank`, without making one (nil when
+    /// they overflow): what a checkpoint's PowerSGD state must hold.
+    public static func factorCounts(layout: MLPLayout, rank: Int) -> (p: Int, q: Int)? {
         var p = 0, q = 0
-        for (n, m) in zip(sizes, sizes.dropFirst()) {
+        for layer in layout.layers where layer.biasCount > 0 {
+            let (n, m) = (layer.weightRows, layer.weightColumns)
             guard let worthIt = compresses(rows: n, columns: m, rank: rank) else { return nil }
             guard worthIt else { continue }
             let (np, o4) = n.multipliedReportingOverflow(by: rank)

@@ -16,6 +16,7 @@ public struct Checkpoint: Equatable {
         public var optimizerSteps: Int
         /// The summed cost of the steps of `nextEpoch` already taken (all ranks).
         public var partialLoss: Double
+        /// Floats per row from input to output (`MLPLayout.sizes`).
         public var layerSizes: [Int]
         public var activation: Activation
         public var optimizer: OptimizerConfiguration.Kind
@@ -50,6 +51,22 @@ public struct Checkpoint: Equatable {
         /// The compression that ran (`--compression auto` resolved; absent in older
         /// checkpoints): a resume with `auto` keeps it rather than timing the links again.
         public var compression: String? = nil
+        /// The layers of a model with convolutions or pooling, as `--model` lists them (absent
+        /// for a multilayer perceptron, which `layerSizes` names), and the images it reads.
+        public var model: String? = nil
+        public var imageShape: ImageShape? = nil
+
+        /// The layout these layers make.
+        ///
+        /// - Throws: `LayoutError` when `model` names no model (a crafted or damaged header).
+        public func layout() throws(LayoutError) -> MLPLayout {
+            guard let model else { return MLPLayout(sizes: layerSizes) }
+            let image = imageShape ?? DataParallelTrainer.imageShape
+            guard image.height > 0, image.width > 0, image.channels > 0, image.height <= 1 << 14, image.width <= 1 << 14,
+                  image.channels <= 1 << 14
+            else { throw LayoutError("an image shape of \(image)") }
+            return try MLPLayout(input: image, layers: try LayerSpec.parseList(model), maximumParameters: CheckpointFile.maximumParameterCount)
+        }
     }
 
     /// A gradient reducer's state in a checkpoint: whose it is, what shape its values take
@@ -77,9 +94,9 @@ public struct Checkpoint: Equatable {
     /// (`[ranks × parameterCount]`, by rank).
     public var compressionState: [Float] = []
 
-    /// The architecture as text, e.g. "784-256-256-10 sigmoid".
+    /// The architecture as text, e.g. "784-256-256-10 sigmoid" or "conv5x5x6p2,maxpool2,fc10 relu".
     public var architecture: String {
-        header.layerSizes.map(String.init).joined(separator: "-") + " " + header.activation.rawValue
+        (header.model ?? header.layerSizes.map(String.init).joined(separator: "-")) + " " + header.activation.rawValue
     }
 }
 

@@ -17,7 +17,9 @@ public final class CheckpointClassifier {
     /// - Throws: `CheckpointError` naming what is wrong with the file.
     public init(checkpointPath: String, kernels: ComputeKernels = .openblas) throws {
         checkpoint = try CheckpointFile.read(path: checkpointPath)
-        model = MLP(layout: MLPLayout(sizes: checkpoint.header.layerSizes), activation: checkpoint.header.activation)
+        // `CheckpointFile.read` checked that the header's model has a layout.
+        let layout = (try? checkpoint.header.layout()) ?? MLPLayout(sizes: checkpoint.header.layerSizes)
+        model = MLP(layout: layout, activation: checkpoint.header.activation)
         model.parameters.assign(checkpoint.parameters)
         dataset = checkpoint.header.settings?["--dataset"].flatMap(Dataset.init(rawValue:)) ?? .mnist
         self.kernels = kernels

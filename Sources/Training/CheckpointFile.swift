@@ -113,7 +113,7 @@ public enum CheckpointFile {
             throw corrupt("layer sizes \(sizes) are not a model (\(layers.lowerBound) to \(layers.upperBound) widths of 1 to \(limits.width))")
         }
         var implied = 0
-        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {
+        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) where header.model == nil {
             let (weights, overflow1) = inputs.multipliedReportingOverflow(by: outputs)
             let (layer, overflow2) = weights.addingReportingOverflow(outputs)
             let (total, overflow3) = implied.addingReportingOverflow(layer)
@@ -121,6 +121,18 @@ public enum CheckpointFile {
                 throw corrupt("layer sizes \(sizes) imply more than \(maximumParameterCount) parameters")
             }
             implied = total
+        }
+        let layout: MLPLayout
+        do {
+            layout = try header.layout()
+        } catch {
+            throw corrupt("its model \(header.model ?? "") is not one: \(error.message)")
+        }
+        if header.model != nil {
+            guard layout.sizes == sizes else {
+                throw corrupt("layer sizes \(sizes) are not those of its model \(header.model ?? "") (\(layout.sizes))")
+            }
+            implied = layout.parameterCount
         }
         guard header.parameterCount == implied else {
             throw corrupt("the header names \(header.parameterCount) parameters, but layer sizes \(sizes) have \(implied)")
@@ -132,10 +144,10 @@ public enum CheckpointFile {
             guard section.count > 0, section.count <= maximumCompressionState else {
                 throw corrupt("a reducer state of \(section.count) values")
             }
-            guard let layout = GradientReducers.stateLayouts[section.name] else {
+            guard let check = GradientReducers.stateLayouts[section.name] else {
                 throw corrupt("a reducer state named \(section.name), which no reducer of this version writes")
             }
-            if let problem = layout(section, header.ranks, sizes, implied) { throw corrupt(problem) }
+            if let problem = check(section, header.ranks, layout) { throw corrupt(problem) }
         }
         guard header.nextEpoch >= 0, header.nextStep >= 0, header.optimizerSteps >= 0, header.ranks >= 1,
               header.partialLoss.isFinite else {

@@ -191,9 +191,9 @@ extension DataParallelTrainer {
     }
 
     private func checkCompatible(_ checkpoint: Checkpoint, model: MLP, optimizer: Optimizer, path: String) throws {
-        let expected = model.layout.sizes.map(String.init).joined(separator: "-") + " " + model.activation.rawValue
+        let expected = model.layout.architecture + " " + model.activation.rawValue
         let header = checkpoint.header
-        guard header.layerSizes == model.layout.sizes, header.activation == model.activation,
+        guard (try? header.layout()) == model.layout, header.activation == model.activation,
               header.parameterCount == model.parameters.count
         else {
             throw CheckpointError.wrongArchitecture(path, found: checkpoint.architecture, expected: expected)
@@ -243,6 +243,10 @@ extension DataParallelTrainer {
             header.settings = configuration.resumeValues
             header.preset = configuration.preset
             header.compression = compressionRan
+            if let specs = model.layout.specs {
+                header.model = specs.map(String.init(describing:)).joined(separator: ",")
+                header.imageShape = DataParallelTrainer.imageShape
+            }
             let checkpoint = Checkpoint(
                 header: header, parameters: model.parameters.array,
                 firstMoment: optimizer.firstMoment.array, secondMoment: optimizer.secondMoment.array,

@@ -40,6 +40,8 @@ public final class DataParallelTrainer {
 
     /// The model's input width (784 for 28×28 images).
     public static let inputSize = 784
+    /// One MNIST image as the model's first layer reads it.
+    public static let imageShape = ImageShape(height: 28, width: 28, channels: 1)
     /// Ten classes (digits, or Fashion-MNIST's garments).
     public static let classCount = 10
 
@@ -82,8 +84,7 @@ public final class DataParallelTrainer {
                 : nil
         }
 
-        let layout = MLPLayout(sizes: config.layerSizes(
-            inputSize: DataParallelTrainer.inputSize, classCount: DataParallelTrainer.classCount))
+        let layout = try config.layout()
         // The gradients and the control values (this step's summed cost, a stop request)
         // travel in one buffer, so one allreduce per step carries them all.
         // Collective and deterministic: every rank reaches the same verdict.

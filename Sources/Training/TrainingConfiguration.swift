@@ -59,9 +59,26 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         return globalBatch / ranks
     }
 
-    /// Layer widths from input to output for `inputSize` pixels and `classCount` classes.
+    /// Layer widths from input to output for `inputSize` pixels and `classCount` classes (of
+    /// the multilayer perceptron; `layout` for any model).
     public func layerSizes(inputSize: Int, classCount: Int) -> [Int] {
         [inputSize] + model.hiddenSizes + [classCount]
+    }
+
+    /// The model's layout on MNIST's images and classes.
+    ///
+    /// - Throws: `TrainingError.invalidOption` naming `--model` when a layer does not fit
+    ///   (`validate` checks the same first).
+    public func layout() throws -> MLPLayout {
+        let image = DataParallelTrainer.imageShape
+        guard let layers = model.layers else {
+            return MLPLayout(sizes: layerSizes(inputSize: image.count, classCount: DataParallelTrainer.classCount))
+        }
+        do {
+            return try MLPLayout(input: image, layers: layers)
+        } catch {
+            throw TrainingError.invalidOption(option: "--model", value: NamedModel.name(of: layers), rule: error.message)
+        }
     }
 
     /// The largest values `validate` accepts.

@@ -15,6 +15,9 @@ func help<Value>(_ setting: Setting<Value>, valueName: String? = nil) -> Argumen
 
 /// `train`'s model options, applied onto `ModelSettings`.
 struct ModelOptions: ParsableArguments {
+    @Option(name: name(Settings.modelLayers), help: help(Settings.modelLayers))
+    var model: String?
+
     @Option(name: name(Settings.hidden), help: help(Settings.hidden))
     var hidden: String?
 
@@ -29,6 +32,13 @@ struct ModelOptions: ParsableArguments {
 
     /// Sets the options given; the rest keep the preset's values.
     func apply(to config: inout TrainingConfiguration) throws {
+        if let model {
+            do throws(LayoutError) {
+                config.model.layers = try NamedModel.layers(named: model)
+            } catch {
+                throw ValidationError("--model \(model): \(error.message)")
+            }
+        }
         config.set(Settings.hidden, given: try hidden.map(ModelOptions.parseWidths))
         config.set(Settings.activation, given: activation)
         if let initializer {

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// The gradient reducers, in the order they are asked (as Horovod's operation manager): the
 /// first whose `make` returns one runs; one blocking `MPI_Allreduce` when none applies. A new
 /// reducer is one file and one line here.
@@ -10,9 +12,9 @@ enum GradientReducers {
     ]
 
     /// How each stateful reducer's checkpoint section must look, by section name: the problem
-    /// with a section (given the checkpoint's rank count, layer sizes and parameter count), or
-    /// nil. A reader refuses a section no entry names.
-    static let stateLayouts: [String: @Sendable (Checkpoint.ReducerSection, Int, [Int], Int) -> String?] = [
+    /// with a section (given the checkpoint's rank count and model layout), or nil. A reader
+    /// refuses a section no entry names.
+    static let stateLayouts: [String: @Sendable (Checkpoint.ReducerSection, Int, MLPLayout) -> String?] = [
         PowerSGDReducer.stateName: PowerSGDReducer.stateProblem,
     ]
 

@@ -25,7 +25,7 @@ final class OverlappedReducer: GradientReducer {
         wire = context.settings.compression.halfFloat.map { HalfFloatWire($0, count: context.count) }
         let layers = context.layout.layers
         buckets = layers.enumerated().map { index, layer in
-            let end = index == layers.count - 1 ? context.count : layer.biasOffset + layer.outputs
+            let end = index == layers.count - 1 ? context.count : layer.biasOffset + layer.biasCount
             return layer.weightOffset..<end
         }
         pending.reserveCapacity(layers.count)
@@ -38,6 +38,7 @@ final class OverlappedReducer: GradientReducer {
 
     func layerReady(_ index: Int) throws {
         let range = buckets[index]
+        guard !range.isEmpty else { return }  // a pooling layer
         if let wire {
             pending.append(try communicator.startAllReduceSum(wire.encode(buffer, range), as: wire.format))
         } else {

@@ -61,10 +61,11 @@ final class PowerSGDReducer: GradientReducer {
 
     /// Whether a checkpoint section can be PowerSGD's: Q's factors at its rank (the tag), then
     /// `ranks` error buffers of `parameters` values.
-    static let stateProblem: @Sendable (Checkpoint.ReducerSection, Int, [Int], Int) -> String? = { section, ranks, sizes, parameters in
+    static let stateProblem: @Sendable (Checkpoint.ReducerSection, Int, MLPLayout) -> String? = { section, ranks, layout in
+        let parameters = layout.parameterCount
         guard let rank = section.tag, (1...TrainingConfiguration.limits.width).contains(rank),
               (1...CheckpointFile.maximumStateRanks).contains(ranks),
-              let factors = PowerSGDCompressor.factorCounts(sizes: sizes, rank: rank)
+              let factors = PowerSGDCompressor.factorCounts(layout: layout, rank: rank)
         else {
             return "a PowerSGD state without a valid rank (\(section.tag.map(String.init) ?? "none")) or rank count"
         }

@@ -1,0 +1,29 @@
+// Lowering of channels-last images for convolutions computed as matrix products, and
+// pooling, forward and backward. Plain loops in a fixed order: the same bits on every CPU.
+#ifndef CONVOLUTION_H
+#define CONVOLUTION_H
+#include <stddef.h>
+
+/// The geometry of a window over channels-last images `[images, height, width, channels]`.
+typedef struct {
+  size_t images, height, width, channels;
+  size_t window, stride, padding;
+  size_t out_height, out_width;
+} conv_geometry;
+
+/// lowered[(n, oy, ox), (ky, kx, c)] = image[n, oy*stride - padding + ky, ox*stride - padding + kx, c]
+/// (0 outside the image): `[images * out_height * out_width, window * window * channels]`.
+void conv_lower(const float *image, float *lowered, conv_geometry g);
+
+/// The transpose of `conv_lower`: image = 0, then every lowered element added back to the
+/// pixel it was copied from, rows in order.
+void conv_lower_transpose(const float *lowered, float *image, conv_geometry g);
+
+/// Max (`average` = 0) or mean (`average` = 1) of each channel over each window (padding 0).
+void pool_forward(const float *image, float *pooled, conv_geometry g, int average);
+
+/// image_delta = 0, then each pooled delta added to the window's first largest input (max) or
+/// spread evenly over the window (average).
+void pool_backward(const float *image, const float *pooled_delta, float *image_delta, conv_geometry g, int average);
+
+#endif
