@@ -2,27 +2,37 @@
 #include "convolution.h"
 #include <string.h>
 
+/// The kernel columns [first, last) of output column `ox` that fall inside the image.
+static inline void inside_columns(conv_geometry g, size_t ox, size_t *first, size_t *last) {
+  const long left = (long)(ox * g.stride) - (long)g.padding;
+  const long begin = left < 0 ? -left : 0;
+  const long end = left + (long)g.window > (long)g.width ? (long)g.width - left : (long)g.window;
+  *first = (size_t)begin;
+  *last = end > begin ? (size_t)end : (size_t)begin;
+}
+
 void conv_lower(const float *restrict image, float *restrict lowered, conv_geometry g) {
-  const size_t c = g.channels, row = g.window * g.window * c;
+  const size_t c = g.channels, span = g.window * c, row = g.window * span;
   for (size_t n = 0; n < g.images; n++) {
     const float *source = image + n * g.height * g.width * c;
     for (size_t oy = 0; oy < g.out_height; oy++) {
       for (size_t ox = 0; ox < g.out_width; ox++) {
         float *out = lowered + ((n * g.out_height + oy) * g.out_width + ox) * row;
+        size_t first, last;
+        inside_columns(g, ox, &first, &last);
+        const long left = (long)(ox * g.stride) - (long)g.padding;
         for (size_t ky = 0; ky < g.window; ky++) {
           const long iy = (long)(oy * g.stride + ky) - (long)g.padding;
-          float *line = out + ky * g.window * c;
-          if (iy < 0 || iy >= (long)g.height) {
-            memset(line, 0, g.window * c * sizeof(float));
+          float *line = out + ky * span;
+          if (iy < 0 || iy >= (long)g.height || first == last) {
+            for (size_t j = 0; j < span; j++) line[j] = 0;
             continue;
           }
-          for (size_t kx = 0; kx < g.window; kx++) {
-            const long ix = (long)(ox * g.stride + kx) - (long)g.padding;
-            if (ix < 0 || ix >= (long)g.width)
-              memset(line + kx * c, 0, c * sizeof(float));
-            else
-              memcpy(line + kx * c, source + ((size_t)iy * g.width + (size_t)ix) * c, c * sizeof(float));
-          }
+          // Pixels (iy, left + first) ... (iy, left + last - 1) are contiguous, channels last.
+          const float *from = source + ((size_t)iy * g.width + (size_t)(left + (long)first)) * c;
+          for (size_t j = 0; j < first * c; j++) line[j] = 0;
+          for (size_t j = 0; j < (last - first) * c; j++) line[first * c + j] = from[j];
+          for (size_t j = last * c; j < span; j++) line[j] = 0;
         }
       }
     }
@@ -30,23 +40,22 @@ void conv_lower(const float *restrict image, float *restrict lowered, conv_geome
 }
 
 void conv_lower_transpose(const float *restrict lowered, float *restrict image, conv_geometry g) {
-  const size_t c = g.channels, row = g.window * g.window * c;
+  const size_t c = g.channels, span = g.window * c, row = g.window * span;
   memset(image, 0, g.images * g.height * g.width * c * sizeof(float));
   for (size_t n = 0; n < g.images; n++) {
     float *target = image + n * g.height * g.width * c;
     for (size_t oy = 0; oy < g.out_height; oy++) {
       for (size_t ox = 0; ox < g.out_width; ox++) {
         const float *in = lowered + ((n * g.out_height + oy) * g.out_width + ox) * row;
+        size_t first, last;
+        inside_columns(g, ox, &first, &last);
+        const long left = (long)(ox * g.stride) - (long)g.padding;
         for (size_t ky = 0; ky < g.window; ky++) {
           const long iy = (long)(oy * g.stride + ky) - (long)g.padding;
           if (iy < 0 || iy >= (long)g.height) continue;
-          for (size_t kx = 0; kx < g.window; kx++) {
-            const long ix = (long)(ox * g.stride + kx) - (long)g.padding;
-            if (ix < 0 || ix >= (long)g.width) continue;
-            float *pixel = target + ((size_t)iy * g.width + (size_t)ix) * c;
-            const float *from = in + (ky * g.window + kx) * c;
-            for (size_t k = 0; k < c; k++) pixel[k] += from[k];
-          }
+          float *to = target + ((size_t)iy * g.width + (size_t)(left + (long)first)) * c;
+          const float *from = in + ky * span + first * c;
+          for (size_t j = 0; j < (last - first) * c; j++) to[j] += from[j];
         }
       }
     }

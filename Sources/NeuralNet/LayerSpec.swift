@@ -31,9 +31,9 @@ public enum LayerSpec: Sendable, Equatable, Codable, CustomStringConvertible {
             }
             return value
         }
-        /// Splits "5p2s1" into "5" and the suffixes ["p": 2, "s": 1].
+        /// Splits "5x5x6p2s1" into "5x5x6" and the suffixes ["p": 2, "s": 1].
         func suffixes(_ body: Substring, allowed: Set<Character>) throws(LayoutError) -> (Substring, [Character: Int]) {
-            guard let end = body.firstIndex(where: { !$0.isNumber }) else { return (body, [:]) }
+            guard let end = body.firstIndex(where: { !$0.isNumber && $0 != "x" }) else { return (body, [:]) }
             var values: [Character: Int] = [:]
             var rest = body[end...]
             while let letter = rest.first {

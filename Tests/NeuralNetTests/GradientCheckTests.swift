@@ -10,12 +10,33 @@ import TestSupport
 
     @Test(arguments: Activation.allCases, kernelChoices)
     func backwardMatchesFiniteDifferences(activation: Activation, kernels: ComputeKernels) throws {
-        let layout = MLPLayout(sizes: [6, 5, 4, 3])
+        try checkGradients(layout: MLPLayout(sizes: [6, 5, 4, 3]), activation: activation, kernels: kernels)
+    }
+
+    /// Small convolutional models covering padding, stride, max and average pooling, a
+    /// convolution after pooling (its input delta added back through the lowering) and dense
+    /// layers on flattened images.
+    static let convolutionalModels: [(ImageShape, String)] = [
+        (ImageShape(height: 7, width: 7, channels: 2), "conv3x3x3p1,maxpool2,conv2x2x4,avgpool2s1,fc5,fc3"),
+        (ImageShape(height: 6, width: 5, channels: 1), "conv3x3x3p2s2,avgpool2,fc3"),
+        (ImageShape(height: 8, width: 8, channels: 3), "maxpool2,conv3x3x2,fc3"),
+    ]
+
+    @Test(arguments: Activation.allCases, kernelChoices)
+    func convolutionalBackwardMatchesFiniteDifferences(activation: Activation, kernels: ComputeKernels) throws {
+        for (image, layers) in GradientCheckTests.convolutionalModels {
+            let layout = try MLPLayout(input: image, layers: LayerSpec.parseList(layers))
+            try checkGradients(layout: layout, activation: activation, kernels: kernels)
+        }
+    }
+
+    private func checkGradients(layout: MLPLayout, activation: Activation, kernels: ComputeKernels) throws {
         let rows = 4
+        let inputSize = layout.inputSize
         let model = MLP(layout: layout, activation: activation)
         var random = RandomSource(seed: 7)
         model.initialize(.normal(standardDeviation: 0.8), random: &random)
-        let input = (0..<(rows * 6)).map { _ in Float(random.nextUnitDouble()) }
+        let input = (0..<(rows * inputSize)).map { _ in Float(random.nextUnitDouble()) }
         let labels: [Int32] = [0, 2, 1, 2]
 
         let workspace = try MLPWorkspace(model: model, capacity: rows, kernels: kernels)
@@ -45,7 +66,7 @@ import TestSupport
         }
         // NaN in any gradient (or no gradient at all) fails here.
         let worst = largestPropagatingNaN(errors)
-        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(activation) on \(kernels)")
+        #expect(worst < 1e-3, "largest relative gradient error \(worst) for \(layout.architecture) \(activation) on \(kernels)")
     }
 
     @Test func layoutOffsetsTileTheFlatBuffer() {
