@@ -18,7 +18,7 @@ extension DataParallelTrainer {
         } ?? ""
         logger.info(
             "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "
-                + "\(layout.sizes.map(String.init).joined(separator: "-")) \(config.model.activation.rawValue), "
+                + "\(modelDescription(layout, named: NamedModel.name(of: config.model.layers))) \(config.model.activation.rawValue), "
                 + "init \(describe(config.model.initializer)), \(describe(config.optimization.optimizer)) lr \(config.optimization.learningRate)"
                 + (schedule.factor != 1
                     ? String(format: " x%.3g = %.4g (%@ scaling, global batch %d / %d; warm-up %d steps)",
@@ -89,4 +89,12 @@ extension DataParallelTrainer {
         if optimizer.weightDecay > 0 { text += " wd \(optimizer.weightDecay)" }
         return text
     }
+}
+
+/// "784-256-256-10" for a multilayer perceptron; "lenet5 = conv5x5x6p2,...,fc10 (61706
+/// parameters)" for a model of named layers.
+func modelDescription(_ layout: MLPLayout, named name: String) -> String {
+    guard layout.specs != nil else { return layout.architecture }
+    let layers = name == layout.architecture ? "" : " = \(layout.architecture)"
+    return name + layers + " (\(layout.parameterCount) parameters)"
 }

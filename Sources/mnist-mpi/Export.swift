@@ -58,7 +58,7 @@ struct Export: ParsableCommand {
             let header = classifier.checkpoint.header
             var metadata: [(key: String, value: String)] = [
                 ("producer", "mnist-mpi"),
-                ("architecture", header.layerSizes.map(String.init).joined(separator: "-")),
+                ("architecture", classifier.model.layout.architecture),
                 ("activation", header.activation.rawValue),
                 ("preset", header.preset ?? "unknown (checkpoint from an older version)"),
                 ("dataset", classifier.dataset.rawValue),
@@ -68,6 +68,9 @@ struct Export: ParsableCommand {
                 ("epochs_completed", "\(header.nextEpoch)"),
                 ("optimizer_steps", "\(header.optimizerSteps)"),
             ]
+            if !classifier.model.layout.isDense {
+                metadata.append(("image", "\((header.imageShape ?? DataParallelTrainer.imageShape).description)"))
+            }
             let directory = data ?? DataOptions.defaultDirectory(of: classifier.dataset)
             if FileManager.default.fileExists(atPath: directory) {
                 let result = try CheckpointEvaluation.evaluate(classifier.model, dataDirectory: directory)
@@ -80,7 +83,8 @@ struct Export: ParsableCommand {
             }
             let model = ExportedModel(
                 layout: classifier.model.layout, activation: header.activation,
-                parameters: classifier.checkpoint.parameters, metadata: metadata)
+                parameters: classifier.checkpoint.parameters, metadata: metadata,
+                image: classifier.model.layout.isDense ? nil : header.imageShape ?? DataParallelTrainer.imageShape)
             let bytes: [UInt8]
             switch chosenFormat {
             case .onnx:
@@ -93,7 +97,7 @@ struct Export: ParsableCommand {
             } catch {
                 throw ValidationError("cannot write \(output): \((error as NSError).localizedFailureReason ?? error.localizedDescription); choose a writable --output")
             }
-            logger.info("wrote \(output): \(chosenFormat.rawValue), \(header.layerSizes.map(String.init).joined(separator: "-")) \(header.activation.rawValue), \(bytes.count) bytes")
+            logger.info("wrote \(output): \(chosenFormat.rawValue), \(classifier.checkpoint.architecture), \(bytes.count) bytes")
         } catch {
             Logger.error("\(error)")
             throw ExitCode.failure

@@ -13,6 +13,7 @@ Exit status 1 with one line per failed check.
 """
 import argparse
 import os
+import re
 import sys
 
 import numpy as np
@@ -30,6 +31,49 @@ def relative_error(got, reference):
     relative bound would test float32's rounding, not the export."""
     scale = np.maximum(1.0, np.abs(reference).max(axis=1, keepdims=True))
     return float(np.max(np.abs(got.astype(np.float64) - reference) / scale))
+
+
+def activation_module(torch, activation):
+    return {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]()
+
+
+def sequential_from_layers(torch, architecture, image, activation):
+    """The nn.Sequential the layer list names (mnist-mpi's ExportedModel.modules, independently):
+    Unflatten to [N, C, H, W], Conv2d / MaxPool2d / AvgPool2d, Flatten before the first Linear,
+    the activation after every Conv2d and Linear but the last."""
+    height, width, channels = (int(part) for part in image.split("x"))
+    specs = architecture.split(",")
+    modules = [torch.nn.Unflatten(1, (channels, height, width))]
+    images = True
+    features = channels
+    for position, spec in enumerate(specs):
+        last = position == len(specs) - 1
+        if match := re.fullmatch(r"conv(\d+)x\1x(\d+)(?:p(\d+))?(?:s(\d+))?", spec):
+            kernel, filters = int(match[1]), int(match[2])
+            padding, stride = int(match[3] or 0), int(match[4] or 1)
+            modules.append(torch.nn.Conv2d(channels, filters, kernel, stride=stride, padding=padding))
+            channels = filters
+            height, width = (height + 2 * padding - kernel) // stride + 1, (width + 2 * padding - kernel) // stride + 1
+            if not last:
+                modules.append(activation_module(torch, activation))
+        elif match := re.fullmatch(r"(max|avg)pool(\d+)(?:s(\d+))?", spec):
+            window = int(match[2])
+            stride = int(match[3] or window)
+            pool = torch.nn.MaxPool2d if match[1] == "max" else torch.nn.AvgPool2d
+            modules.append(pool(window, stride=stride))
+            height, width = (height - window) // stride + 1, (width - window) // stride + 1
+        elif match := re.fullmatch(r"fc(\d+)", spec):
+            if images:
+                modules.append(torch.nn.Flatten())
+                features = channels * height * width
+                images = False
+            modules.append(torch.nn.Linear(features, int(match[1])))
+            features = int(match[1])
+            if not last:
+                modules.append(activation_module(torch, activation))
+        else:
+            raise SystemExit(f"FAILED: the architecture {architecture!r} has a layer {spec!r} this checker does not know")
+    return torch.nn.Sequential(*modules)
 
 
 def main():
@@ -91,6 +135,8 @@ def main():
     print(f"safetensors: {', '.join(f'{k} {list(v.shape)}' for k, v in sorted(tensors.items()))}; "
           f"metadata {sorted(st_metadata)}")
     activation = st_metadata.get("activation", metadata.get("activation"))
+    architecture = st_metadata.get("architecture", metadata.get("architecture", ""))
+    convolutional = not re.fullmatch(r"[0-9]+(-[0-9]+)+", architecture)
     layers = sorted({int(name.split(".")[0]) for name in tensors})
     try:
         import torch
@@ -98,13 +144,16 @@ def main():
         torch = None
     if torch is not None:
         torch.set_num_threads(1)
-        modules = []
-        for position, index in enumerate(layers):
-            weight = tensors[f"{index}.weight"]
-            modules.append(torch.nn.Linear(weight.shape[1], weight.shape[0]))
-            if position < len(layers) - 1:
-                modules.append({"sigmoid": torch.nn.Sigmoid(), "tanh": torch.nn.Tanh(), "relu": torch.nn.ReLU()}[activation])
-        network = torch.nn.Sequential(*modules)
+        if convolutional:
+            network = sequential_from_layers(torch, architecture, st_metadata.get("image", "28x28x1"), activation)
+        else:
+            modules = []
+            for position, index in enumerate(layers):
+                weight = tensors[f"{index}.weight"]
+                modules.append(torch.nn.Linear(weight.shape[1], weight.shape[0]))
+                if position < len(layers) - 1:
+                    modules.append(activation_module(torch, activation))
+            network = torch.nn.Sequential(*modules)
         from safetensors.torch import load_file as load_torch
         network.load_state_dict(load_torch(args.safetensors), strict=True)
         with torch.no_grad():
@@ -112,14 +161,20 @@ def main():
     else:
         if args.require_torch:
             failures.append("torch does not import")
-        print("SKIPPED: PyTorch's load_state_dict (torch does not import here); numpy forward pass instead")
+        if convolutional:
+            failures.append("torch does not import: a convolutional model's safetensors are checked with torch only")
+            print("SKIPPED: the safetensors of a convolutional model (torch does not import; no numpy convolution here)")
+            layers = []
+        else:
+            print("SKIPPED: PyTorch's load_state_dict (torch does not import here); numpy forward pass instead")
         functions = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}
         values = pixels
         for position, index in enumerate(layers):
             values = values @ tensors[f"{index}.weight"].T + tensors[f"{index}.bias"]
             if position < len(layers) - 1:
                 values = functions[activation](values)
-        check("safetensors + numpy", values)
+        if layers:
+            check("safetensors + numpy", values)
 
     for failure in failures:
         print(f"FAILED: {failure}")

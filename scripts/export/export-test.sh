@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The trained model leaves the trainer, checked with the real readers from PyPI:
 #  1. real runs (the seed preset, sigmoid, and the improved one, ReLU; 2 ranks, full MNIST,
-#     3 epochs) write checkpoints;
+#     3 epochs; LeNet-5, 1 epoch) write checkpoints;
 #  2. `mnist-mpi export` writes it as ONNX and as safetensors;
 #  3. onnx.checker, ONNX Runtime, safetensors and PyTorch's load_state_dict count the same correct
 #     test images as `mnist-mpi evaluate` (exactly), logits within 1e-5 of each row's scale;
@@ -23,11 +23,17 @@ WORK=.build/export-test
 rm -rf "$WORK"
 mkdir -p "$WORK/images"
 
-PRESETS=(seed improved)
+PRESETS=(seed improved lenet5)
 declare -A correct
 for preset in "${PRESETS[@]}"; do
-  say "export: training the $preset preset, 2 ranks, 3 epochs, full MNIST; export to ONNX and safetensors"
-  run_mpi 2 "$BIN" train --preset "$preset" --epochs 3 --data "$DATA_DIR" --checkpoint "$WORK/$preset.ckpt" > "$WORK/$preset-train.log"
+  if [ "$preset" = lenet5 ]; then
+    say "export: training LeNet-5 (convolutions, pooling), 2 ranks, 1 epoch, full MNIST; export to ONNX and safetensors"
+    run_mpi 2 "$BIN" train --model lenet5 --activation relu --init he --optimizer adam --lr 0.002 --epochs 1 \
+      --data "$DATA_DIR" --checkpoint "$WORK/$preset.ckpt" > "$WORK/$preset-train.log"
+  else
+    say "export: training the $preset preset, 2 ranks, 3 epochs, full MNIST; export to ONNX and safetensors"
+    run_mpi 2 "$BIN" train --preset "$preset" --epochs 3 --data "$DATA_DIR" --checkpoint "$WORK/$preset.ckpt" > "$WORK/$preset-train.log"
+  fi
   grep -E '^test accuracy' "$WORK/$preset-train.log" >&2
   "$BIN" export --checkpoint "$WORK/$preset.ckpt" --output "$WORK/$preset.onnx" --data "$DATA_DIR"
   "$BIN" export --checkpoint "$WORK/$preset.ckpt" --output "$WORK/$preset.safetensors" --data "$DATA_DIR"
@@ -42,6 +48,9 @@ python3 scripts/export/predict_images.py write --data "$DATA_DIR" --out "$WORK/i
 "$BIN" predict --checkpoint "$WORK/improved.ckpt" "$WORK"/images/drawn-*.png >&2
 python3 scripts/export/predict_images.py check --out "$WORK/images" --json "$WORK/predict.json" \
   --logits "$WORK/improved-logits.f32"
+"$BIN" predict --checkpoint "$WORK/lenet5.ckpt" --json "$WORK"/images/* > "$WORK/predict-lenet5.json"
+python3 scripts/export/predict_images.py check --out "$WORK/images" --json "$WORK/predict-lenet5.json" \
+  --logits "$WORK/lenet5-logits.f32"
 
 lock_venv "$VENV"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import onnx, onnxruntime, safetensors" 2>/dev/null; then
