@@ -90,24 +90,13 @@ void onednn_activation_backward_bf16(float *gradient, const uint16_t *output, ui
   }
 }
 
-#if __has_include(<oneapi/dnnl/dnnl.h>)
-#include <oneapi/dnnl/dnnl.h>
-#endif
+#include "onednn_library.h"
 
 #if defined(DNNL_VERSION_MAJOR) && DNNL_VERSION_MAJOR == 2
 
 // MARK: - The library's functions, found by dlsym
 
-#define DNNL_FUNCTIONS(X) \
-  X(dnnl_engine_create) X(dnnl_stream_create) X(dnnl_memory_desc_init_by_strides) \
-  X(dnnl_matmul_desc_init) X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) \
-  X(dnnl_post_ops_create) X(dnnl_post_ops_destroy) X(dnnl_post_ops_append_eltwise) X(dnnl_post_ops_append_sum) \
-  X(dnnl_primitive_attr_set_post_ops) X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
-  X(dnnl_primitive_desc_query) X(dnnl_primitive_create) X(dnnl_primitive_destroy) \
-  X(dnnl_memory_create) X(dnnl_memory_destroy) X(dnnl_memory_set_data_handle_v2) \
-  X(dnnl_primitive_execute) X(dnnl_get_effective_cpu_isa) X(dnnl_version)
-
-#define DECLARE(name) static __typeof__(&name) p_##name;
+#define DECLARE(name) __typeof__(&name) p_##name;
 DNNL_FUNCTIONS(DECLARE)
 #undef DECLARE
 
@@ -115,8 +104,8 @@ static void (*p_omp_set_num_threads)(int);
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char load_error[256];
-static dnnl_engine_t engine;
-static dnnl_stream_t stream;
+dnnl_engine_t onednn_engine;
+dnnl_stream_t onednn_stream;
 static char version_text[32];
 
 static void load(void) {
@@ -135,8 +124,8 @@ static void load(void) {
   DNNL_FUNCTIONS(RESOLVE)
 #undef RESOLVE
   p_omp_set_num_threads = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-  if (p_dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success ||
-      p_dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) {
+  if (p_dnnl_engine_create(&onednn_engine, dnnl_cpu, 0) != dnnl_success ||
+      p_dnnl_stream_create(&onednn_stream, onednn_engine, dnnl_stream_default_flags) != dnnl_success) {
     snprintf(load_error, sizeof load_error, "oneDNN could not make a CPU engine");
     return;
   }
@@ -197,7 +186,7 @@ static dnnl_status_t describe(dnnl_memory_desc_t *desc, int64_t rows, int64_t co
   return p_dnnl_memory_desc_init_by_strides(desc, 2, dims, type == ONEDNN_BF16 ? dnnl_bf16 : dnnl_f32, strides);
 }
 
-static dnnl_alg_kind_t algorithm(onednn_activation activation) {
+dnnl_alg_kind_t onednn_algorithm(onednn_activation activation) {
   switch (activation) {
     case ONEDNN_LOGISTIC: return dnnl_eltwise_logistic;
     case ONEDNN_TANH: return dnnl_eltwise_tanh;
@@ -227,12 +216,12 @@ int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
     // C = C + A·B: the sum post-op adds the finished product to what C held.
     if (status == dnnl_success && accumulate) status = p_dnnl_post_ops_append_sum(post_ops, 1.0f);
     if (status == dnnl_success && activation != ONEDNN_NO_ACTIVATION)
-      status = p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, algorithm(activation), 0.0f, 0.0f);
+      status = p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, onednn_algorithm(activation), 0.0f, 0.0f);
     if (status == dnnl_success) status = p_dnnl_primitive_attr_set_post_ops(attributes, post_ops);
   }
   dnnl_primitive_desc_t primitive_desc = NULL;
   if (status == dnnl_success)
-    status = p_dnnl_primitive_desc_create(&primitive_desc, &matmul_desc, attributes, engine, NULL);
+    status = p_dnnl_primitive_desc_create(&primitive_desc, &matmul_desc, attributes, onednn_engine, NULL);
   if (post_ops) p_dnnl_post_ops_destroy(post_ops);
   if (attributes) p_dnnl_primitive_attr_destroy(attributes);
   if (status != dnnl_success) {
@@ -248,10 +237,10 @@ int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
   snprintf(matmul->implementation, sizeof matmul->implementation, "%s", name ? name : "unknown");
   status = p_dnnl_primitive_create(&matmul->primitive, primitive_desc);
   p_dnnl_primitive_desc_destroy(primitive_desc);
-  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->a, &a_desc, engine, DNNL_MEMORY_NONE);
-  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->b, &b_desc, engine, DNNL_MEMORY_NONE);
-  if (status == dnnl_success && with_bias) status = p_dnnl_memory_create(&matmul->bias, &bias_desc, engine, DNNL_MEMORY_NONE);
-  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->c, &c_desc, engine, DNNL_MEMORY_NONE);
+  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->a, &a_desc, onednn_engine, DNNL_MEMORY_NONE);
+  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->b, &b_desc, onednn_engine, DNNL_MEMORY_NONE);
+  if (status == dnnl_success && with_bias) status = p_dnnl_memory_create(&matmul->bias, &bias_desc, onednn_engine, DNNL_MEMORY_NONE);
+  if (status == dnnl_success) status = p_dnnl_memory_create(&matmul->c, &c_desc, onednn_engine, DNNL_MEMORY_NONE);
   if (status != dnnl_success) {
     onednn_matmul_destroy(matmul);
     snprintf(message, capacity, "oneDNN could not make a matmul primitive (status %d)", (int)status);
@@ -262,15 +251,15 @@ int onednn_matmul_create(onednn_matmul **out, int64_t m, int64_t n, int64_t k,
 }
 
 int onednn_matmul_run(onednn_matmul *matmul, const void *a, const void *b, const float *bias, void *c) {
-  dnnl_status_t status = p_dnnl_memory_set_data_handle_v2(matmul->a, (void *)a, stream);
-  if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(matmul->b, (void *)b, stream);
-  if (status == dnnl_success && matmul->bias) status = p_dnnl_memory_set_data_handle_v2(matmul->bias, (void *)bias, stream);
-  if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(matmul->c, c, stream);
+  dnnl_status_t status = p_dnnl_memory_set_data_handle_v2(matmul->a, (void *)a, onednn_stream);
+  if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(matmul->b, (void *)b, onednn_stream);
+  if (status == dnnl_success && matmul->bias) status = p_dnnl_memory_set_data_handle_v2(matmul->bias, (void *)bias, onednn_stream);
+  if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(matmul->c, c, onednn_stream);
   if (status != dnnl_success) return (int)status;
   dnnl_exec_arg_t arguments[4] = {
       {DNNL_ARG_SRC, matmul->a}, {DNNL_ARG_WEIGHTS, matmul->b}, {DNNL_ARG_DST, matmul->c}, {DNNL_ARG_BIAS, matmul->bias}};
   // CPU streams run in order and in the calling thread: the result is ready on return.
-  return (int)p_dnnl_primitive_execute(matmul->primitive, stream, matmul->bias ? 4 : 3, arguments);
+  return (int)p_dnnl_primitive_execute(matmul->primitive, onednn_stream, matmul->bias ? 4 : 3, arguments);
 }
 
 const char *onednn_matmul_implementation(const onednn_matmul *matmul) { return matmul->implementation; }

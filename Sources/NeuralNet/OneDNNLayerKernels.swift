@@ -1,3 +1,4 @@
+import Foundation
 import COneDNN
 
 /// The oneDNN primitives and bfloat16 buffers of one model and workspace: per batch size, per
@@ -23,6 +24,9 @@ final class OneDNNLayerKernels: LayerKernels {
         /// ∂input[rows, in] = delta[rows, out] · W[in, out]ᵀ (nil for the first layer, and in a
         /// forward-only workspace)
         let inputGradient: OneDNNMatmul?
+        /// A convolution's own primitives (then the products above are nil); nil where oneDNN
+        /// has none for the shape, which then runs as products on its lowered input.
+        var convolution: OneDNNConvolution? = nil
     }
 
     let layout: MLPLayout
@@ -89,6 +93,9 @@ final class OneDNNLayerKernels: LayerKernels {
     }
 
     private var bf16: Bool { precision == .bf16 }
+    /// oneDNN's convolution primitives for convolutions (else products on the lowered input);
+    /// MNIST_MPI_CONVOLUTION=lowered picks the products, for side-by-side measurements.
+    private let useConvolutionPrimitives = ProcessInfo.processInfo.environment["MNIST_MPI_CONVOLUTION"] != "lowered"
     private var elementSize: Int { bf16 ? 2 : 4 }
 
     func beginForward(input: UnsafePointer<Float>, parameters: UnsafePointer<Float>, rows: Int) {
@@ -132,7 +139,14 @@ final class OneDNNLayerKernels: LayerKernels {
                         into: activations[index].pointer, rows: rows)
             return
         case .convolution(let convolution):
-            _ = images.lower(convolution, layer: index, input: layerOutputBefore(index).assumingMemoryBound(to: Float.self), rows: rows)
+            let input = layerOutputBefore(index).assumingMemoryBound(to: Float.self)
+            if let primitives = current[index].convolution {
+                let output = activations[index].pointer
+                let (weights, bias) = (parameters + layer.weightOffset, parameters + layer.biasOffset)
+                clock.measure { primitives.forward(input: input, weights: weights, bias: bias, output: output) }
+                return
+            }
+            _ = images.lower(convolution, layer: index, input: input, rows: rows)
         case .dense:
             break
         }
@@ -154,6 +168,11 @@ final class OneDNNLayerKernels: LayerKernels {
     }
 
     func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
+        if let primitives = current[index].convolution {
+            let input = layerOutputBefore(index).assumingMemoryBound(to: Float.self)
+            clock.measure { primitives.weightGradient(input: input, delta: delta, into: gradient, adding: adding) }
+            return
+        }
         // A training workspace (checked by MLP.forwardAndLoss) has every backward product.
         guard let product = adding ? current[index].weightGradientAdding : current[index].weightGradient else {
             preconditionFailure("forward-only workspace")
@@ -169,13 +188,18 @@ final class OneDNNLayerKernels: LayerKernels {
                 pooling, image: layerOutputBefore(index).assumingMemoryBound(to: Float.self), delta: delta, into: previousDelta,
                 rows: rows)
         } else {
-            guard let product = current[index].inputGradient else { preconditionFailure("forward-only workspace or layer 0") }
-            let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
-            if case .convolution(let convolution) = layer.kind {
+            if let primitives = current[index].convolution {
+                let weights = parameters + layer.weightOffset
+                clock.measure { primitives.inputGradient(delta: delta, weights: weights, into: previousDelta) }
+            } else if let product = current[index].inputGradient, case .convolution(let convolution) = layer.kind {
+                let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
                 clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(images.loweredDelta.pointer)) }
                 images.addBack(convolution, rows: rows, into: previousDelta)
-            } else {
+            } else if let product = current[index].inputGradient {
+                let (a, b) = (deltaOperand(delta), weightOperand + layer.weightOffset * elementSize)
                 clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(previousDelta)) }
+            } else {
+                preconditionFailure("forward-only workspace or layer 0")
             }
         }
         let count = rows * layer.inputs
@@ -195,7 +219,9 @@ final class OneDNNLayerKernels: LayerKernels {
         let all = productsByRows.values.flatMap { $0 }.flatMap {
             [$0.forward, $0.weightGradient, $0.weightGradientAdding, $0.inputGradient].compactMap { $0 }
         }
-        return all.implementationNames
+        let convolutions = productsByRows.values.flatMap { $0 }.compactMap { $0.convolution?.implementation }
+            .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        return Array(Set(all.implementationNames + convolutions)).sorted()
     }
 
     private func makeProducts(rows images: Int) throws -> [LayerProducts] {
@@ -204,6 +230,14 @@ final class OneDNNLayerKernels: LayerKernels {
         return try layout.layers.enumerated().map { index, layer in
             if case .pooling = layer.kind {
                 return LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
+            }
+            if case .convolution(let convolution) = layer.kind, !bf16, useConvolutionPrimitives,
+               let primitives = try? OneDNNConvolution(
+                   convolution, images: images, activation: layer.activated ? activation : nil, training: training,
+                   inputGradient: index > 0) {
+                var products = LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
+                products.convolution = primitives
+                return products
             }
             let rows = images * layer.productRowsPerImage
             let (inputs, outputs) = (layer.weightRows, layer.weightColumns)

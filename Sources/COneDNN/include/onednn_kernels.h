@@ -61,6 +61,38 @@ const char *onednn_matmul_implementation(const onednn_matmul *matmul);
 
 void onednn_matmul_destroy(onednn_matmul *matmul);
 
+/// A convolution over channels-last images `[images, height, width, channels]` by `filters`
+/// square `kernel`s (weights `[kernel, kernel, channels, filters]`, "hwio"), float32.
+typedef struct {
+  int64_t images, height, width, channels, filters, out_height, out_width, kernel, stride, padding;
+} onednn_convolution_shape;
+
+typedef struct onednn_convolution onednn_convolution;
+
+/// The forward primitive (bias and `activation` fused), and with `training` the weight-gradient
+/// one and, with `input_gradient`, the input-gradient one; weights reordered to the formats
+/// oneDNN prefers on each call. Returns 0, or -1 with the reason in `message`.
+int onednn_convolution_create(onednn_convolution **out, const onednn_convolution_shape *shape,
+                              onednn_activation activation, int training, int input_gradient,
+                              char *message, size_t capacity);
+
+/// dst = activation(src * weights + bias). Returns 0, or oneDNN's status.
+int onednn_convolution_forward(onednn_convolution *convolution, const float *src, const float *weights,
+                               const float *bias, float *dst);
+
+/// diff_src = the gradient of the input from diff_dst (before any activation of the layer below).
+int onednn_convolution_backward_data(onednn_convolution *convolution, const float *diff_dst, const float *weights,
+                                     float *diff_src);
+
+/// diff_weights (hwio) = the weights' gradient, or += it (`accumulate`: the finished gradient added).
+int onednn_convolution_backward_weights(onednn_convolution *convolution, const float *src, const float *diff_dst,
+                                        float *diff_weights, int accumulate);
+
+/// oneDNN's names for the implementations, e.g. "brgconv:avx512_core, ...".
+const char *onednn_convolution_implementation(const onednn_convolution *convolution);
+
+void onednn_convolution_destroy(onednn_convolution *convolution);
+
 /// dst[i] = bfloat16(src[i]), rounded to nearest even (NaN stays NaN).
 void onednn_to_bf16(const float *src, uint16_t *dst, size_t count);
 
