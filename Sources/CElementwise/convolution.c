@@ -1,5 +1,6 @@
 // Convolution lowering and pooling over channels-last images (see convolution.h).
 #include "convolution.h"
+#include <stdint.h>
 #include <string.h>
 
 /// The kernel columns [first, last) of output column `ox` that fall inside the image.
@@ -63,19 +64,20 @@ void conv_lower_transpose(const float *restrict lowered, float *restrict image, 
 }
 
 void pool_forward(const float *restrict image, float *restrict pooled, conv_geometry g, int average) {
-  const size_t c = g.channels;
+  const size_t c = g.channels, line = g.width * c;
   const float scale = 1.0f / (float)(g.window * g.window);
   for (size_t n = 0; n < g.images; n++) {
-    const float *source = image + n * g.height * g.width * c;
+    const float *source = image + n * g.height * line;
     for (size_t oy = 0; oy < g.out_height; oy++) {
       for (size_t ox = 0; ox < g.out_width; ox++) {
-        float *out = pooled + ((n * g.out_height + oy) * g.out_width + ox) * c;
-        const float *first = source + (oy * g.stride * g.width + ox * g.stride) * c;
-        memcpy(out, first, c * sizeof(float));
+        float *restrict out = pooled + ((n * g.out_height + oy) * g.out_width + ox) * c;
+        const float *corner = source + oy * g.stride * line + ox * g.stride * c;
+        // The window's rows are contiguous runs of window * c floats: channel k of pixel j at j * c + k.
+        for (size_t k = 0; k < c; k++) out[k] = corner[k];
         for (size_t ky = 0; ky < g.window; ky++) {
-          for (size_t kx = 0; kx < g.window; kx++) {
-            if (ky == 0 && kx == 0) continue;
-            const float *pixel = source + ((oy * g.stride + ky) * g.width + ox * g.stride + kx) * c;
+          const float *row = corner + ky * line;
+          for (size_t j = ky == 0 ? 1 : 0; j < g.window; j++) {
+            const float *pixel = row + j * c;
             if (average)
               for (size_t k = 0; k < c; k++) out[k] += pixel[k];
             else
@@ -89,38 +91,49 @@ void pool_forward(const float *restrict image, float *restrict pooled, conv_geom
   }
 }
 
+enum { CHANNEL_BLOCK = 64 };
+
 void pool_backward(const float *restrict image, const float *restrict pooled_delta, float *restrict image_delta,
                    conv_geometry g, int average) {
-  const size_t c = g.channels;
+  const size_t c = g.channels, line = g.width * c;
   const float scale = 1.0f / (float)(g.window * g.window);
-  memset(image_delta, 0, g.images * g.height * g.width * c * sizeof(float));
+  memset(image_delta, 0, g.images * g.height * line * sizeof(float));
   for (size_t n = 0; n < g.images; n++) {
-    const float *source = image + n * g.height * g.width * c;
-    float *target = image_delta + n * g.height * g.width * c;
+    const float *source = image + n * g.height * line;
+    float *target = image_delta + n * g.height * line;
     for (size_t oy = 0; oy < g.out_height; oy++) {
       for (size_t ox = 0; ox < g.out_width; ox++) {
         const float *delta = pooled_delta + ((n * g.out_height + oy) * g.out_width + ox) * c;
-        const size_t corner = oy * g.stride * g.width + ox * g.stride;
+        const size_t corner = oy * g.stride * line + ox * g.stride * c;
         if (average) {
           for (size_t ky = 0; ky < g.window; ky++)
-            for (size_t kx = 0; kx < g.window; kx++) {
-              float *pixel = target + (corner + ky * g.width + kx) * c;
+            for (size_t j = 0; j < g.window; j++) {
+              float *pixel = target + corner + ky * line + j * c;
               for (size_t k = 0; k < c; k++) pixel[k] += delta[k] * scale;
             }
           continue;
         }
-        for (size_t k = 0; k < c; k++) {
-          size_t best = corner;
-          float largest = source[corner * c + k];
+        // The first largest input of each channel in window order (row by row), channels in blocks.
+        for (size_t first = 0; first < c; first += CHANNEL_BLOCK) {
+          const size_t count = c - first < CHANNEL_BLOCK ? c - first : CHANNEL_BLOCK;
+          float largest[CHANNEL_BLOCK];
+          uint32_t at[CHANNEL_BLOCK];  // offsets within one image (checked by the caller to fit)
+          for (size_t k = 0; k < count; k++) {
+            largest[k] = source[corner + first + k];
+            at[k] = (uint32_t)(corner + first + k);
+          }
           for (size_t ky = 0; ky < g.window; ky++)
-            for (size_t kx = 0; kx < g.window; kx++) {
-              const size_t at = corner + ky * g.width + kx;
-              if (source[at * c + k] > largest) {
-                largest = source[at * c + k];
-                best = at;
+            for (size_t j = ky == 0 ? 1 : 0; j < g.window; j++) {
+              const size_t offset = corner + ky * line + j * c + first;
+              // Selects rather than branches: which input is largest is a coin toss the branch predictor loses.
+              for (size_t k = 0; k < count; k++) {
+                const float value = source[offset + k];
+                const int greater = value > largest[k];
+                largest[k] = greater ? value : largest[k];
+                at[k] = greater ? (uint32_t)(offset + k) : at[k];
               }
             }
-          target[best * c + k] += delta[k];
+          for (size_t k = 0; k < count; k++) target[at[k]] += delta[first + k];
         }
       }
     }

@@ -130,6 +130,10 @@ public struct MLPLayout: Sendable, Equatable, Codable {
                     biasOffset: offset, weightRows: 0, weightColumns: 0, biasCount: 0, activated: false)
                 shape = pooling.output
             }
+            // Image offsets are 32-bit in the pooling pass; far past any image that fits in memory.
+            guard layer.outputs <= Int(Int32.max) else {
+                throw LayoutError("\(position) makes \(layer.outputs) floats per image: too many")
+            }
             offset = layer.biasOffset + layer.biasCount
             guard offset <= maximumParameters else {
                 throw LayoutError("the model has more than \(maximumParameters) parameters by \(position)")
