@@ -7,11 +7,13 @@ import Training
 enum Preset: String, ExpressibleByArgument, CaseIterable {
     case seed
     case improved
+    case lenet5
 
     var configuration: TrainingConfiguration {
         switch self {
         case .seed: return .seed
         case .improved: return .improved
+        case .lenet5: return .lenet5
         }
     }
 }

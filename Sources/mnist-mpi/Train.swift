@@ -8,13 +8,13 @@ import Training
 /// `mnist-mpi train`: parses the options into a `TrainingConfiguration` and runs the trainer.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the MLP data-parallel on all ranks; rank 0 logs and evaluates.",
+        abstract: "Train the model data-parallel on all ranks; rank 0 logs and evaluates.",
         discussion: """
             A preset sets the defaults; options given override them. Defaults are shown as \
             seed/improved where the presets differ.
             """)
 
-    @Option(help: "seed: the original (784-256-256-10 sigmoid, N(0,1), SGD 0.1, batch 100, 30 epochs); improved: ReLU, He init, Adam 0.001 with cosine decay, 15 epochs.")
+    @Option(help: "seed: the original (784-256-256-10 sigmoid, N(0,1), SGD 0.1, batch 100, 30 epochs); improved: ReLU, He init, Adam 0.001 with cosine decay, 15 epochs; lenet5: LeNet-5 (convolutions, max pooling), ReLU, He init, Adam 0.004 with cosine decay, 3 epochs.")
     var preset: Preset = .seed
 
     @OptionGroup var dataOptions: DataOptions

@@ -217,6 +217,15 @@ import Testing
         (["--warmup-epochs", "1e300"], "--warmup-epochs"),
         (["--hidden", "1048577"], "--hidden"),
         (["--stall-timeout=-1e300"], "--stall-timeout"),
+        // Models that do not parse or do not fit 28x28x1 images and 10 classes.
+        (["--model", "conv3x3"], "conv3x3"),
+        (["--model", "resnet50"], "resnet50"),
+        (["--model", "conv5x5x6,pool2,conv5x5x16,pool2,conv5x5x8,fc10"], "layer 5 (conv5x5x8)"),
+        (["--model", "conv3x3x4,fc12"], "fc10"),
+        (["--model", "fc100,conv3x3x4,fc10"], "follows a dense layer"),
+        (["--model", "conv3x3x4,maxpool2"], "fcN"),
+        (["--model", "lenet5", "--hidden", "128"], "--hidden"),
+        (["--model", "lenet5", "--precision", "bf16", "--kernels", "onednn"], "bf16"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)
