@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The convolutional model's benchmark, in one run with medians of REPEATS repetitions (the
+# configurations interleaved, so drift on a shared machine hits all alike): LeNet-5
+# (--preset lenet5) seconds per epoch on 2 ranks with oneDNN's convolution primitives, with
+# products on the lowered input (MNIST_MPI_CONVOLUTION=lowered) and with OpenBLAS, the seed MLP
+# beside it; 1 rank on half the images against 2 ranks on all (2-rank weak-scaling efficiency
+# on shared memory); the preset's time to 99% test accuracy from launch on 2 ranks and its final
+# accuracy. Prints a table and writes results/bench-cnn.json (RECORD=1: also
+# docs/results/cnn-CPU.json, which docs/models.md cites).
+#   scripts/bench-cnn.sh                    # about 3 minutes on 2 cores
+#   REPEATS=5 scripts/bench-cnn.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+
+REPEATS=${REPEATS:-3}
+EPOCHS=${EPOCHS:-2}
+DATA_DIR=${DATA_DIR:-data/mnist}
+OUT=${OUT:-results/bench-cnn.json}
+WORK=.build/bench-cnn
+BIN=${MNIST_MPI_BIN:-$RELEASE_BIN}
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  ensure_swift
+  ensure_packages "${SYSTEM_PACKAGES[@]}" python3
+  build release
+  scripts/fetch-mnist.sh "$DATA_DIR"
+fi
+allow_mpi_as_root
+mkdir -p "$WORK" "$(dirname "$OUT")"
+rm -f "$WORK"/*.json
+ONEDNN=yes
+onednn_runs "$BIN" || ONEDNN=no
+
+train_run() {  # name ranks extra-args...
+  local name=$1 ranks=$2; shift 2
+  run_mpi "$ranks" "$BIN" train --data "$DATA_DIR" --epochs "$EPOCHS" --eval-every 0 --log-every 1000 \
+    --summary "$WORK/$name.json" "$@" > /dev/null
+}
+for repeat in $(seq 1 "$REPEATS"); do
+  say "LeNet-5 and the seed MLP, repetition $repeat of $REPEATS (oneDNN: $ONEDNN)"
+  if [ "$ONEDNN" = yes ]; then
+    train_run "lenet5-primitives-$repeat" 2 --preset lenet5
+    MNIST_MPI_CONVOLUTION=lowered train_run "lenet5-lowered-$repeat" 2 --preset lenet5
+  fi
+  train_run "lenet5-openblas-$repeat" 2 --preset lenet5 --kernels openblas
+  train_run "lenet5-np1-half-$repeat" 1 --preset lenet5 --train-limit 30000
+  train_run "mlp-seed-$repeat" 2
+  run_mpi 2 "$BIN" train --data "$DATA_DIR" --preset lenet5 --target-accuracy 0.99 --target-eval-steps 150 \
+    --log-every 1000 --summary "$WORK/target-$repeat.json" > /dev/null
+done
+
+python3 - "$WORK" "$REPEATS" "$OUT" "$ONEDNN" "$EPOCHS" <<'PY'
+import json, os, statistics, sys
+work, repeats, out, onednn, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+def runs(name):
+    found = []
+    for r in range(1, repeats + 1):
+        path = os.path.join(work, f"{name}-{r}.json")
+        if os.path.exists(path):
+            with open(path) as handle:
+                found.append(json.load(handle))
+    return found
+def median(name, key):
+    values = [run[key] for run in runs(name) if run.get(key) is not None]
+    return statistics.median(values) if values else None
+result = {"epoch_seconds": {}, "compute_seconds": {}, "product_seconds": {}}
+names = ["lenet5-openblas", "lenet5-np1-half", "mlp-seed"] + (["lenet5-primitives", "lenet5-lowered"] if onednn == "yes" else [])
+for name in names:
+    result["epoch_seconds"][name] = median(name, "seconds_per_epoch")
+    # The summary's compute and product times are the run's: per epoch here.
+    result["compute_seconds"][name] = median(name, "compute_seconds") / epochs
+    result["product_seconds"][name] = median(name, "product_seconds") / epochs
+two = result["epoch_seconds"]["lenet5-primitives" if onednn == "yes" else "lenet5-openblas"]
+result["weak_scaling_efficiency_np2"] = result["epoch_seconds"]["lenet5-np1-half"] / two
+if onednn == "yes":
+    result["lowered_over_primitives"] = result["epoch_seconds"]["lenet5-lowered"] / two
+    result["openblas_over_primitives"] = result["epoch_seconds"]["lenet5-openblas"] / two
+result["lenet5_over_mlp_seed"] = two / result["epoch_seconds"]["mlp-seed"]
+targets = runs("target")
+result["time_to_99_seconds"] = statistics.median(run["time_to_target_seconds"] for run in targets)
+result["time_to_99_seconds_all"] = sorted(run["time_to_target_seconds"] for run in targets)
+result["target_reached_all"] = all(run["target_reached"] for run in targets)
+result["lenet5_final_accuracy"] = statistics.median(run["test_accuracy"] for run in targets)
+with open(out, "w") as handle:
+    json.dump(result, handle, indent=1, sort_keys=True)
+print(f"{'per epoch (2 ranks unless np1)':40s} seconds  compute  products")
+for name in names:
+    print(f"{name:40s} {result['epoch_seconds'][name]:7.3f}  {result['compute_seconds'][name]:7.3f}  {result['product_seconds'][name]:7.3f}")
+print(f"2-rank weak-scaling efficiency (shared memory): {result['weak_scaling_efficiency_np2']:.2f}")
+if onednn == "yes":
+    print(f"lowered / primitives: {result['lowered_over_primitives']:.2f}x, OpenBLAS / primitives: {result['openblas_over_primitives']:.2f}x")
+print(f"time to 99% from launch (--preset lenet5, 2 ranks): median {result['time_to_99_seconds']:.2f} s of {result['time_to_99_seconds_all']}, "
+      f"every run reached it: {result['target_reached_all']}; final accuracy {100 * result['lenet5_final_accuracy']:.2f}%")
+PY
+say "wrote $OUT"
+if [ "${RECORD:-0}" = 1 ]; then
+  python3 scripts/figures/record.py "$OUT" cnn --command "RECORD=1 scripts/bench-cnn.sh"
+fi
