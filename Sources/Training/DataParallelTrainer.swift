@@ -183,7 +183,7 @@ public final class DataParallelTrainer {
         let loop = TrainingLoop(
             model: model, workspace: workspace, optimizer: optimizer, exchange: exchange, data: data, schedule: schedule,
             communicator: communicator, epochs: config.optimization.epochs, seed: config.optimization.seed,
-            sharedOrder: config.optimization.microBatching != nil, observers: observers,
+            sharedOrder: config.optimization.microBatching != nil, augmentShift: config.data.augmentShift, observers: observers,
             services: TrainingLoop.Services(
                 evaluate: { [unowned self] in try evaluate(model, with: evaluator) },
                 checkpoint: { [unowned self] position, partialLoss, learningRate, inBackground in

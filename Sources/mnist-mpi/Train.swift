@@ -22,6 +22,9 @@ struct Train: ParsableCommand {
     @Option(name: name(Settings.trainLimit), help: help(Settings.trainLimit))
     var trainLimit: Int?
 
+    @Option(name: name(Settings.augmentShift), help: help(Settings.augmentShift))
+    var augmentShift: Int?
+
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
     @OptionGroup(title: "Communication") var communication: CommunicationOptions
@@ -36,6 +39,7 @@ struct Train: ParsableCommand {
         config.set(Settings.dataDirectory, given: dataOptions.directory)
         config.set(Settings.testLimit, given: dataOptions.testLimit)
         config.set(Settings.trainLimit, given: trainLimit)
+        config.set(Settings.augmentShift, given: augmentShift)
         try model.apply(to: &config)
         try optimization.apply(to: &config)
         communication.apply(to: &config)

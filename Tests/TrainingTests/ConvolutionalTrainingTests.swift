@@ -22,7 +22,8 @@ import Testing
         String(stdout.split(separator: "\n").first { $0.hasPrefix("parameter fingerprint ") } ?? "none")
     }
 
-    /// `--deterministic --same-bits-on 1,2,3,4`: byte-identical parameters on 1, 2, 3 and 4 ranks.
+    /// `--deterministic --same-bits-on 1,2,3,4` with `--augment-shift 2`: byte-identical
+    /// parameters on 1, 2, 3 and 4 ranks (each example's shift depends on no rank).
     @Test func deterministicOnOneToFourRanks() throws {
         let folder = try MPIJob.temporaryDirectory("cnn-deterministic")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -32,7 +33,9 @@ import Testing
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let run = try MPIJob.run(
                 ranks: ranks,
-                arguments + ["--epochs", "2", "--global-batch", "600", "--deterministic", "--same-bits-on", "1,2,3,4"],
+                arguments + [
+                    "--epochs", "2", "--global-batch", "600", "--deterministic", "--same-bits-on", "1,2,3,4", "--augment-shift", "2",
+                ],
                 timeout: 120, environment: MPIJob.rankParametersHook(directory))
             try #require(run.status == 0, "\(ranks) ranks: \(run.stderr)")
             #expect(run.stdout.contains("conv3x3x4p1,maxpool2,conv3x3x8,avgpool2,fc32,fc10 ("), "\(run.stdout)")

@@ -58,9 +58,12 @@ final class TrainingLoop {
     init(
         model: MLP, workspace: MLPWorkspace, optimizer: Optimizer, exchange: GradientExchange, data: DataParallelTrainer.RankData,
         schedule: LearningRateSchedule, communicator: Communicator, epochs: Int, seed: UInt64, sharedOrder: Bool,
-        observers: [any TrainingObserver], services: Services
+        augmentShift: Int = 0, observers: [any TrainingObserver], services: Services
     ) {
         let plan = data.plan
+        let shift = augmentShift > 0 && data.shard.pixelsPerImage == DataParallelTrainer.imageShape.count
+            ? (pixels: augmentShift, image: DataParallelTrainer.imageShape, seed: seed ^ 0x5348_4946_5400_0000)  // "SHIFT"
+            : nil
         self.model = model
         self.workspace = workspace
         self.optimizer = optimizer
@@ -76,8 +79,8 @@ final class TrainingLoop {
         batches = sharedOrder
             ? BatchAssembler(
                 examples: data.shard, batchSize: plan.batchSize, stepStride: plan.batchSize * communicator.size,
-                offset: plan.batchSize * communicator.rank)
-            : BatchAssembler(examples: data.shard, batchSize: plan.batchSize)
+                offset: plan.batchSize * communicator.rank, shift: shift)
+            : BatchAssembler(examples: data.shard, batchSize: plan.batchSize, shift: shift)
         microRows = plan.batchSize / exchange.microBatchesPerRank
         pixels = data.shard.pixelsPerImage
         terms = communicator.size * exchange.microBatchesPerRank
@@ -154,7 +157,7 @@ final class TrainingLoop {
             seed: seed,
             stream: (sharedOrder ? TrainingLoop.sharedOrderStream : UInt64(communicator.rank) << 32) | UInt64(epoch + 1))
         let epochStart = Communicator.wallTime()
-        batches.shuffle(random: &random)
+        batches.shuffle(random: &random, epoch: epoch)
         for observer in observers { observer.epochStarted(epoch, now: epochStart) }
         var position = LoopPosition(epoch: epoch, stepsDone: firstStep, stepsPerEpoch: plan.stepsPerEpoch)
         // The summed cost of all ranks' batches (the same on every rank).

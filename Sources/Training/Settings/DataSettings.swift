@@ -9,6 +9,9 @@ public struct DataSettings: Codable, Sendable, Equatable {
     public var trainLimit: Int? = nil
     /// Evaluate on only the first N test examples (nil: all).
     public var testLimit: Int? = nil
+    /// Shift each training image by up to this many pixels in each direction, a shift drawn
+    /// per example and epoch from the seed (0: no augmentation).
+    public var augmentShift: Int = 0
 
     public init() {}
 
@@ -28,5 +31,10 @@ extension Settings {
         "--train-limit", .data, \.data.trainLimit, resume: .warn, help: "Train on only the first N training examples.",
         default: .text("all"), text: describe, check: { limit, _ in limit.map { $0 >= 1 } == false ? "must be at least 1" : nil })
 
-    public static let data: [any AnySetting] = [dataset, dataDirectory, testLimit, trainLimit]
+    public static let augmentShift = Setting(
+        "--augment-shift", .data, \.data.augmentShift, resume: .warn,
+        help: "Shift each training image by up to N pixels right/left and up/down (zeros fill in), drawn per example and epoch from the seed, so the same bits on any rank count with --deterministic; 0 is off.",
+        check: { shift, _ in (0...8).contains(shift) ? nil : "must be 0 to 8 pixels" })
+
+    public static let data: [any AnySetting] = [dataset, dataDirectory, testLimit, trainLimit, augmentShift]
 }
