@@ -7,7 +7,13 @@
 # on shared memory); the preset's time to 99% test accuracy from launch on 2 ranks and its final
 # accuracy. Then once each (RECIPES=0 skips them, about 90 s): LeNet-5 with --augment-shift 2
 # for 10 epochs to 99.3% (time from launch, final accuracy), and on Fashion-MNIST (if
-# data/fashion-mnist is there) a 16/32-filter network for 10 epochs. Prints a table and writes
+# data/fashion-mnist is there) a 16/32-filter network for 10 epochs. Then, where a Python with
+# torch is installed already (scripts/export/export-test.sh's or bench-frameworks.sh's virtual
+# environment; FRAMEWORKS=0 skips it, nothing is downloaded), the same LeNet-5 recipe in PyTorch
+# eager on 2 threads and DistributedDataParallel (gloo, 2 x 1 thread): the same global batch,
+# learning-rate schedule, He init and evaluation points (scripts/bench/time_to_target.py).
+# Each repetition also times the floor: oneDNN's primitives alone for one rank's epoch (`mnist-mpi
+# bench floor --model lenet5`), the compute column's reference. Prints a table and writes
 # results/bench-cnn.json (RECORD=1: also docs/results/cnn-CPU.json, which docs/models.md cites).
 #   scripts/bench-cnn.sh                    # about 5 minutes on 2 cores
 #   REPEATS=5 RECIPES=0 scripts/bench-cnn.sh
@@ -45,6 +51,8 @@ for repeat in $(seq 1 "$REPEATS"); do
   if [ "$ONEDNN" = yes ]; then
     train_run "lenet5-primitives-$repeat" 2 --preset lenet5
     MNIST_MPI_CONVOLUTION=lowered train_run "lenet5-lowered-$repeat" 2 --preset lenet5
+    # The floor of one rank's epoch above (300 batches of 100): oneDNN's primitives alone.
+    "$BIN" bench floor --model lenet5 --batch-size 100 --steps 300 --repeat 2 > "$WORK/floor-lenet5-$repeat.json"
   fi
   train_run "lenet5-openblas-$repeat" 2 --preset lenet5 --kernels openblas
   train_run "lenet5-np1-half-$repeat" 1 --preset lenet5 --train-limit 30000
@@ -66,6 +74,22 @@ if [ "${RECIPES:-1}" = 1 ]; then
   else
     say "SKIPPED: Fashion-MNIST (no $FASHION_DIR: scripts/fetch-mnist.sh --dataset fashion-mnist)"
   fi
+fi
+
+TORCH_PYTHON=""
+for venv in "$(tool_cache_dir)/frameworks-venv" "$(tool_cache_dir)/export-venv"; do
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import torch" 2>/dev/null; then TORCH_PYTHON=$venv/bin/python; break; fi
+done
+if [ "${FRAMEWORKS:-1}" = 1 ] && [ -n "$TORCH_PYTHON" ]; then
+  # mnist-mpi's schedule on 2 ranks: lr 0.004 x sqrt(2), warm-up 600 steps, cosine to step 900.
+  recipe=(--data "$DATA_DIR" --model lenet5 --activation relu --batch 200 --base-lr 0.004 --factor 1.4142135623730951
+          --warmup-steps 600 --decay cosine --total-steps 900 --target 0.99 --eval-steps 150 --max-epochs 3)
+  say "PyTorch ($TORCH_PYTHON): LeNet-5, the same recipe, eager on 2 threads"
+  "$TORCH_PYTHON" scripts/bench/time_to_target.py torch eager 2 "${recipe[@]}" > "$WORK/torch-eager.json"
+  say "PyTorch: DistributedDataParallel, gloo, 2 processes x 1 thread"
+  "$TORCH_PYTHON" scripts/bench/time_to_target.py torch ddp 1 "${recipe[@]}" > "$WORK/torch-ddp.json"
+else
+  say "SKIPPED: PyTorch beside it (FRAMEWORKS=0, or no virtual environment with torch: run scripts/export/export-test.sh or scripts/bench-frameworks.sh once)"
 fi
 
 python3 - "$WORK" "$REPEATS" "$OUT" "$ONEDNN" "$EPOCHS" <<'PY'
@@ -94,6 +118,14 @@ result["weak_scaling_efficiency_np2"] = result["epoch_seconds"]["lenet5-np1-half
 if onednn == "yes":
     result["lowered_over_primitives"] = result["epoch_seconds"]["lenet5-lowered"] / two
     result["openblas_over_primitives"] = result["epoch_seconds"]["lenet5-openblas"] / two
+    floors = runs("floor-lenet5")
+    if floors:
+        result["floor_seconds_lenet5"] = statistics.median(run["floor_seconds"] for run in floors)
+        result["compute_over_floor_lenet5"] = result["compute_seconds"]["lenet5-primitives"] / result["floor_seconds_lenet5"]
+        result["floor_implementations"] = floors[-1]["implementations"]
+        result["floor_operations"] = {op["name"]: statistics.median(
+            next(o["seconds"] for o in run["products"] if o["name"] == op["name"]) for run in floors)
+            for op in floors[-1]["products"]}
 result["lenet5_over_mlp_seed"] = two / result["epoch_seconds"]["mlp-seed"]
 targets = runs("target")
 result["time_to_99_seconds"] = statistics.median(run["time_to_target_seconds"] for run in targets)
@@ -110,6 +142,23 @@ for name, key in (("recipe-993", "augmented_lenet5"), ("recipe-fashion", "fashio
         if run.get("target_accuracy") is not None:
             result[key]["time_to_target_seconds"] = run.get("time_to_target_seconds")
             result[key]["target_reached"] = run.get("target_reached")
+frameworks = {}
+for mode in ("eager", "ddp"):
+    path = os.path.join(work, f"torch-{mode}.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            run = json.loads(handle.read().strip().splitlines()[-1])
+        epochs_done = run["target_epochs"] if run["reached"] else 3
+        frameworks[mode] = {"epoch_seconds": run["training_seconds"] / epochs_done, "run_seconds": run["run_seconds"],
+                            "best_accuracy": run["best_accuracy"], "reached": run["reached"],
+                            "time_to_target_seconds": run.get("time_to_target_seconds"), "version": run["version"]}
+if frameworks:
+    result["pytorch"] = frameworks
+    best = min(run["epoch_seconds"] for run in frameworks.values())
+    result["pytorch_best_epoch_over_mnist_mpi"] = best / two
+    targets_seconds = [run["time_to_target_seconds"] for run in frameworks.values() if run["reached"]]
+    if targets_seconds:
+        result["pytorch_best_time_to_99_over_mnist_mpi"] = min(targets_seconds) / result["time_to_99_seconds"]
 with open(out, "w") as handle:
     json.dump(result, handle, indent=1, sort_keys=True)
 print(f"{'per epoch (2 ranks unless np1)':40s} seconds  compute  products")
@@ -118,12 +167,20 @@ for name in names:
 print(f"2-rank weak-scaling efficiency (shared memory): {result['weak_scaling_efficiency_np2']:.2f}")
 if onednn == "yes":
     print(f"lowered / primitives: {result['lowered_over_primitives']:.2f}x, OpenBLAS / primitives: {result['openblas_over_primitives']:.2f}x")
+if "compute_over_floor_lenet5" in result:
+    print(f"LeNet-5 compute per epoch / oneDNN primitives' floor (bench floor --model lenet5): "
+          f"{result['compute_over_floor_lenet5']:.2f}x ({result['floor_seconds_lenet5']:.3f} s floor; target 1.3x)")
 print(f"time to 99% from launch (--preset lenet5, 2 ranks): median {result['time_to_99_seconds']:.2f} s of {result['time_to_99_seconds_all']}, "
       f"every run reached it: {result['target_reached_all']}; final accuracy {100 * result['lenet5_final_accuracy']:.2f}%")
 if "augmented_lenet5" in result:
     r = result["augmented_lenet5"]
     print(f"LeNet-5, --augment-shift 2, 10 epochs: {100 * r['test_accuracy']:.2f}%, 99.3% reached: {r.get('target_reached')} "
           f"({r.get('time_to_target_seconds')} s from launch)")
+for mode, run in result.get("pytorch", {}).items():
+    print(f"PyTorch {run['version']} {mode}: {run['epoch_seconds']:.2f} s/epoch (training, evaluations apart), "
+          f"best accuracy {100 * run['best_accuracy']:.2f}%, 99% reached: {run['reached']}")
+if "pytorch_best_epoch_over_mnist_mpi" in result:
+    print(f"best PyTorch epoch / mnist-mpi's: {result['pytorch_best_epoch_over_mnist_mpi']:.2f}x")
 if "fashion_16_32" in result:
     r = result["fashion_16_32"]
     print(f"Fashion-MNIST, 16/32 filters, 10 epochs: {100 * r['test_accuracy']:.2f}% ({r['seconds_per_epoch']:.2f} s/epoch)")

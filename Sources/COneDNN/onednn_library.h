@@ -21,7 +21,8 @@
   X(dnnl_primitive_execute) X(dnnl_get_effective_cpu_isa) X(dnnl_version) \
   X(dnnl_memory_desc_init_by_tag) X(dnnl_convolution_forward_desc_init) \
   X(dnnl_convolution_backward_data_desc_init) X(dnnl_convolution_backward_weights_desc_init) \
-  X(dnnl_reorder_primitive_desc_create) X(dnnl_primitive_desc_query_md) X(dnnl_memory_desc_get_size)
+  X(dnnl_reorder_primitive_desc_create) X(dnnl_primitive_desc_query_md) X(dnnl_memory_desc_get_size) \
+  X(dnnl_pooling_forward_desc_init) X(dnnl_pooling_backward_desc_init)
 
 #define DECLARE(name) extern __typeof__(&name) p_##name;
 DNNL_FUNCTIONS(DECLARE)

@@ -3,17 +3,17 @@ import COneDNN
 /// oneDNN's convolution primitives for one shape and batch size, made once: forward with bias
 /// and activation fused, and for training the weight gradient and (past the first layer) the
 /// input gradient, on channels-last images with `[k, k, C, filters]` weights (the layout's).
-final class OneDNNConvolution {
+public final class OneDNNConvolution {
     private let primitive: OpaquePointer
     /// oneDNN's names for the implementations, e.g. "brg_conv_fwd:avx512_core, ...".
-    let implementation: String
+    public let implementation: String
 
     /// - Parameters:
     ///   - images: the batch size.
     ///   - activation: fused after the bias (nil: none).
     ///   - training: makes the weight-gradient primitive; `inputGradient` also the input's.
     /// - Throws: `KernelError` when oneDNN has no implementation for the shape.
-    init(_ convolution: Convolution, images: Int, activation: Activation?, training: Bool, inputGradient: Bool) throws {
+    public init(_ convolution: Convolution, images: Int, activation: Activation?, training: Bool, inputGradient: Bool) throws {
         var shape = onednn_convolution_shape(
             images: Int64(images), height: Int64(convolution.input.height), width: Int64(convolution.input.width),
             channels: Int64(convolution.input.channels), filters: Int64(convolution.output.channels),
@@ -35,18 +35,18 @@ final class OneDNNConvolution {
     ///
     /// - Parameters:
     ///   - input: `[images, H, W, C]`; weights: `[k, k, C, filters]`; bias: `[filters]`.
-    func forward(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    public func forward(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         check(onednn_convolution_forward(primitive, input, weights, bias, output))
     }
 
     /// `inputDelta [images, H, W, C]` from `delta [images, outH, outW, filters]` (∂loss/∂pre-activation).
-    func inputGradient(delta: UnsafePointer<Float>, weights: UnsafePointer<Float>, into inputDelta: UnsafeMutablePointer<Float>) {
+    public func inputGradient(delta: UnsafePointer<Float>, weights: UnsafePointer<Float>, into inputDelta: UnsafeMutablePointer<Float>) {
         check(onednn_convolution_backward_data(primitive, delta, weights, inputDelta))
     }
 
     /// `gradient [k, k, C, filters]` (`adding`: `+=`, the finished gradient added) from the
     /// layer's `input [images, H, W, C]` and `delta [images, outH, outW, filters]`.
-    func weightGradient(input: UnsafePointer<Float>, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
+    public func weightGradient(input: UnsafePointer<Float>, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool) {
         check(onednn_convolution_backward_weights(primitive, input, delta, gradient, adding ? 1 : 0))
     }
 

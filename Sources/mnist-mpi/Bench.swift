@@ -41,14 +41,24 @@ struct Bench: ParsableCommand {
     struct Floor: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "floor",
-            abstract: "Time only the matrix products of one epoch's forward and backward, one thread (no MPI).")
+            abstract: "Time only the matrix products of one epoch's forward and backward, one thread (no MPI).",
+            discussion: """
+                With a --model of convolutions or pooling: oneDNN's own convolution, pooling and \
+                matmul primitives (bias and activation fused, float32), the floor the trainer's \
+                compute per epoch is measured against (scripts/bench-cnn.sh).
+                """)
 
         @Option(help: "Hidden layer widths.") var hidden: String = "256,256"
+        @Option(help: "mlp (the --hidden widths), lenet5, or a list of layers such as conv3x3x32p1,pool2,fc128,fc10.")
+        var model: String = "mlp"
+        @Option(help: "The activation fused into the primitives of a --model with convolutions.")
+        var activation: Activation = .relu
         @Option(help: "Batch size.") var batchSize: Int = 100
         @Option(help: "Batches per epoch.") var steps: Int = 600
         @Option(name: .customLong("repeat"), help: "Epochs timed; the median is reported.")
         var repeats: Int = 5
-        @Option(help: "Kernels: openblas or onednn (auto: oneDNN where it loads).") var kernels: KernelChoice = .openblas
+        @Option(help: "Kernels: openblas or onednn (auto: oneDNN where it loads). Default: openblas; oneDNN with a --model of convolutions.")
+        var kernels: KernelChoice?
         @Option(help: "fp32 or bf16 (oneDNN only).") var precision: Precision = .fp32
 
         func validate() throws {
@@ -58,8 +68,14 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
+            let layers: [LayerSpec]?
+            do { layers = try NamedModel.layers(named: model) } catch { throw ValidationError("--model \(model): \(error.message)") }
+            if let layers {
+                try runPrimitives(layers: layers)
+                return
+            }
             let sizes = [784] + (try ModelOptions.parseWidths(hidden)) + [10]
-            let chosen = try ComputeKernels.resolve(library: kernels.library, precision: precision)
+            let chosen = try ComputeKernels.resolve(library: (kernels ?? .openblas).library, precision: precision)
             let result = try ComputeFloor.measure(
                 sizes: sizes, batchSize: batchSize, steps: steps, repeats: repeats, kernels: chosen)
             print(try jsonLine([
@@ -68,6 +84,26 @@ struct Bench: ParsableCommand {
                 "kernels": chosen.library.rawValue, "precision": chosen.precision.rawValue,
                 "implementations": result.implementations,
                 "openblas_core": BLASCoreSelection.activeCoreDescription,
+                "products": result.products.map { ["name": $0.name, "m": $0.m, "n": $0.n, "k": $0.k, "seconds": $0.seconds] as [String: Any] },
+            ]))
+        }
+
+        /// The floor of a model on images: oneDNN's primitives (`PrimitiveFloor`).
+        private func runPrimitives(layers: [LayerSpec]) throws {
+            guard kernels != .openblas, precision == .fp32 else {
+                throw ValidationError("--model \(model): the floor of convolutions is oneDNN's float32 primitives; drop --kernels openblas and --precision bf16")
+            }
+            let layout: MLPLayout
+            do { layout = try MLPLayout(input: DataParallelTrainer.imageShape, layers: layers) } catch {
+                throw ValidationError("--model \(model): \(error.message) (on \(DataParallelTrainer.imageShape) images)")
+            }
+            let result = try PrimitiveFloor.measure(
+                layout: layout, activation: activation, batchSize: batchSize, steps: steps, repeats: repeats)
+            print(try jsonLine([
+                "floor_seconds": result.medianSeconds, "floor_runs": result.seconds,
+                "gflop_per_epoch": result.flops / 1e9, "gflops_per_second": result.gflopsPerSecond,
+                "kernels": "onednn", "precision": "fp32", "model": NamedModel.name(of: layers),
+                "activation": activation.rawValue, "implementations": result.implementations,
                 "products": result.products.map { ["name": $0.name, "m": $0.m, "n": $0.n, "k": $0.k, "seconds": $0.seconds] as [String: Any] },
             ]))
         }

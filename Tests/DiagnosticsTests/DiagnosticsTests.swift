@@ -30,3 +30,32 @@ import NeuralNet
         #expect(median([]).isNaN)
     }
 }
+
+/// `bench floor --model`: oneDNN's primitives for a model on images.
+@Suite(.enabled(if: OneDNN.isAvailable, "oneDNN (libdnnl.so.2) does not load here"))
+struct PrimitiveFloorTests {
+    @Test func timesEveryPrimitiveOfLeNet5InStepOrder() throws {
+        let layers: [LayerSpec] = [
+            .convolution(filters: 6, kernel: 5, stride: 1, padding: 2), .pooling(.max, window: 2, stride: 2),
+            .convolution(filters: 16, kernel: 5, stride: 1, padding: 0), .pooling(.max, window: 2, stride: 2),
+            .dense(outputs: 120), .dense(outputs: 84), .dense(outputs: 10),
+        ]
+        let layout = try MLPLayout(input: ImageShape(height: 28, width: 28, channels: 1), layers: layers)
+        let result = try PrimitiveFloor.measure(layout: layout, activation: .relu, batchSize: 4, steps: 3, repeats: 2)
+        // Forward of all 7 layers, then back from the last: weight gradients of the 5 layers with
+        // weights, input gradients of all but the first.
+        let backward = ["6 weight", "6 input", "5 weight", "5 input", "4 weight", "4 input", "3 input",
+                        "2 weight", "2 input", "1 input", "0 weight"]
+        #expect(result.products.map(\.name) == (0..<7).map { "layer \($0) forward" } + backward.map { "layer \($0) gradient" })
+        // Each convolution or product counted 3 times a step (forward, weight and input
+        // gradient) but the first layer's input gradient: 2 m n k flops each.
+        let firstConvolution: Int = 2 * (4 * 28 * 28) * 6 * 25
+        let secondConvolution: Int = 3 * (4 * 10 * 10) * 16 * 150
+        let denseLayers: Int = 3 * 4 * (120 * 400 + 84 * 120 + 10 * 84)
+        let macsPerStep = firstConvolution + secondConvolution + denseLayers
+        #expect(result.flops == Double(2 * macsPerStep * 3))
+        #expect(result.seconds.count == 2 && result.seconds.allSatisfy { $0 > 0 })
+        #expect(result.products.allSatisfy { $0.seconds > 0 })
+        #expect(result.implementations.contains { $0.contains("conv") })
+    }
+}

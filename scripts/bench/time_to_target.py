@@ -9,6 +9,7 @@ scripts/bench-frameworks.sh's time-to-target table.
     time_to_target.py tensorflow eager THREADS --data DIR RECIPE...
     RECIPE: --hidden 256,256 --activation relu --batch G --base-lr R --factor K --warmup-steps W
             --decay none|cosine --total-steps T --target 0.98 --eval-steps N --max-epochs E
+            [--model lenet5: mnist-mpi's LeNet-5, conv5x5x6p2,maxpool2,conv5x5x16,maxpool2,fc120,fc84,fc10]
 
 Times count as mnist-mpi's do: from the launch of the process (interpreter start, imports and
 data loading included) and from the first step; evaluations on the way are counted. Prints
@@ -50,6 +51,7 @@ def arguments():
     parser.add_argument("--bf16", action="store_true")
     parser.add_argument("--data", required=True)
     parser.add_argument("--hidden", default="256,256")
+    parser.add_argument("--model", default="mlp", choices=["mlp", "lenet5"])
     parser.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"])
     parser.add_argument("--batch", type=int, required=True, help="the global batch")
     parser.add_argument("--base-lr", type=float, required=True)
@@ -100,17 +102,37 @@ class Clock:
         return self.result is not None
 
     def report(self, framework, version, mode, threads, bf16):
+        now = time.time()
         out = {"framework": framework, "version": version, "mode": mode, "threads": threads, "bf16": bf16,
                "target": self.args.target, "reached": self.result is not None, "evaluations": self.evaluations,
-               "evaluation_seconds": self.evaluation_seconds, "best_accuracy": self.best}
+               "evaluation_seconds": self.evaluation_seconds, "best_accuracy": self.best,
+               "run_seconds": now - self.launch, "training_seconds": now - self.first_step - self.evaluation_seconds}
         out.update(self.result or {})
         return out
 
 
 # MARK: - PyTorch
 
+def torch_lenet5(torch, args):
+    """LeNet-5 as mnist-mpi builds it: max pooling, the activation after every convolution and
+    hidden dense layer, He-normal weights (fan-in), zero biases."""
+    act = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}[args.activation]
+    layers = [torch.nn.Unflatten(1, (1, 28, 28)),
+              torch.nn.Conv2d(1, 6, 5, padding=2), act(), torch.nn.MaxPool2d(2),
+              torch.nn.Conv2d(6, 16, 5), act(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+              torch.nn.Linear(400, 120), act(), torch.nn.Linear(120, 84), act(), torch.nn.Linear(84, 10)]
+    for layer in layers:
+        if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
+            fan_in = layer.weight[0].numel()
+            torch.nn.init.normal_(layer.weight, std=math.sqrt(2 / fan_in))
+            torch.nn.init.zeros_(layer.bias)
+    return torch.nn.Sequential(*layers)
+
+
 def torch_model(torch, args):
     torch.manual_seed(42)
+    if args.model == "lenet5":
+        return torch_lenet5(torch, args)
     sizes = [784] + [int(width) for width in args.hidden.split(",")] + [10]
     layers = []
     for index in range(len(sizes) - 1):
@@ -203,10 +225,21 @@ def run_tensorflow(args, launch):
     tf.random.set_seed(42)
     x_train, y_train, x_test, y_test = data(args.data)
     sizes = [int(width) for width in args.hidden.split(",")]
-    model = tf.keras.Sequential(
-        [tf.keras.Input(shape=(784,))]
-        + [tf.keras.layers.Dense(width, activation=args.activation, kernel_initializer="he_normal") for width in sizes]
-        + [tf.keras.layers.Dense(10, kernel_initializer="he_normal")])
+    if args.model == "lenet5":
+        layers = tf.keras.layers
+        model = tf.keras.Sequential([
+            tf.keras.Input(shape=(784,)), layers.Reshape((28, 28, 1)),
+            layers.Conv2D(6, 5, padding="same", activation=args.activation, kernel_initializer="he_normal"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(16, 5, activation=args.activation, kernel_initializer="he_normal"), layers.MaxPooling2D(2),
+            layers.Flatten(), layers.Dense(120, activation=args.activation, kernel_initializer="he_normal"),
+            layers.Dense(84, activation=args.activation, kernel_initializer="he_normal"),
+            layers.Dense(10, kernel_initializer="he_normal")])
+    else:
+        model = tf.keras.Sequential(
+            [tf.keras.Input(shape=(784,))]
+            + [tf.keras.layers.Dense(width, activation=args.activation, kernel_initializer="he_normal") for width in sizes]
+            + [tf.keras.layers.Dense(10, kernel_initializer="he_normal")])
     # Keras 3 keeps the rate in a variable of its own, set before each step.
     optimizer = tf.keras.optimizers.Adam(learning_rate=args.base_lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)

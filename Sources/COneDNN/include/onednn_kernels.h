@@ -93,6 +93,30 @@ const char *onednn_convolution_implementation(const onednn_convolution *convolut
 
 void onednn_convolution_destroy(onednn_convolution *convolution);
 
+/// A pooling over channels-last images `[images, height, width, channels]`: square `window`s
+/// every `stride` pixels, no padding (out = (in - window) / stride + 1), float32.
+typedef struct {
+  int64_t images, height, width, channels, out_height, out_width, window, stride;
+} onednn_pooling_shape;
+
+typedef struct onednn_pooling onednn_pooling;
+
+/// oneDNN's pooling primitives, forward (for training: keeping max pooling's workspace) and with
+/// `training` backward. Returns 0, or -1 with the reason in `message`.
+int onednn_pooling_create(onednn_pooling **out, const onednn_pooling_shape *shape, int average, int training,
+                          char *message, size_t capacity);
+
+/// dst = the pooled src. Returns 0, or oneDNN's status.
+int onednn_pooling_forward(onednn_pooling *pooling, const float *src, float *dst);
+
+/// diff_src = the gradient of the input from diff_dst (the last forward's workspace for max pooling).
+int onednn_pooling_backward(onednn_pooling *pooling, const float *diff_dst, float *diff_src);
+
+/// oneDNN's names for the implementations, e.g. "jit:avx512_core, jit:avx512_core".
+const char *onednn_pooling_implementation(const onednn_pooling *pooling);
+
+void onednn_pooling_destroy(onednn_pooling *pooling);
+
 /// dst[i] = bfloat16(src[i]), rounded to nearest even (NaN stays NaN).
 void onednn_to_bf16(const float *src, uint16_t *dst, size_t count);
 
