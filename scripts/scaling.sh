@@ -5,6 +5,13 @@
 # larger clusters) and speedup.png, breakdown.png, accuracy.png.
 #   scripts/scaling.sh --epochs 2
 #   scripts/scaling.sh --ranks "1 2 4 8" --modes weak --repeats 5 --name tcp -- --preset improved
+#   scripts/scaling.sh --models "mlp lenet5" --ranks "1 2" --modes weak --name models
+# --models: one sweep per model in results/NAME/MODEL/ (lenet5 runs --preset lenet5, any other
+# --model value as given), then results/NAME/report.md with their efficiencies, each model's
+# cost-model prediction and why they differ. The runs sum float32 gradients (--compression none,
+# what the cost model predicts) unless the arguments after -- name a --compression. With
+# LAUNCH=scripts/cluster/netns-launch.sh (and LINK_RATE=1gbit) the same over TCP between
+# namespace hosts. RECORD=1 also keeps the figures as docs/results/NAME-CPU.json.
 # Ranks beyond the cores run oversubscribed and are marked so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +24,7 @@ MODES="weak strong"
 REPEATS=3
 GLOBAL_BATCH=200
 NAME=""
+MODELS=""
 DATA_DIR=${DATA_DIR:-data/mnist}
 LAUNCH=${LAUNCH:-}   # another launcher, called as LAUNCH RANKS COMMAND... (e.g. scripts/cluster/netns-launch.sh)
 extra=()
@@ -28,6 +36,7 @@ while [ $# -gt 0 ]; do
     --repeats) REPEATS=$2; shift 2 ;;
     --global-batch) GLOBAL_BATCH=$2; shift 2 ;;
     --name) NAME=$2; shift 2 ;;
+    --models) MODELS=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown option $1 (see the top of scripts/scaling.sh)" ;;
   esac
@@ -45,6 +54,30 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
 fi
 mkdir -p "$OUT"
 rm -f "$OUT/runs.csv"
+
+if [ -n "$MODELS" ]; then
+  folders=()
+  compression=(--compression none)
+  for argument in ${extra[@]+"${extra[@]}"}; do [ "$argument" = --compression ] && compression=(); done
+  for model in $MODELS; do
+    case $model in
+      lenet5) model_args=(--preset lenet5) ;;
+      *) model_args=(--model "$model") ;;
+    esac
+    folder=$(printf '%s' "$model" | tr -c 'A-Za-z0-9_.-' '-')
+    say "model $model: the sweep in $OUT/$folder"
+    SKIP_SETUP=1 RESULTS_DIR="$OUT" "$0" --epochs "$EPOCHS" --ranks "$RANKS" --modes "$MODES" --repeats "$REPEATS" \
+      --global-batch "$GLOBAL_BATCH" --name "$folder" -- "${model_args[@]}" ${compression[@]+"${compression[@]}"} ${extra[@]+"${extra[@]}"}
+    folders+=("$OUT/$folder")
+  done
+  python3 scripts/scaling/scaling.py models "$OUT" "${folders[@]}"
+  say "report: $OUT/report.md"
+  if [ "${RECORD:-0}" = 1 ]; then
+    python3 scripts/figures/record.py "$OUT/models.json" "$NAME" \
+      --command "${LINK_RATE:+LINK_RATE=$LINK_RATE }${LAUNCH:+LAUNCH=$LAUNCH }scripts/scaling.sh --models \"$MODELS\" --ranks \"$RANKS\" --modes \"$MODES\" --repeats $REPEATS --epochs $EPOCHS --name $NAME"
+  fi
+  exit 0
+fi
 BIN=${BIN:-$RELEASE_BIN}
 
 launch() {  # ranks args...

@@ -3,6 +3,7 @@ time goes, fit the allreduce cost model, write report.md and PNG plots (gnuplot)
 
     scaling.py add-run RUNS_CSV SUMMARY_JSON --mode weak --repeat 1 --cores 2
     scaling.py report OUT_DIR            # OUT_DIR/runs.csv [+ allreduce.json] -> report.md, *.png
+    scaling.py models OUT_DIR DIR...     # reports of one model each -> OUT_DIR/report.md, models.json
     scaling.py compare OUT_DIR A B ...   # saved result folders side by side
     scaling.py plot-metrics OUT_PNG METRICS.jsonl ...
 
@@ -19,10 +20,10 @@ FIELDS = [
     "mode", "ranks", "repeat", "oversubscribed", "epochs", "batch_size", "global_batch",
     "steps_per_epoch", "seconds_per_epoch", "samples_per_second", "compute_seconds_per_epoch",
     "allreduce_seconds_per_epoch", "test_accuracy", "peak_rss_bytes", "parameter_count",
-    "network_link_rate", "time_to_target_seconds",
+    "network_link_rate", "time_to_target_seconds", "compression",
 ]
-# Text columns; older runs.csv files have no network_link_rate column.
-TEXT_FIELDS = {"mode": None, "network_link_rate": "not declared"}
+# Text columns; older runs.csv files have no network_link_rate or compression column.
+TEXT_FIELDS = {"mode": None, "network_link_rate": "not declared", "compression": "not recorded"}
 # Columns that may be empty: runs without --target-accuracy (or older runs.csv files).
 OPTIONAL_FIELDS = {"time_to_target_seconds"}
 PREDICTED_RANKS = [2, 4, 8, 16, 32, 64]
@@ -51,6 +52,8 @@ def row_from_summary(summary, mode, repeat, cores):
         "network_link_rate": summary.get("network_link_rate", "not declared"),
         # Wall time from launch to --target-accuracy (empty without one, or when not reached).
         "time_to_target_seconds": summary.get("time_to_target_seconds") if summary.get("target_reached") else "",
+        # What --compression chose (auto may pick bf16 or PowerSGD on a slow link).
+        "compression": summary.get("compression", "not recorded"),
     }
 
 
@@ -374,6 +377,99 @@ def compare(out_dir, folders):
     print("\n".join(lines))
 
 
+def predicted_at(model, ranks):
+    """The model's predicted weak-scaling efficiency at `ranks` (None where it predicts none)."""
+    return next((p["efficiency"] for p in model["predictions"] if p["ranks"] == ranks), None)
+
+
+def models_report(out_dir, folders, plots=True):
+    """One model per folder (each written by `scaling.sh` and its report): their measured
+    efficiencies side by side, each with its cost model's predictions, and why they differ (the
+    exchange's predicted share of a step: message bytes over the link against compute per step)."""
+    os.makedirs(out_dir, exist_ok=True)
+    entries = []
+    for folder in folders:
+        with open(os.path.join(folder, "aggregate.json")) as handle:
+            data = json.load(handle)
+        rows = read_rows(os.path.join(folder, "runs.csv"))
+        compressions = {}
+        for row in rows:
+            compressions.setdefault((row["mode"], row["ranks"]), set()).add(row["compression"])
+        for point in data["points"]:
+            point["compression"] = ", ".join(sorted(compressions.get((point["mode"], point["ranks"]), {"?"})))
+        entries.append({"name": os.path.basename(os.path.abspath(folder)), "points": data["points"],
+                        "model": data["model"], "parameters": rows[0]["parameter_count"],
+                        "link": ", ".join(sorted({r["network_link_rate"] for r in rows}))})
+    lines = [f"# Scaling report: {os.path.basename(os.path.abspath(out_dir))}, models side by side", "",
+             "Each model's runs and cost model are in its folder's report.md; medians of the repeats. "
+             f"Link rate (as the launcher declared it): {', '.join(sorted({e['link'] for e in entries}))}.", "",
+             "| model | parameters | ranks | mode | compression | s/epoch | compute s | allreduce s | speed-up | efficiency | predicted efficiency | test acc. |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    summary = []
+    for entry in entries:
+        model = entry["model"]
+        predicted = {p["ranks"]: p for p in model["predictions"]} if model else {}
+        for p in entry["points"]:
+            guess = predicted.get(p["ranks"]) if p["mode"] == "weak" else None
+            guess_text = "1.00" if (p["mode"] == "weak" and p["ranks"] == 1 and model) else (f"{guess['efficiency']:.2f}" if guess else "-")
+            lines.append(f"| {entry['name']} | {entry['parameters']:,} | {p['ranks']}{'*' if p['oversubscribed'] else ''} | "
+                         f"{p['mode']} | {p['compression']} | {p['seconds_per_epoch']:.3f} | {p['compute_seconds_per_epoch']:.3f} | "
+                         f"{p['allreduce_seconds_per_epoch']:.3f} | {p['speedup']:.2f} | {p['efficiency']:.2f} | {guess_text} | "
+                         f"{p['test_accuracy'] * 100:.2f}% |")
+        if model:
+            ring = ring_time(2, model["message_bytes"], model["latency_seconds"], model["bandwidth_bytes_per_second"])
+            summary.append((entry, model, ring))
+    lines += ["", "(* = oversubscribed; predicted: the folder's ring-allreduce model, weak scaling, of float32 "
+              "gradients: compare it with runs of --compression none)", ""]
+    if summary:
+        lines += ["## Why they differ", "",
+                  "Weak-scaling efficiency is compute / (compute + exchange) per step. The exchange is the "
+                  "gradient message through the fitted link (ring allreduce), the compute the model's own:",
+                  "", "| model | message bytes | compute ms/step | exchange ms/step at 2 ranks | exchange / compute | "
+                  + " | ".join(f"predicted eff. at {r}" for r in (8, 64)) + " |",
+                  "|---|---|---|---|---|" + "---|" * 2]
+        for entry, model, ring in summary:
+            at = {p["ranks"]: p["efficiency"] for p in model["predictions"]}
+            lines.append(f"| {entry['name']} | {model['message_bytes']:,} | {model['compute_seconds_per_step'] * 1e3:.3f} | "
+                         f"{ring * 1e3:.3f} | {ring / model['compute_seconds_per_step']:.3f} | "
+                         + " | ".join(f"{at[r]:.2f}" if r in at else "-" for r in (8, 64)) + " |")
+        lines.append("")
+        ordered = sorted(summary, key=lambda item: item[2] / item[1]["compute_seconds_per_step"])
+        if len(ordered) > 1:
+            best, worst = ordered[0], ordered[-1]
+            lines += [f"{best[0]['name']} spends {best[2] / best[1]['compute_seconds_per_step']:.3f} of a step's compute "
+                      f"on the exchange at 2 ranks, {worst[0]['name']} {worst[2] / worst[1]['compute_seconds_per_step']:.3f}: "
+                      f"{best[0]['name']} sends {best[1]['message_bytes']:,} bytes a step for "
+                      f"{best[1]['compute_seconds_per_step'] * 1e3:.2f} ms of compute, {worst[0]['name']} "
+                      f"{worst[1]['message_bytes']:,} bytes for {worst[1]['compute_seconds_per_step'] * 1e3:.2f} ms.", ""]
+    figures = {}
+    for entry in entries:
+        model = entry["model"]
+        predicted = {p["ranks"]: p["efficiency"] for p in model["predictions"]} if model else {}
+        figures[entry["name"]] = {
+            "parameters": entry["parameters"],
+            "points": {f"{p['mode']}_np{p['ranks']}": {
+                "seconds_per_epoch": p["seconds_per_epoch"], "efficiency": p["efficiency"],
+                "compression": p["compression"], "predicted_efficiency": predicted.get(p["ranks"])}
+                for p in entry["points"]},
+        }
+    for entry, model, ring in summary:
+        figures[entry["name"]].update({
+            "message_bytes": model["message_bytes"], "compute_seconds_per_step": model["compute_seconds_per_step"],
+            "exchange_seconds_np2": ring, "exchange_over_compute_np2": ring / model["compute_seconds_per_step"],
+            "predicted_efficiency_np8": predicted_at(model, 8), "predicted_efficiency_np64": predicted_at(model, 64)})
+    with open(os.path.join(out_dir, "models.json"), "w") as handle:
+        json.dump(figures, handle, indent=1, sort_keys=True)
+    if plots:
+        series = [(f"{e['name']} {mode}", [(p["ranks"], p["speedup"]) for p in e["points"] if p["mode"] == mode])
+                  for e in entries for mode in sorted({p["mode"] for p in e["points"]})]
+        plot_speedup(os.path.join(out_dir, "speedup.png"), series, title="Speed-up by model")
+        lines += ["![speed-up](speedup.png)", ""]
+    with open(os.path.join(out_dir, "report.md"), "w") as handle:
+        handle.write("\n".join(lines))
+    print("\n".join(lines))
+
+
 def plot_metrics(out_png, files):
     cost_plots, accuracy_plots, data_cost, data_accuracy = [], [], [], []
     for path in files:
@@ -411,6 +507,8 @@ def main(argv):
         if model and model["prediction_error"]:
             print(f"\nmodel: prediction error at {model['prediction_error']['ranks']} ranks: "
                   f"{model['prediction_error']['relative_error'] * 100:+.1f}%")
+    elif command == "models":
+        models_report(argv[2], argv[3:])
     elif command == "compare":
         compare(argv[2], argv[3:])
     elif command == "plot-metrics":

@@ -109,6 +109,47 @@ class ReportTests(unittest.TestCase):
         finally:
             shutil.rmtree(folder)
 
+    def test_models_side_by_side(self):
+        # The fixture as the MLP and a copy as a convolutional model: a quarter of the
+        # parameters, three times the compute. Its exchange / compute ratio must be a twelfth.
+        folder = tempfile.mkdtemp()
+        try:
+            mlp, cnn = os.path.join(folder, "mlp"), os.path.join(folder, "lenet5")
+            for target in (mlp, cnn):
+                os.makedirs(target)
+                shutil.copy(os.path.join(HERE, "fixtures", "allreduce.json"), target)
+            shutil.copy(os.path.join(HERE, "fixtures", "runs.csv"), mlp)
+            rows = scaling.read_rows(os.path.join(HERE, "fixtures", "runs.csv"))
+            for row in rows:
+                row["parameter_count"] = (269322 + 3) // 4 - 3
+                for key in ("seconds_per_epoch", "compute_seconds_per_epoch"):
+                    row[key] *= 3
+                row["samples_per_second"] /= 3
+                scaling.append_row(os.path.join(cnn, "runs.csv"), row)
+            _, mlp_model = scaling.write_report(mlp, plots=False)
+            _, cnn_model = scaling.write_report(cnn, plots=False)
+            scaling.models_report(os.path.join(folder, "both"), [mlp, cnn], plots=False)
+            report = open(os.path.join(folder, "both", "report.md")).read()
+            self.assertIn("| mlp | 269,322 | 1 | weak | not recorded |", report)
+            self.assertIn("| lenet5 | 67,328 | 2 | weak | not recorded |", report)
+
+            def ratio(model):
+                ring = scaling.ring_time(2, model["message_bytes"], model["latency_seconds"],
+                                         model["bandwidth_bytes_per_second"])
+                return ring / model["compute_seconds_per_step"]
+            self.assertAlmostEqual(cnn_model["compute_seconds_per_step"], 3 * mlp_model["compute_seconds_per_step"])
+            self.assertIn(f"| mlp | {mlp_model['message_bytes']:,} | ", report)
+            self.assertIn(f"| {ratio(mlp_model):.3f} |", report)
+            self.assertIn(f"| {ratio(cnn_model):.3f} |", report)
+            self.assertLess(ratio(cnn_model), ratio(mlp_model) / 3)
+            self.assertIn("lenet5 spends", report)
+            figures = json.load(open(os.path.join(folder, "both", "models.json")))
+            self.assertAlmostEqual(figures["lenet5"]["exchange_over_compute_np2"], ratio(cnn_model))
+            self.assertEqual(figures["mlp"]["points"]["weak_np2"]["predicted_efficiency"],
+                             scaling.predicted_at(mlp_model, 2))
+        finally:
+            shutil.rmtree(folder)
+
     def test_time_to_target_column(self):
         # Fixture rows have no time to target: no column. Summaries with one: the median.
         self.assertNotIn("time to target", scaling.markdown_table(
