@@ -32,7 +32,7 @@ if [ "$UNIT_ONLY" = 1 ]; then
   ensure_packages "${SYSTEM_PACKAGES[@]}"
 else
   ensure_packages "${SYSTEM_PACKAGES[@]}" python3 gnuplot-nox docker-compose shellcheck iproute2 util-linux \
-    openssh-server openssh-client netcat-openbsd
+    openssh-server openssh-client netcat-openbsd libsimgrid-dev
 fi
 build release
 scripts/fetch-mnist.sh "$DATA_DIR"
@@ -136,6 +136,24 @@ fi
 
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling
+say "simulated scaling: schedule, platform and report tests, then the smallest case under SimGrid's SMPI: the seed MLP's recorded step on 2 and 4 simulated hosts at 10 Gbit/s, and against 2 namespace hosts at 1 Gbit/s (QUICK=1 scripts/simulate-scaling.sh; everything: ~25 min)"
+python3 -m unittest discover -s scripts/simulate 2>&1 | tail -n 1
+validate=1gbit
+[ "$(id -u)" -eq 0 ] || { validate=""; say "SKIPPED: the simulation's check against namespace hosts (needs root)"; }
+SKIP_SETUP=1 QUICK=1 VALIDATE="$validate" DATA_DIR=$DATA_DIR RESULTS_DIR=.build NAME=simulate-check scripts/simulate-scaling.sh \
+  > .build/simulate-check.log 2>&1 || { cat .build/simulate-check.log >&2; die "scripts/simulate-scaling.sh failed (above)"; }
+grep -E '^\| (mlp|1Gbps|10Gbps) ' .build/simulate-check/report.md
+# A loose bound (the docs hold the measured errors): it catches a broken recorder, schedule or platform.
+python3 - .build/simulate-check/simulated.json <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+efficiencies = result["efficiency"]
+assert efficiencies and all(0 < value <= 1.05 for value in efficiencies.values()), efficiencies
+for point in result["validation"]:
+    assert abs(point["relative_error"]) < 0.5, f"simulated {point['simulated_step_seconds']:.4f} s/step against measured {point['measured_step_seconds']:.4f}"
+print(f"simulation check: {len(efficiencies)} simulated points, validation errors "
+      + ", ".join(f"{100 * p['relative_error']:+.1f}%" for p in result["validation"]))
+PY
 status=0
 run_swift_tests || status=$?
 exit "$status"

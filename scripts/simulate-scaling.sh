@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Scaling past this machine, simulated: the trainer's own step on modelled clusters of 2 to 1,024
+# ranks under SimGrid's SMPI (Debian's libsimgrid-dev), checked against measured runs where they
+# can be made (2 network-namespace hosts).
+#
+# 1. Record: a real 2-rank run per model and compression, its MPI calls recorded through MPI's
+#    profiling interface (scripts/simulate/mpi_call_trace.c, LD_PRELOAD): the steady step's calls,
+#    their sizes and order, and the local compute before each, measured on this CPU.
+# 2. Simulate: scripts/simulate/step_replay.c (built with smpicc) replays that step on platform
+#    files of one rank per host (scripts/simulate/simulate.py platform): a flat switch and a
+#    two-level fat tree, links of 1, 10, 25 and 100 Gbit/s; collectives as Open MPI picks them
+#    (SMPI's ompi selector), SMPI's default network model (its TCP factors, calibrated on real
+#    clusters).
+# 3. Validate (root, VALIDATE="1gbit 10gbit"): 2 namespace hosts with tc-shaped links; the
+#    platform is tc's rate with the latency of small allreduces over the link; each model and
+#    compression is run there with its calls recorded, and its measured step set against the
+#    simulated one.
+# Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
+# compression and link, the winner bold), simulated.json, efficiency.png.
+#   scripts/simulate-scaling.sh                           # everything: about 25 minutes on 2 cores
+#   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, 1 Gbit/s validation: ~1 minute
+#   MODELS=mlp COMPRESSIONS=none LINKS=10Gbps:5us RANKS="2 64 1024" scripts/simulate-scaling.sh
+# RECORD=1 keeps the figures as docs/results/simulated-scaling-CPU.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/setup.sh
+source scripts/lib/setup.sh
+
+if [ "${QUICK:-0}" = 1 ]; then
+  : "${MODELS:=mlp}" "${COMPRESSIONS:=none}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat}" "${VALIDATE=1gbit}"
+fi
+MODELS=${MODELS:-mlp lenet5}
+COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd}
+# Link bandwidth:latency, SimGrid units; the latencies are a switch hop's (Ethernet to InfiniBand).
+LINKS=${LINKS:-1Gbps:50us 10Gbps:5us 25Gbps:2us 100Gbps:1us}
+RANKS=${RANKS:-2 4 8 16 32 64 128 256 512 1024}
+TOPOLOGIES=${TOPOLOGIES:-flat fattree}
+VALIDATE=${VALIDATE-1gbit 10gbit}
+STEPS=${STEPS:-2}
+NAME=${NAME:-simulated-scaling}
+DATA_DIR=${DATA_DIR:-data/mnist}
+OUT=${RESULTS_DIR:-results}/$NAME
+WORK=.build/simulate
+
+[ "$MPI" = openmpi ] || die "MPI=$MPI: the calls are recorded under Open MPI's mpirun; run without MPI=mpich"
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  ensure_swift
+  ensure_packages "${SYSTEM_PACKAGES[@]}" libsimgrid-dev python3 gnuplot-nox iproute2 util-linux
+  build release
+  scripts/fetch-mnist.sh "$DATA_DIR"
+fi
+command -v smpicc >/dev/null || die "smpicc not found: apt-get install libsimgrid-dev (SimGrid's SMPI)"
+allow_mpi_as_root
+BIN=${MNIST_MPI_BIN:-$RELEASE_BIN}
+mkdir -p "$WORK" "$OUT"
+rm -f "$OUT/points.csv" "$WORK"/*.sched "$WORK"/*.sched.json
+mpicc -shared -fPIC -O2 -o "$WORK/libmpi_call_trace.so" scripts/simulate/mpi_call_trace.c
+smpicc -O2 -o "$WORK/step_replay" scripts/simulate/step_replay.c 2>/dev/null
+TRACER=$PWD/$WORK/libmpi_call_trace.so
+
+model_args() {  # MODEL
+  case $1 in
+    mlp) echo "" ;;
+    lenet5) echo "--preset lenet5" ;;
+    *) echo "--model $1" ;;
+  esac
+}
+
+# Records one run's calls and writes its schedule: NAME LAUNCHER... :: TRAIN ARGUMENTS
+record() {
+  local name=$1; shift
+  local launch=()
+  while [ "$1" != :: ]; do launch+=("$1"); shift; done
+  shift
+  rm -f "$PWD/$WORK/$name.trace".*
+  "${launch[@]}" "$BIN" train --data "$DATA_DIR" --epochs 1 --eval-every 0 --log-every 1000 --allreduce mpi "$@" > /dev/null
+  python3 scripts/simulate/simulate.py schedule "$PWD/$WORK/$name.trace" "$WORK/$name.sched" > "$WORK/$name.step.json"
+}
+
+# Simulated seconds a step: SCHEDULE PLATFORM HOSTFILE RANKS
+simulate() {
+  smpirun -np "$4" -platform "$2" -hostfile "$3" --cfg=smpi/host-speed:1Gf --cfg=smpi/coll-selector:ompi \
+    --log=root.thresh:error "$WORK/step_replay" "$1" "$STEPS" 2>&1 \
+    | awk '/^seconds_per_step/ {print $2}'
+}
+
+echo "model,compression,topology,link,ranks,simulated_step_seconds,local_seconds,efficiency,measured_step_seconds,source" > "$OUT/points.csv"
+point() {  # model compression topology link ranks step local reference measured source
+  python3 - "$@" >> "$OUT/points.csv" <<'PY'
+import sys
+model, compression, topology, link, ranks, step, local, reference, measured, source = sys.argv[1:]
+if not step:
+    sys.exit(f"error: SMPI gave no step time for {model} {compression} on {ranks} ranks ({topology}, {link})")
+print(f"{model},{compression},{topology},{link},{ranks},{step},{local},{float(reference) / float(step)},{measured},{source}")
+PY
+}
+local_seconds() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['local_seconds'])" "$1"; }
+measured_seconds() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['measured_step_seconds'])" "$1"; }
+
+say "recording the calls of real 2-rank runs (shared memory, MPI_Allreduce): models $MODELS, compressions $COMPRESSIONS"
+for model in $MODELS; do
+  for compression in $COMPRESSIONS; do
+    # shellcheck disable=SC2046
+    record "$model-$compression" mpirun -np 2 --bind-to core -x OPENBLAS_NUM_THREADS=1 -x LD_PRELOAD="$TRACER" \
+      -x MPI_CALL_TRACE="$PWD/$WORK/$model-$compression.trace" :: $(model_args "$model") --compression "$compression"
+    say "$model, $compression: $(cat "$WORK/$model-$compression.step.json")"
+  done
+done
+
+for topology in $TOPOLOGIES; do
+  for link in $LINKS; do
+    bandwidth=${link%%:*} latency=${link##*:}
+    for ranks in $RANKS; do
+      python3 scripts/simulate/simulate.py platform "$ranks" "$bandwidth" "$latency" "$topology" "$WORK/platform.xml" "$WORK/hosts"
+      started=$(date +%s)
+      for model in $MODELS; do
+        reference=$(local_seconds "$WORK/$model-none.sched.json" 2>/dev/null || local_seconds "$WORK/$model-${COMPRESSIONS%% *}.sched.json")
+        for compression in $COMPRESSIONS; do
+          step=$(simulate "$WORK/$model-$compression.sched" "$WORK/platform.xml" "$WORK/hosts" "$ranks")
+          point "$model" "$compression" "$topology" "$bandwidth" "$ranks" "$step" \
+            "$(local_seconds "$WORK/$model-$compression.sched.json")" "$reference" "" simulated
+        done
+      done
+      say "simulated $ranks ranks, $topology, $bandwidth: $(( $(date +%s) - started )) s"
+    done
+  done
+done
+
+if [ -n "$VALIDATE" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "SKIPPED: validation on namespace hosts (needs root)"
+  else
+    for rate in $VALIDATE; do
+      say "validation at $rate: allreduce sweep between 2 namespace hosts for the link's latency"
+      LINK_RATE=$rate scripts/cluster/netns-launch.sh 2 "$BIN" bench allreduce --sweep --rounds 3 > "$WORK/sweep-$rate.json"
+      fitted=$(python3 scripts/simulate/simulate.py fit "$WORK/sweep-$rate.json" "$rate")
+      bandwidth=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bandwidth'])" "$fitted")
+      latency=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['latency'])" "$fitted")
+      python3 scripts/simulate/simulate.py platform 2 "$bandwidth" "$latency" flat "$WORK/platform-$rate.xml" "$WORK/hosts-$rate"
+      for model in $MODELS; do
+        for compression in $COMPRESSIONS; do
+          name=$model-$compression-$rate
+          # shellcheck disable=SC2046
+          LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh 2 -x OPENBLAS_NUM_THREADS=1 \
+            -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") --compression "$compression"
+          step=$(simulate "$WORK/$name.sched" "$WORK/platform-$rate.xml" "$WORK/hosts-$rate" 2)
+          local_time=$(local_seconds "$WORK/$name.sched.json")
+          point "$model" "$compression" flat "$rate: $bandwidth $latency" 2 "$step" "$local_time" "$local_time" \
+            "$(measured_seconds "$WORK/$name.sched.json")" validation
+          say "$model, $compression at $rate: measured $(measured_seconds "$WORK/$name.sched.json") s/step, simulated $step"
+        done
+      done
+    done
+  fi
+else
+  say "SKIPPED: validation on namespace hosts (VALIDATE is empty)"
+fi
+
+python3 scripts/simulate/simulate.py report "$OUT"
+say "report: $OUT/report.md"
+if [ "${RECORD:-0}" = 1 ]; then
+  python3 scripts/figures/record.py "$OUT/simulated.json" simulated-scaling \
+    --command "MODELS=\"$MODELS\" COMPRESSIONS=\"$COMPRESSIONS\" LINKS=\"$LINKS\" RANKS=\"$RANKS\" TOPOLOGIES=\"$TOPOLOGIES\" VALIDATE=\"$VALIDATE\" scripts/simulate-scaling.sh"
+fi

@@ -1,0 +1,294 @@
+"""The trainer's step under SimGrid's SMPI: schedules from recorded calls, platform files, and
+the report of scripts/simulate-scaling.sh.
+
+    simulate.py schedule TRACE_PREFIX OUT_SCHEDULE      # TRACE_PREFIX.0 (mpi_call_trace.c) -> schedule + .json
+    simulate.py platform HOSTS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE
+    simulate.py fit ALLREDUCE_SWEEP_JSON RATE            # a namespace link as a platform: tc's rate, the sweep's latency
+    simulate.py report OUT_DIR                           # OUT_DIR/points.csv -> report.md, simulated.json, efficiency.png
+
+Standard library only (the report's plot needs gnuplot).
+"""
+import csv
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scaling"))
+import scaling  # noqa: E402  (fit_ring, gnuplot)
+
+# Calls the replay knows (step_replay.c); others in a trace (none seen in a step) stop the schedule.
+REPLAYED = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"}
+
+
+# MARK: - Schedules from recorded calls
+
+def read_trace(path):
+    """[(start, end, call, elements, bytes, communicator size)] of one rank's trace file."""
+    events = []
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("#") or not line.strip():
+                continue
+            start, end, call, elements, size, ranks = line.split()
+            events.append((float(start), float(end), call, int(elements), int(size), int(ranks)))
+    return events
+
+
+def period(signatures, tolerance=0.9):
+    """The smallest p (up to 32) with signatures[i] == signatures[i + p] for at least `tolerance`
+    of the positions: the number of calls a step makes."""
+    for p in range(1, 33):
+        pairs = len(signatures) - p
+        if pairs < 3 * p:
+            break
+        same = sum(1 for i in range(pairs) if signatures[i] == signatures[i + p])
+        if same >= tolerance * pairs:
+            return p
+    return None
+
+
+def schedule(events, steady_fraction=0.6):
+    """The steady step of a trace: the last `steady_fraction` of its calls (past start-up,
+    warm-ups such as PowerSGD's first uncompressed steps), cut into periods of the calls a step
+    makes; per call of the step, the median local time before it and the median time in it, and
+    the median whole step. Returns None when no period is found."""
+    steady = events[int(len(events) * (1 - steady_fraction)):]
+    signatures = [(e[2], e[3], e[4], e[5]) for e in steady]
+    p = period(signatures)
+    if p is None:
+        return None
+    # Start each period at the step's largest call (the gradient sum), so that the step's local
+    # work comes first and the call order is the trainer's.
+    largest = max(range(p), key=lambda i: signatures[i][1] * signatures[i][2])
+    cycles = [steady[i:i + p] for i in range(largest, len(steady) - p + 1, p)]
+    cycles = [c for c in cycles if [(e[2], e[3], e[4], e[5]) for e in c] == signatures[largest:largest + p]]
+    befores = [[] for _ in range(p)]
+    durations = [[] for _ in range(p)]
+    steps = []
+    for index, cycle in enumerate(cycles):
+        if index == 0:
+            continue
+        previous_end = cycles[index - 1][-1][1]
+        steps.append(cycle[-1][1] - previous_end)
+        for k, event in enumerate(cycle):
+            befores[k].append(event[0] - (previous_end if k == 0 else cycle[k - 1][1]))
+            durations[k].append(event[1] - event[0])
+    calls = []
+    for k, event in enumerate(cycles[0]):
+        calls.append({"call": event[2], "elements": event[3], "bytes": event[4], "communicator_size": event[5],
+                      "before_seconds": statistics.median(befores[k]), "seconds": statistics.median(durations[k])})
+    return {"calls": calls, "steps_seen": len(steps), "measured_step_seconds": statistics.median(steps),
+            "local_seconds": sum(c["before_seconds"] for c in calls),
+            "communication_seconds": sum(c["seconds"] for c in calls)}
+
+
+def write_schedule(trace_prefix, out):
+    events = read_trace(trace_prefix + ".0")
+    step = schedule(events)
+    if step is None:
+        sys.exit(f"error: {trace_prefix}.0 has no repeating step (fewer than a few steps recorded?): "
+                 "record at least one full epoch")
+    world = max(e[5] for e in events)
+    for call in step["calls"]:
+        if call["call"] not in REPLAYED:
+            sys.exit(f"error: the step calls {call['call']}, which step_replay.c does not replay")
+        if call["communicator_size"] not in (0, world):
+            sys.exit(f"error: the step calls {call['call']} on a communicator of {call['communicator_size']} ranks "
+                     f"of {world}: only whole-job collectives are replayed (run with --allreduce mpi)")
+    with open(out, "w") as handle:
+        handle.write("# before_seconds call elements bytes_per_element (one step; simulate.py schedule)\n")
+        for call in step["calls"]:
+            handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']}\n")
+    with open(out + ".json", "w") as handle:
+        json.dump(step, handle, indent=1)
+    print(json.dumps({k: v for k, v in step.items() if k != "calls"}))
+
+
+# MARK: - Platforms
+
+def platform(hosts, bandwidth, latency, topology):
+    """A SimGrid platform of `hosts` single-core hosts at 1 Gflop/s (smpi/host-speed:1Gf, so that
+    smpi_execute's seconds are seconds), each with its own full-duplex link of `bandwidth` and
+    `latency` (SimGrid units: "10Gbps", "5us"). flat: one non-blocking switch. fattree: a
+    two-level fat tree, leaf switches of up to 32 hosts, each with 4 uplinks of the same link
+    to the spine (oversubscribed 8:1 at full leaves)."""
+    last = hosts - 1
+    if topology == "flat":
+        body = (f'  <cluster id="flat" prefix="host-" radical="0-{last}" suffix="" speed="1Gf" bw="{bandwidth}" '
+                f'lat="{latency}" sharing_policy="SPLITDUPLEX" bb_bw="{hosts * 100}Gbps" bb_lat="0us"/>')
+    elif topology == "fattree":
+        leaves = max(1, -(-hosts // 32))
+        per_leaf = min(hosts, 32)
+        spines = 4 if leaves > 1 else 1
+        body = (f'  <cluster id="fattree" prefix="host-" radical="0-{leaves * per_leaf - 1}" suffix="" speed="1Gf" '
+                f'bw="{bandwidth}" lat="{latency}" sharing_policy="SPLITDUPLEX" topology="FAT_TREE" '
+                f'topo_parameters="2;{per_leaf},{leaves};1,{spines};1,1"/>')
+    else:
+        sys.exit(f"error: topology {topology}: give flat or fattree")
+    return ("<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+            f"<platform version=\"4.1\">\n{body}\n</platform>\n")
+
+
+def write_platform(hosts, bandwidth, latency, topology, out_xml, out_hostfile):
+    hosts = int(hosts)
+    with open(out_xml, "w") as handle:
+        handle.write(platform(hosts, bandwidth, latency, topology))
+    with open(out_hostfile, "w") as handle:
+        handle.write("".join(f"host-{i}\n" for i in range(hosts)))
+
+
+def fit(sweep_path, rate):
+    """The namespace hosts' link as a platform: the bandwidth `tc` caps it at (`rate`, e.g.
+    "1gbit"), and the latency of the allreduce sweep's small messages (up to 1 KiB: half the
+    median time of a 2-rank allreduce, one message each way). Not a fit of the sweep's large
+    messages: back to back, they drain tc's token bucket and lose packets, which a training step,
+    with its compute between sums, does not (on a 1 Gbit/s link the sweep's 1 MiB allreduce ran
+    at 57 MB/s where the seed MLP's step sum ran at 89)."""
+    sweep = json.load(open(sweep_path))
+    small = [p["seconds"] for p in sweep["sweep"] if p["bytes"] <= 1024]
+    latency = statistics.median(small) / 2
+    number, unit = rate[:-len("bit")].rstrip("kmg"), rate[len(rate.rstrip("kmgbit")):]
+    scale = {"gbit": "Gbps", "mbit": "Mbps", "kbit": "kbps", "bit": "bps"}.get(unit)
+    if scale is None:
+        sys.exit(f"error: rate {rate}: give tc's form, e.g. 1gbit or 100mbit")
+    print(json.dumps({"bandwidth": f"{number}{scale}", "latency": f"{latency * 1e6:.2f}us", "latency_seconds": latency}))
+
+
+# MARK: - Report
+
+FIELDS = ["model", "compression", "topology", "link", "ranks", "simulated_step_seconds", "local_seconds",
+          "efficiency", "measured_step_seconds", "source"]
+
+
+def read_points(path):
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["ranks"] = int(row["ranks"])
+        for key in ("simulated_step_seconds", "local_seconds", "efficiency"):
+            row[key] = float(row[key])
+        row["measured_step_seconds"] = float(row["measured_step_seconds"]) if row.get("measured_step_seconds") else None
+    return rows
+
+
+def write_report(out_dir):
+    rows = read_points(os.path.join(out_dir, "points.csv"))
+    lines = ["# Simulated scaling (SimGrid SMPI)", "",
+             "Each point replays the trainer's steady step, as recorded from a real run (its calls, their sizes and "
+             "order, and the local compute before each, measured on this CPU), on a simulated platform of one rank per "
+             "host: weak scaling, efficiency = the uncompressed step's local time (a step with nobody to wait for) "
+             "/ the simulated step, so a compression's encoding counts against it. Collective algorithms: SMPI's "
+             "copy of Open MPI's selection (`smpi/coll-selector:ompi`).", ""]
+    validation = [r for r in rows if r["source"] == "validation"]
+    if validation:
+        lines += ["## Simulated against measured", "",
+                  "The namespace hosts' link as the platform (the rate tc caps it at, the latency of small allreduces "
+                  "over it), the schedule recorded from the same 2-host run that was measured:", "",
+                  "| model | compression | link | ranks | measured s/step | simulated s/step | error |", "|---|---|---|---|---|---|---|"]
+        for r in validation:
+            error = (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"]
+            lines.append(f"| {r['model']} | {r['compression']} | {r['link']} | {r['ranks']} | "
+                         f"{r['measured_step_seconds'] * 1e3:.3f} ms | {r['simulated_step_seconds'] * 1e3:.3f} ms | {error * 100:+.1f}% |")
+        lines.append("")
+    predicted = [r for r in rows if r["source"] == "simulated"]
+    figures = {}
+    for model in sorted({r["model"] for r in predicted}):
+        for topology in sorted({r["topology"] for r in predicted if r["model"] == model}):
+            subset = [r for r in predicted if r["model"] == model and r["topology"] == topology]
+            links = sorted({r["link"] for r in subset}, key=link_bits)
+            compressions = sorted({r["compression"] for r in subset})
+            ranks = sorted({r["ranks"] for r in subset})
+            lines += [f"## {model}, {topology}", "",
+                      "Efficiency by rank count (columns) for each compression and link; **bold**: the compression "
+                      "that wins at that point.", "",
+                      "| link | compression | " + " | ".join(str(n) for n in ranks) + " |",
+                      "|---|---|" + "---|" * len(ranks)]
+            for link in links:
+                best = {}
+                for n in ranks:
+                    candidates = [r for r in subset if r["link"] == link and r["ranks"] == n]
+                    if candidates:
+                        best[n] = max(candidates, key=lambda r: r["efficiency"])["compression"]
+                for compression in compressions:
+                    cells = []
+                    for n in ranks:
+                        point = next((r for r in subset if r["link"] == link and r["ranks"] == n
+                                      and r["compression"] == compression), None)
+                        if point is None:
+                            cells.append("-")
+                            continue
+                        text = f"{point['efficiency']:.2f}"
+                        cells.append(f"**{text}**" if best.get(n) == compression else text)
+                        figures[f"{model}.{topology}.{link}.{compression}.np{n}"] = point["efficiency"]
+                    lines.append(f"| {link} | {compression} | " + " | ".join(cells) + " |")
+            lines.append("")
+    with open(os.path.join(out_dir, "simulated.json"), "w") as handle:
+        json.dump({"efficiency": figures, "validation": [
+            {"model": r["model"], "compression": r["compression"], "link": r["link"], "ranks": r["ranks"],
+             "measured_step_seconds": r["measured_step_seconds"], "simulated_step_seconds": r["simulated_step_seconds"],
+             "relative_error": (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"]}
+            for r in validation]}, handle, indent=1, sort_keys=True)
+    if predicted:
+        plot_efficiency(os.path.join(out_dir, "efficiency.png"), predicted)
+        lines += ["![efficiency](efficiency.png)", ""]
+    with open(os.path.join(out_dir, "report.md"), "w") as handle:
+        handle.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+def link_bits(text):
+    """'10Gbps' -> 1e10 (for sorting)."""
+    for unit, factor in (("Gbps", 1e9), ("Mbps", 1e6), ("bps", 1)):
+        if text.endswith(unit):
+            try:
+                return float(text[:-len(unit)]) * factor
+            except ValueError:
+                break
+    return 0.0
+
+
+def plot_efficiency(path, rows):
+    """Efficiency against simulated ranks, one line per model, compression and link (flat)."""
+    series = {}
+    for r in rows:
+        if r["topology"] != "flat":
+            continue
+        series.setdefault(f"{r['model']} {r['compression']} {r['link']}", []).append((r["ranks"], r["efficiency"]))
+    plots, data = [], []
+    for label, points in sorted(series.items()):
+        points.sort()
+        data.append("\n".join(f"{n} {e}" for n, e in points))
+        plots.append(f"'-' using 1:2 with linespoints linewidth 2 title '{label}'")
+    top = max(r["ranks"] for r in rows)
+    script = f"""set terminal pngcairo size 1000,650 font ',10'
+set output '{path}'
+set title 'Simulated weak-scaling efficiency (SimGrid SMPI, flat switch)'
+set xlabel 'ranks (one per host)'
+set ylabel 'efficiency'
+set key outside right
+set grid
+set logscale x 2
+set xrange [1:{max(top, 4)}]
+set yrange [0:1.05]
+plot {', '.join(plots)}
+""" + "".join(d + "\ne\n" for d in data)
+    scaling.gnuplot(script)
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "schedule" and len(argv) == 4:
+        write_schedule(argv[2], argv[3])
+    elif command == "platform" and len(argv) == 8:
+        write_platform(*argv[2:8])
+    elif command == "fit" and len(argv) == 4:
+        fit(argv[2], argv[3])
+    elif command == "report" and len(argv) == 3:
+        write_report(argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

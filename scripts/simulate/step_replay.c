@@ -1,0 +1,113 @@
+// Replays the trainer's step under SimGrid's SMPI: the schedule simulate.py took from a real
+// run's recorded calls (mpi_call_trace.c): per event, the local time before it (compute and the
+// optimizer, measured on the real CPU; simulated here with smpi_execute) and the collective with
+// its element count and size. Every rank runs the same schedule (weak scaling: the per-rank
+// batch and so the per-rank compute stay the same at any rank count). Rank 0 prints the
+// simulated seconds a step, the mean over the timed steps after one warm-up step.
+//   smpicc -O2 -o step_replay step_replay.c
+//   smpirun -np 64 -platform P.xml -hostfile H --cfg=smpi/coll-selector:ompi ./step_replay SCHEDULE STEPS
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum call { ALLREDUCE, IALLREDUCE, WAIT, ALLGATHER, ALLGATHERV, BCAST, BARRIER };
+
+struct event {
+  double before;  // seconds of local work before the call
+  enum call call;
+  long elements;
+  int bytes;
+};
+
+static MPI_Datatype type_of(int bytes) {
+  switch (bytes) {
+  case 2: return MPI_SHORT;
+  case 8: return MPI_DOUBLE;
+  case 1: return MPI_CHAR;
+  default: return MPI_FLOAT;
+  }
+}
+
+static int parse(const char *name, enum call *call) {
+  static const char *names[] = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"};
+  for (int i = 0; i < 7; i++)
+    if (strcmp(name, names[i]) == 0) { *call = (enum call)i; return 0; }
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (argc < 3) {
+    if (rank == 0) fprintf(stderr, "usage: step_replay SCHEDULE STEPS\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  FILE *file = fopen(argv[1], "r");
+  if (!file) {
+    if (rank == 0) fprintf(stderr, "step_replay: cannot read the schedule %s\n", argv[1]);
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  struct event events[256];
+  int count = 0;
+  long largest = 1;
+  char line[512], name[64];
+  while (fgets(line, sizeof line, file) && count < 256) {
+    if (line[0] == '#') continue;
+    struct event e;
+    if (sscanf(line, "%lf %63s %ld %d", &e.before, name, &e.elements, &e.bytes) != 4 || parse(name, &e.call) != 0) {
+      if (rank == 0) fprintf(stderr, "step_replay: %s: cannot read the line: %s", argv[1], line);
+      MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    long need = e.elements * (e.bytes > 0 ? e.bytes : 1) * (e.call == ALLGATHER || e.call == ALLGATHERV ? size : 1);
+    if (need > largest) largest = need;
+    events[count++] = e;
+  }
+  fclose(file);
+  const int steps = atoi(argv[2]);
+  // One buffer pair for every rank (SMPI's shared malloc: 1,024 ranks do not need 1,024 copies;
+  // the contents do not matter to the simulated time).
+  char *send = SMPI_SHARED_MALLOC((size_t)largest);
+  char *receive = SMPI_SHARED_MALLOC((size_t)largest);
+  int *counts = malloc(sizeof(int) * (size_t)size), *displacements = malloc(sizeof(int) * (size_t)size);
+  MPI_Request pending[64];
+  int first = 0, last = 0;
+  double start = 0;
+  for (int step = 0; step <= steps; step++) {
+    if (step == 1) {
+      MPI_Barrier(MPI_COMM_WORLD);
+      start = MPI_Wtime();
+    }
+    for (int i = 0; i < count; i++) {
+      struct event *e = &events[i];
+      if (e->before > 0) smpi_execute(e->before);
+      MPI_Datatype type = type_of(e->bytes);
+      int n = (int)e->elements;
+      switch (e->call) {
+      case ALLREDUCE: MPI_Allreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD); break;
+      case IALLREDUCE: MPI_Iallreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]); break;
+      case WAIT:
+        if (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
+        break;
+      case ALLGATHER: MPI_Allgather(send, n, type, receive, n, type, MPI_COMM_WORLD); break;
+      case ALLGATHERV:
+        for (int r = 0; r < size; r++) { counts[r] = n; displacements[r] = r * n; }
+        MPI_Allgatherv(send, n, type, receive, counts, displacements, type, MPI_COMM_WORLD);
+        break;
+      case BCAST: MPI_Bcast(send, n, type, 0, MPI_COMM_WORLD); break;
+      case BARRIER: MPI_Barrier(MPI_COMM_WORLD); break;
+      }
+    }
+    while (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) printf("seconds_per_step %.9f ranks %d steps %d\n", (MPI_Wtime() - start) / steps, size, steps);
+  SMPI_SHARED_FREE(send);
+  SMPI_SHARED_FREE(receive);
+  free(counts);
+  free(displacements);
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,117 @@
+"""Tests of simulate.py: the step found in a recorded trace, platforms, the namespace link, the
+report (python3 -m unittest discover -s scripts/simulate)."""
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import simulate  # noqa: E402
+
+
+def synthetic_trace(steps, calls, start_up=5):
+    """A trace of `start_up` unrelated calls, then `steps` steps of `calls` [(before, seconds,
+    call, elements, bytes)], times accumulated as a real run's would be."""
+    events, clock = [], 0.0
+    for i in range(start_up):
+        clock += 0.01
+        events.append((clock, clock + 0.001, "allreduce", 1 + i, 8, 2))
+        clock += 0.001
+    for _ in range(steps):
+        for before, seconds, call, elements, size in calls:
+            clock += before
+            events.append((clock, clock + seconds, call, elements, size, 2))
+            clock += seconds
+    return events
+
+
+class ScheduleTests(unittest.TestCase):
+    def test_one_call_a_step(self):
+        step = simulate.schedule(synthetic_trace(100, [(0.0015, 0.0002, "allreduce", 269325, 4)]))
+        self.assertEqual(len(step["calls"]), 1)
+        self.assertAlmostEqual(step["calls"][0]["before_seconds"], 0.0015)
+        self.assertAlmostEqual(step["measured_step_seconds"], 0.0017)
+
+    def test_several_calls_start_at_the_largest(self):
+        # PowerSGD-like: two factor sums and a small one; the period is 3 whatever the phase.
+        calls = [(0.001, 0.0001, "allreduce", 3, 4), (0.0005, 0.0003, "allreduce", 5000, 4),
+                 (0.0002, 0.0002, "allreduce", 2000, 4)]
+        step = simulate.schedule(synthetic_trace(90, calls))
+        self.assertEqual([c["elements"] for c in step["calls"]], [5000, 2000, 3])
+        self.assertAlmostEqual(step["local_seconds"], 0.0017)
+        self.assertAlmostEqual(step["measured_step_seconds"], 0.0017 + 0.0006)
+
+    def test_no_period_is_none(self):
+        events = [(float(i), float(i) + 0.1, "allreduce", i + 1, 4, 2) for i in range(50)]
+        self.assertIsNone(simulate.schedule(events))
+
+
+class PlatformTests(unittest.TestCase):
+    def test_flat_and_fat_tree(self):
+        flat = ElementTree.fromstring(simulate.platform(8, "10Gbps", "5us", "flat").split("\n", 2)[2])
+        cluster = flat.find("cluster")
+        self.assertEqual(cluster.get("radical"), "0-7")
+        self.assertEqual(cluster.get("bw"), "10Gbps")
+        tree = ElementTree.fromstring(simulate.platform(100, "1Gbps", "50us", "fattree").split("\n", 2)[2])
+        cluster = tree.find("cluster")
+        self.assertEqual(cluster.get("topology"), "FAT_TREE")
+        # 4 leaves of 32 hosts (128 >= 100), 4 spines.
+        self.assertEqual(cluster.get("topo_parameters"), "2;32,4;1,4;1,1")
+        self.assertEqual(cluster.get("radical"), "0-127")
+
+    def test_namespace_link(self):
+        folder = tempfile.mkdtemp()
+        try:
+            path = os.path.join(folder, "sweep.json")
+            sweep = [{"bytes": 4, "seconds": 40e-6}, {"bytes": 64, "seconds": 60e-6}, {"bytes": 1024, "seconds": 50e-6},
+                     {"bytes": 1 << 20, "seconds": 0.02}]
+            json.dump({"ranks": 2, "sweep": sweep}, open(path, "w"))
+            out = os.path.join(folder, "out.txt")
+            with open(out, "w") as handle:
+                stdout, sys.stdout = sys.stdout, handle
+                try:
+                    simulate.fit(path, "10gbit")
+                finally:
+                    sys.stdout = stdout
+            link = json.load(open(out))
+            self.assertEqual(link["bandwidth"], "10Gbps")
+            self.assertAlmostEqual(link["latency_seconds"], 25e-6)  # half the median of 40, 60, 50 us
+        finally:
+            shutil.rmtree(folder)
+
+
+class ReportTests(unittest.TestCase):
+    def test_winner_and_validation(self):
+        folder = tempfile.mkdtemp()
+        try:
+            rows = [
+                ("mlp", "none", "flat", "1Gbps", 2, 0.010, 0.001, 0.1, "", "simulated"),
+                ("mlp", "bf16", "flat", "1Gbps", 2, 0.006, 0.0012, 0.001 / 0.006, "", "simulated"),
+                ("mlp", "none", "flat", "1gbit: 1Gbps 28us", 2, 0.011, 0.001, 0.001 / 0.011, 0.010, "validation"),
+            ]
+            with open(os.path.join(folder, "points.csv"), "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(simulate.FIELDS)
+                writer.writerows(rows)
+            stdout, sys.stdout = sys.stdout, open(os.devnull, "w")
+            try:
+                simulate.write_report(folder)
+            finally:
+                sys.stdout = stdout
+            report = open(os.path.join(folder, "report.md")).read()
+            self.assertIn("| 1Gbps | bf16 | **0.17** |", report)
+            self.assertIn("| 1Gbps | none | 0.10 |", report)
+            self.assertIn("+10.0%", report)
+            figures = json.load(open(os.path.join(folder, "simulated.json")))
+            self.assertAlmostEqual(figures["validation"][0]["relative_error"], 0.1)
+            self.assertAlmostEqual(figures["efficiency"]["mlp.flat.1Gbps.none.np2"], 0.1)
+        finally:
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    unittest.main()
