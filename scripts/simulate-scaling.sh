@@ -16,7 +16,7 @@
 #    compression is run there with its calls recorded, and its measured step set against the
 #    simulated one.
 # Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
-# compression and link, the winner bold), simulated.json, efficiency.png.
+# compression and link, the winner bold), simulated.json, efficiency-MODEL.png.
 #   scripts/simulate-scaling.sh                           # everything: about 25 minutes on 2 cores
 #   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, 1 Gbit/s validation: ~1 minute
 #   MODELS=mlp COMPRESSIONS=none LINKS=10Gbps:5us RANKS="2 64 1024" scripts/simulate-scaling.sh

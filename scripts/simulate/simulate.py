@@ -4,7 +4,7 @@ the report of scripts/simulate-scaling.sh.
     simulate.py schedule TRACE_PREFIX OUT_SCHEDULE      # TRACE_PREFIX.0 (mpi_call_trace.c) -> schedule + .json
     simulate.py platform HOSTS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE
     simulate.py fit ALLREDUCE_SWEEP_JSON RATE            # a namespace link as a platform: tc's rate, the sweep's latency
-    simulate.py report OUT_DIR                           # OUT_DIR/points.csv -> report.md, simulated.json, efficiency.png
+    simulate.py report OUT_DIR                           # OUT_DIR/points.csv -> report.md, simulated.json, efficiency-MODEL.png
 
 Standard library only (the report's plot needs gnuplot).
 """
@@ -201,7 +201,8 @@ def write_report(out_dir):
             ranks = sorted({r["ranks"] for r in subset})
             lines += [f"## {model}, {topology}", "",
                       "Efficiency by rank count (columns) for each compression and link; **bold**: the compression "
-                      "that wins at that point.", "",
+                      "with the shortest simulated step there, the one `--compression auto` (which times each way of "
+                      "summing on the job's own links at start-up) would pick.", "",
                       "| link | compression | " + " | ".join(str(n) for n in ranks) + " |",
                       "|---|---|" + "---|" * len(ranks)]
             for link in links:
@@ -229,9 +230,9 @@ def write_report(out_dir):
              "measured_step_seconds": r["measured_step_seconds"], "simulated_step_seconds": r["simulated_step_seconds"],
              "relative_error": (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"]}
             for r in validation]}, handle, indent=1, sort_keys=True)
-    if predicted:
-        plot_efficiency(os.path.join(out_dir, "efficiency.png"), predicted)
-        lines += ["![efficiency](efficiency.png)", ""]
+    for model in sorted({r["model"] for r in predicted}):
+        plot_efficiency(os.path.join(out_dir, f"efficiency-{model}.png"), [r for r in predicted if r["model"] == model], model)
+        lines += [f"![{model}](efficiency-{model}.png)", ""]
     with open(os.path.join(out_dir, "report.md"), "w") as handle:
         handle.write("\n".join(lines))
     print("\n".join(lines))
@@ -248,13 +249,13 @@ def link_bits(text):
     return 0.0
 
 
-def plot_efficiency(path, rows):
-    """Efficiency against simulated ranks, one line per model, compression and link (flat)."""
+def plot_efficiency(path, rows, model):
+    """Efficiency against simulated ranks of one model, a line per compression and link (flat)."""
     series = {}
     for r in rows:
         if r["topology"] != "flat":
             continue
-        series.setdefault(f"{r['model']} {r['compression']} {r['link']}", []).append((r["ranks"], r["efficiency"]))
+        series.setdefault(f"{r['compression']} {r['link']}", []).append((r["ranks"], r["efficiency"]))
     plots, data = [], []
     for label, points in sorted(series.items()):
         points.sort()
@@ -263,7 +264,7 @@ def plot_efficiency(path, rows):
     top = max(r["ranks"] for r in rows)
     script = f"""set terminal pngcairo size 1000,650 font ',10'
 set output '{path}'
-set title 'Simulated weak-scaling efficiency (SimGrid SMPI, flat switch)'
+set title 'Simulated weak-scaling efficiency of {model} (SimGrid SMPI, flat switch)'
 set xlabel 'ranks (one per host)'
 set ylabel 'efficiency'
 set key outside right
