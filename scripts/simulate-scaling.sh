@@ -30,7 +30,8 @@ if [ "${QUICK:-0}" = 1 ]; then
   : "${MODELS:=mlp}" "${COMPRESSIONS:=none}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat}" "${VALIDATE=1gbit}"
 fi
 MODELS=${MODELS:-mlp lenet5}
-COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd}
+# --compression values, and overlap (--overlap: a nonblocking sum per layer, waited for at the step's end).
+COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap}
 # Link bandwidth:latency, SimGrid units; the latencies are a switch hop's (Ethernet to InfiniBand).
 LINKS=${LINKS:-1Gbps:50us 10Gbps:5us 25Gbps:2us 100Gbps:1us}
 RANKS=${RANKS:-2 4 8 16 32 64 128 256 512 1024}
@@ -63,6 +64,13 @@ model_args() {  # MODEL
     mlp) echo "" ;;
     lenet5) echo "--preset lenet5" ;;
     *) echo "--model $1" ;;
+  esac
+}
+
+reducer_args() {  # COMPRESSION: a --compression value, or overlap (float32, one nonblocking sum per layer)
+  case $1 in
+    overlap) echo "--compression none --overlap" ;;
+    *) echo "--compression $1" ;;
   esac
 }
 
@@ -102,7 +110,7 @@ for model in $MODELS; do
   for compression in $COMPRESSIONS; do
     # shellcheck disable=SC2046
     record "$model-$compression" mpirun -np 2 --bind-to core -x OPENBLAS_NUM_THREADS=1 -x LD_PRELOAD="$TRACER" \
-      -x MPI_CALL_TRACE="$PWD/$WORK/$model-$compression.trace" :: $(model_args "$model") --compression "$compression"
+      -x MPI_CALL_TRACE="$PWD/$WORK/$model-$compression.trace" :: $(model_args "$model") $(reducer_args "$compression")
     say "$model, $compression: $(cat "$WORK/$model-$compression.step.json")"
   done
 done
@@ -142,7 +150,7 @@ if [ -n "$VALIDATE" ]; then
           name=$model-$compression-$rate
           # shellcheck disable=SC2046
           LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh 2 -x OPENBLAS_NUM_THREADS=1 \
-            -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") --compression "$compression"
+            -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")
           step=$(simulate "$WORK/$name.sched" "$WORK/platform-$rate.xml" "$WORK/hosts-$rate" 2)
           local_time=$(local_seconds "$WORK/$name.sched.json")
           point "$model" "$compression" flat "$rate: $bandwidth $latency" 2 "$step" "$local_time" "$local_time" \

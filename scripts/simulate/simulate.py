@@ -58,11 +58,14 @@ def schedule(events, steady_fraction=0.6):
     p = period(signatures)
     if p is None:
         return None
-    # Start each period at the step's largest call (the gradient sum), so that the step's local
-    # work comes first and the call order is the trainer's.
-    largest = max(range(p), key=lambda i: signatures[i][1] * signatures[i][2])
-    cycles = [steady[i:i + p] for i in range(largest, len(steady) - p + 1, p)]
-    cycles = [c for c in cycles if [(e[2], e[3], e[4], e[5]) for e in c] == signatures[largest:largest + p]]
+    # Start each period at the call after the step's longest local stretch (forward and most of
+    # backward), so that the step's calls keep the trainer's order: nonblocking sums started in
+    # backward are waited for before the next step's forward, as in the run.
+    gaps = [statistics.median(steady[i][0] - steady[i - 1][1] for i in range(k if k else p, len(steady), p))
+            for k in range(p)]
+    first = max(range(p), key=lambda k: gaps[k])
+    cycles = [steady[i:i + p] for i in range(first, len(steady) - p + 1, p)]
+    cycles = [c for c in cycles if [(e[2], e[3], e[4], e[5]) for e in c] == signatures[first:first + p]]
     befores = [[] for _ in range(p)]
     durations = [[] for _ in range(p)]
     steps = []

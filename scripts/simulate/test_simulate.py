@@ -36,12 +36,15 @@ class ScheduleTests(unittest.TestCase):
         self.assertAlmostEqual(step["calls"][0]["before_seconds"], 0.0015)
         self.assertAlmostEqual(step["measured_step_seconds"], 0.0017)
 
-    def test_several_calls_start_at_the_largest(self):
-        # PowerSGD-like: two factor sums and a small one; the period is 3 whatever the phase.
-        calls = [(0.001, 0.0001, "allreduce", 3, 4), (0.0005, 0.0003, "allreduce", 5000, 4),
-                 (0.0002, 0.0002, "allreduce", 2000, 4)]
-        step = simulate.schedule(synthetic_trace(90, calls))
-        self.assertEqual([c["elements"] for c in step["calls"]], [5000, 2000, 3])
+    def test_several_calls_start_after_the_longest_local_stretch(self):
+        # Overlapped-like: three nonblocking sums started in backward, waited for at the end;
+        # the forward (the longest stretch) comes before the first. Whatever the phase the
+        # steady part starts at, the schedule starts there.
+        calls = [(0.001, 0.0001, "iallreduce", 3, 4), (0.0005, 0.0003, "iallreduce", 5000, 4),
+                 (0.0002, 0.0002, "wait", 0, 0)]
+        for start_up in (5, 6, 7):
+            step = simulate.schedule(synthetic_trace(90, calls, start_up=start_up))
+            self.assertEqual([c["elements"] for c in step["calls"]], [3, 5000, 0])
         self.assertAlmostEqual(step["local_seconds"], 0.0017)
         self.assertAlmostEqual(step["measured_step_seconds"], 0.0017 + 0.0006)
 
