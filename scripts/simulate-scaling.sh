@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Scaling past this machine, simulated: the trainer's own step on modelled clusters of 2 to 1,024
 # ranks under SimGrid's SMPI (Debian's libsimgrid-dev), checked against measured runs where they
-# can be made (2 network-namespace hosts).
+# can be made (this machine's shared memory, and 2 to 4 network-namespace hosts).
 #
 # 1. Record: a real 2-rank run per model and compression, its MPI calls recorded through MPI's
 #    profiling interface (scripts/simulate/mpi_call_trace.c, LD_PRELOAD): the steady step's calls,
 #    their sizes and order, and the local compute before each, measured on this CPU.
 # 2. Simulate: scripts/simulate/step_replay.c (built with smpicc) replays that step on platform
-#    files of one rank per host (scripts/simulate/simulate.py platform): a flat switch and a
-#    two-level fat tree, links of 1, 10, 25 and 100 Gbit/s; collectives as Open MPI picks them
-#    (SMPI's ompi selector), SMPI's default network model (its TCP factors, calibrated on real
-#    clusters).
-# 3. Validate (root, VALIDATE="1gbit 10gbit"): 2 namespace hosts with tc-shaped links; the
-#    platform is tc's rate with the latency of small allreduces over the link; each model and
-#    compression is run there with its calls recorded, and its measured step set against the
-#    simulated one.
+#    files (scripts/simulate/simulate.py platform): a flat switch of one rank per host, and a
+#    two-level fat tree of nodes of 8 ranks (fattree:8: the ranks share the node's link and talk
+#    through a loopback fitted to this machine's shared-memory allreduce sweep); links of 1, 10,
+#    25 and 100 Gbit/s; collectives as Open MPI picks them (SMPI's ompi selector), SMPI's default
+#    network model (its TCP factors, calibrated on real clusters).
+# 3. Validate (VALIDATE="shm 1gbit 10gbit"): shm sets the 2-rank runs of step 1 against one
+#    simulated node of 2 ranks; each rate (root) runs every model and compression on 2, 3 and 4
+#    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links, its calls recorded, and sets
+#    the measured step against the simulated one on a platform of tc's rate and the latency of
+#    small allreduces over the link.
 # Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
 # compression and link, the winner bold), simulated.json, efficiency-MODEL.png.
-#   scripts/simulate-scaling.sh                           # everything: about 25 minutes on 2 cores
-#   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, 1 Gbit/s validation: ~1 minute
+#   scripts/simulate-scaling.sh                           # everything: about 50 minutes on 2 cores
+#   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, shm and 2 hosts at 1 Gbit/s: ~1 minute
 #   MODELS=mlp COMPRESSIONS=none LINKS=10Gbps:5us RANKS="2 64 1024" scripts/simulate-scaling.sh
 # RECORD=1 keeps the figures as docs/results/simulated-scaling-CPU.json.
 set -euo pipefail
@@ -27,7 +29,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 if [ "${QUICK:-0}" = 1 ]; then
-  : "${MODELS:=mlp}" "${COMPRESSIONS:=none}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat}" "${VALIDATE=1gbit}"
+  : "${MODELS:=mlp}" "${COMPRESSIONS:=none}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat}" \
+    "${VALIDATE=shm 1gbit}" "${VALIDATE_HOSTS:=2}"
 fi
 MODELS=${MODELS:-mlp lenet5}
 # --compression values, and overlap (--overlap: a nonblocking sum per layer, waited for at the step's end).
@@ -35,8 +38,15 @@ COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap}
 # Link bandwidth:latency, SimGrid units; the latencies are a switch hop's (Ethernet to InfiniBand).
 LINKS=${LINKS:-1Gbps:50us 10Gbps:5us 25Gbps:2us 100Gbps:1us}
 RANKS=${RANKS:-2 4 8 16 32 64 128 256 512 1024}
-TOPOLOGIES=${TOPOLOGIES:-flat fattree}
-VALIDATE=${VALIDATE-1gbit 10gbit}
+# flat or fattree, :C for nodes of C ranks (fattree:8); rank counts that do not fill whole nodes are skipped.
+TOPOLOGIES=${TOPOLOGIES:-flat fattree:8}
+VALIDATE=${VALIDATE-shm 1gbit 10gbit}
+VALIDATE_HOSTS=${VALIDATE_HOSTS:-2 3 4}
+# The namespace links shaped as a port serializes (tc htb, a bucket of 100 us of traffic), not with
+# the 4 ms bucket of tbf that the other benchmarks use: after the compute between two sums the
+# full bucket lets 4 ms of traffic pass at memory speed, which no link of the platform does
+# (1 Gbit/s, seed MLP: tbf measured 9.3 ms a step, simulated 11.5).
+export LINK_SHAPER=${LINK_SHAPER:-htb}
 STEPS=${STEPS:-2}
 NAME=${NAME:-simulated-scaling}
 DATA_DIR=${DATA_DIR:-data/mnist}
@@ -54,7 +64,7 @@ command -v smpicc >/dev/null || die "smpicc not found: apt-get install libsimgri
 allow_mpi_as_root
 BIN=${MNIST_MPI_BIN:-$RELEASE_BIN}
 mkdir -p "$WORK" "$OUT"
-rm -f "$OUT/points.csv" "$WORK"/*.sched "$WORK"/*.sched.json
+rm -f "$OUT/points.csv" "$WORK"/*.sched "$WORK"/*.sched.*
 mpicc -shared -fPIC -O2 -o "$WORK/libmpi_call_trace.so" scripts/simulate/mpi_call_trace.c
 smpicc -O2 -o "$WORK/step_replay" scripts/simulate/step_replay.c 2>/dev/null
 TRACER=$PWD/$WORK/libmpi_call_trace.so
@@ -105,6 +115,11 @@ PY
 local_seconds() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['local_seconds'])" "$1"; }
 measured_seconds() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['measured_step_seconds'])" "$1"; }
 
+say "this node's shared memory as a loopback: allreduce sweep of 2 ranks"
+mpirun -np 2 --bind-to core "$BIN" bench allreduce --sweep --rounds 3 > "$WORK/sweep-shm.json"
+python3 scripts/simulate/simulate.py fit "$WORK/sweep-shm.json" shm > "$WORK/loopback.json"
+say "loopback: $(cat "$WORK/loopback.json")"
+
 say "recording the calls of real 2-rank runs (shared memory, MPI_Allreduce): models $MODELS, compressions $COMPRESSIONS"
 for model in $MODELS; do
   for compression in $COMPRESSIONS; do
@@ -119,7 +134,11 @@ for topology in $TOPOLOGIES; do
   for link in $LINKS; do
     bandwidth=${link%%:*} latency=${link##*:}
     for ranks in $RANKS; do
-      python3 scripts/simulate/simulate.py platform "$ranks" "$bandwidth" "$latency" "$topology" "$WORK/platform.xml" "$WORK/hosts"
+      status=0
+      python3 scripts/simulate/simulate.py platform "$ranks" "$bandwidth" "$latency" "$topology" "$WORK/platform.xml" \
+        "$WORK/hosts" "$WORK/loopback.json" || status=$?
+      [ "$status" = 3 ] && continue  # fewer ranks than a node holds
+      [ "$status" = 0 ] || exit "$status"
       started=$(date +%s)
       for model in $MODELS; do
         reference=$(local_seconds "$WORK/$model-none.sched.json" 2>/dev/null || local_seconds "$WORK/$model-${COMPRESSIONS%% *}.sched.json")
@@ -134,35 +153,54 @@ for topology in $TOPOLOGIES; do
   done
 done
 
-if [ -n "$VALIDATE" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "SKIPPED: validation on namespace hosts (needs root)"
-  else
-    for rate in $VALIDATE; do
-      say "validation at $rate: allreduce sweep between 2 namespace hosts for the link's latency"
-      LINK_RATE=$rate scripts/cluster/netns-launch.sh 2 "$BIN" bench allreduce --sweep --rounds 3 > "$WORK/sweep-$rate.json"
-      fitted=$(python3 scripts/simulate/simulate.py fit "$WORK/sweep-$rate.json" "$rate")
-      bandwidth=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bandwidth'])" "$fitted")
-      latency=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['latency'])" "$fitted")
-      python3 scripts/simulate/simulate.py platform 2 "$bandwidth" "$latency" flat "$WORK/platform-$rate.xml" "$WORK/hosts-$rate"
-      for model in $MODELS; do
-        for compression in $COMPRESSIONS; do
-          name=$model-$compression-$rate
-          # shellcheck disable=SC2046
-          LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh 2 -x OPENBLAS_NUM_THREADS=1 \
-            -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")
-          step=$(simulate "$WORK/$name.sched" "$WORK/platform-$rate.xml" "$WORK/hosts-$rate" 2)
-          local_time=$(local_seconds "$WORK/$name.sched.json")
-          point "$model" "$compression" flat "$rate: $bandwidth $latency" 2 "$step" "$local_time" "$local_time" \
-            "$(measured_seconds "$WORK/$name.sched.json")" validation
-          say "$model, $compression at $rate: measured $(measured_seconds "$WORK/$name.sched.json") s/step, simulated $step"
-        done
+# Sets a recorded run's measured step against its simulated one:
+# NAME MODEL COMPRESSION TOPOLOGY PLATFORM HOSTFILE RANKS LINK_LABEL
+validate() {
+  local step local_time measured
+  step=$(simulate "$WORK/$1.sched" "$5" "$6" "$7")
+  local_time=$(local_seconds "$WORK/$1.sched.json")
+  measured=$(measured_seconds "$WORK/$1.sched.json")
+  point "$2" "$3" "$4" "$8" "$7" "$step" "$local_time" "$local_time" "$measured" validation
+  say "$2, $3 on $7 ranks ($8): measured $measured s/step, simulated $step"
+}
+
+if [ -z "$VALIDATE" ]; then
+  say "SKIPPED: validation (VALIDATE is empty)"
+fi
+for rate in $VALIDATE; do
+  if [ "$rate" = shm ]; then
+    python3 scripts/simulate/simulate.py platform 2 1Gbps 50us flat:2 "$WORK/node.xml" "$WORK/hosts-node" "$WORK/loopback.json"
+    loopback=$(python3 -c "import json,sys; l=json.load(open(sys.argv[1])); print(l['bandwidth'], l['latency'])" "$WORK/loopback.json")
+    for model in $MODELS; do
+      for compression in $COMPRESSIONS; do
+        validate "$model-$compression" "$model" "$compression" "node of 2" "$WORK/node.xml" "$WORK/hosts-node" 2 "shm: $loopback"
       done
     done
+    continue
   fi
-else
-  say "SKIPPED: validation on namespace hosts (VALIDATE is empty)"
-fi
+  if [ "$(id -u)" -ne 0 ]; then
+    say "SKIPPED: validation at $rate on namespace hosts (needs root)"
+    continue
+  fi
+  say "validation at $rate ($LINK_SHAPER): allreduce sweep between 2 namespace hosts for the link's latency and bandwidth"
+  LINK_RATE=$rate scripts/cluster/netns-launch.sh 2 "$BIN" bench allreduce --sweep --rounds 3 > "$WORK/sweep-$rate.json"
+  fitted=$(python3 scripts/simulate/simulate.py fit "$WORK/sweep-$rate.json" "$rate")
+  bandwidth=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['bandwidth'])" "$fitted")
+  latency=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['latency'])" "$fitted")
+  for hosts in $VALIDATE_HOSTS; do
+    python3 scripts/simulate/simulate.py platform "$hosts" "$bandwidth" "$latency" flat "$WORK/hosts$hosts-$rate.xml" "$WORK/hosts$hosts-$rate"
+    for model in $MODELS; do
+      for compression in $COMPRESSIONS; do
+        name=$model-$compression-$rate-$hosts
+        # shellcheck disable=SC2046
+        LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 \
+          -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")
+        validate "$name" "$model" "$compression" flat "$WORK/hosts$hosts-$rate.xml" "$WORK/hosts$hosts-$rate" "$hosts" \
+          "$rate $LINK_SHAPER: $bandwidth $latency"
+      done
+    done
+  done
+done
 
 python3 scripts/simulate/simulate.py report "$OUT"
 say "report: $OUT/report.md"

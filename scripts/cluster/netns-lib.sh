@@ -7,8 +7,10 @@ NETNS_PREFIX=${NETNS_PREFIX:-mnistmpi}
 NETNS_SUBNET=${NETNS_SUBNET:-10.213.7}   # /24, only inside these namespaces
 NETNS_HOSTS=()
 # LINK_RATE (any tc rate: 1gbit, 100mbit, 25gbit; empty: unlimited) caps every host's link in
-# both directions with a token bucket (tc tbf), like a cluster's Ethernet ports.
+# both directions with a token bucket (tc tbf), like a cluster's Ethernet ports. LINK_SHAPER=htb
+# shapes with a hierarchical token bucket of tc's default (small) burst instead.
 LINK_RATE=${LINK_RATE:-}
+LINK_SHAPER=${LINK_SHAPER:-tbf}
 
 netns_host_ip() { echo "$NETNS_SUBNET.$(( $1 + 1 ))"; }
 
@@ -98,9 +100,18 @@ netns_rate_bits() {
 netns_shape() {
   local ns=$1 device=$2 bits burst
   bits=$(netns_rate_bits "$LINK_RATE") || return 1
-  burst=${LINK_BURST:-$((bits / 8 / 250))}
-  [ "$burst" -ge 65536 ] || burst=65536
-  ip netns exec "$ns" tc qdisc add dev "$device" root tbf rate "$LINK_RATE" burst "$burst" latency 50ms
+  case $LINK_SHAPER in
+    tbf)
+      burst=${LINK_BURST:-$((bits / 8 / 250))}
+      [ "$burst" -ge 65536 ] || burst=65536
+      ip netns exec "$ns" tc qdisc add dev "$device" root tbf rate "$LINK_RATE" burst "$burst" latency 50ms ;;
+    htb)
+      ip netns exec "$ns" tc qdisc add dev "$device" root handle 1: htb default 1
+      burst=${LINK_BURST:-$((bits / 8 / 10000))}
+      ip netns exec "$ns" tc class add dev "$device" parent 1: classid 1:1 htb rate "$LINK_RATE" ceil "$LINK_RATE" \
+        burst "$burst" cburst "$burst" ;;
+    *) echo "error: LINK_SHAPER=$LINK_SHAPER: give tbf or htb" >&2; return 1 ;;
+  esac
 }
 
 # Removes every namespace this library made (also ones left by an earlier, killed run), and

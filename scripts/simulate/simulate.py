@@ -1,9 +1,11 @@
 """The trainer's step under SimGrid's SMPI: schedules from recorded calls, platform files, and
 the report of scripts/simulate-scaling.sh.
 
-    simulate.py schedule TRACE_PREFIX OUT_SCHEDULE      # TRACE_PREFIX.0 (mpi_call_trace.c) -> schedule + .json
-    simulate.py platform HOSTS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE
+    simulate.py schedule TRACE_PREFIX OUT_SCHEDULE      # TRACE_PREFIX.R (mpi_call_trace.c) -> OUT_SCHEDULE(.R) + .json
+    simulate.py platform RANKS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE [LOOPBACK_JSON]
+                                                         # TOPOLOGY: flat, fattree, or either :C (nodes of C ranks)
     simulate.py fit ALLREDUCE_SWEEP_JSON RATE            # a namespace link as a platform: tc's rate, the sweep's latency
+    simulate.py fit ALLREDUCE_SWEEP_JSON shm             # a node's shared memory: the sweep's largest sum and latency
     simulate.py report OUT_DIR                           # OUT_DIR/points.csv -> report.md, simulated.json, efficiency-MODEL.png
 
 Standard library only (the report's plot needs gnuplot).
@@ -86,23 +88,45 @@ def schedule(events, steady_fraction=0.6):
             "communication_seconds": sum(c["seconds"] for c in calls)}
 
 
+def check_replayable(step, world, name):
+    for call in step["calls"]:
+        if call["call"] not in REPLAYED:
+            sys.exit(f"error: {name}: the step calls {call['call']}, which step_replay.c does not replay")
+        if call["communicator_size"] not in (0, world):
+            sys.exit(f"error: {name}: the step calls {call['call']} on a communicator of {call['communicator_size']} "
+                     f"ranks of {world}: only whole-job collectives are replayed (run with --allreduce mpi)")
+
+
+def write_steps(path, step):
+    with open(path, "w") as handle:
+        handle.write("# before_seconds call elements bytes_per_element (one step; simulate.py schedule)\n")
+        for call in step["calls"]:
+            handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']}\n")
+
+
 def write_schedule(trace_prefix, out):
+    """Rank 0's steady step as OUT (every simulated rank replays it: weak scaling), and where the
+    run had more than 2 ranks, each rank's own as OUT.R (step_replay.c takes OUT.R when it exists:
+    a validation run's ranks do not compute equally, e.g. 4 ranks on 2 cores)."""
     events = read_trace(trace_prefix + ".0")
     step = schedule(events)
     if step is None:
         sys.exit(f"error: {trace_prefix}.0 has no repeating step (fewer than a few steps recorded?): "
                  "record at least one full epoch")
     world = max(e[5] for e in events)
-    for call in step["calls"]:
-        if call["call"] not in REPLAYED:
-            sys.exit(f"error: the step calls {call['call']}, which step_replay.c does not replay")
-        if call["communicator_size"] not in (0, world):
-            sys.exit(f"error: the step calls {call['call']} on a communicator of {call['communicator_size']} ranks "
-                     f"of {world}: only whole-job collectives are replayed (run with --allreduce mpi)")
-    with open(out, "w") as handle:
-        handle.write("# before_seconds call elements bytes_per_element (one step; simulate.py schedule)\n")
-        for call in step["calls"]:
-            handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']}\n")
+    check_replayable(step, world, f"{trace_prefix}.0")
+    write_steps(out, step)
+    for rank in range(1, world):
+        stale = f"{out}.{rank}"
+        if os.path.exists(stale):
+            os.remove(stale)
+    if world > 2:
+        for rank in range(1, world):
+            own = schedule(read_trace(f"{trace_prefix}.{rank}"))
+            if own is None or [c["call"] for c in own["calls"]] != [c["call"] for c in step["calls"]]:
+                sys.exit(f"error: {trace_prefix}.{rank}: its steady step does not match rank 0's calls")
+            check_replayable(own, world, f"{trace_prefix}.{rank}")
+            write_steps(f"{out}.{rank}", own)
     with open(out + ".json", "w") as handle:
         json.dump(step, handle, indent=1)
     print(json.dumps({k: v for k, v in step.items() if k != "calls"}))
@@ -110,21 +134,33 @@ def write_schedule(trace_prefix, out):
 
 # MARK: - Platforms
 
-def platform(hosts, bandwidth, latency, topology):
-    """A SimGrid platform of `hosts` single-core hosts at 1 Gflop/s (smpi/host-speed:1Gf, so that
-    smpi_execute's seconds are seconds), each with its own full-duplex link of `bandwidth` and
-    `latency` (SimGrid units: "10Gbps", "5us"). flat: one non-blocking switch. fattree: a
-    two-level fat tree, leaf switches of up to 32 hosts, each with 4 uplinks of the same link
-    to the spine (oversubscribed 8:1 at full leaves)."""
-    last = hosts - 1
+def topology_parts(topology):
+    """'fattree:8' -> ('fattree', 8): the switch and the ranks a node holds (1 when not given)."""
+    name, _, cores = topology.partition(":")
+    if name not in ("flat", "fattree") or (cores and (not cores.isdigit() or int(cores) < 1)):
+        sys.exit(f"error: topology {topology}: give flat or fattree, with :C for nodes of C ranks (fattree:8)")
+    return name, int(cores) if cores else 1
+
+
+def platform(nodes, bandwidth, latency, topology, cores=1, loopback=None):
+    """A SimGrid platform of `nodes` hosts at 1 Gflop/s (smpi/host-speed:1Gf, so that
+    smpi_execute's seconds are seconds) of `cores` cores each, every host with its own
+    full-duplex link of `bandwidth` and `latency` (SimGrid units: "10Gbps", "5us"), and, with
+    several cores, a loopback (bandwidth, latency) carrying the messages between its ranks.
+    flat: one non-blocking switch. fattree: a two-level fat tree, leaf switches of up to 32 hosts,
+    each with 4 uplinks of the same link to the spine (oversubscribed 8:1 at full leaves)."""
+    last = nodes - 1
+    extra = f' core="{cores}"' if cores > 1 else ""
+    if loopback is not None:
+        extra += f' loopback_bw="{loopback[0]}" loopback_lat="{loopback[1]}"'
     if topology == "flat":
-        body = (f'  <cluster id="flat" prefix="host-" radical="0-{last}" suffix="" speed="1Gf" bw="{bandwidth}" '
-                f'lat="{latency}" sharing_policy="SPLITDUPLEX" bb_bw="{hosts * 100}Gbps" bb_lat="0us"/>')
+        body = (f'  <cluster id="flat" prefix="host-" radical="0-{last}" suffix="" speed="1Gf"{extra} bw="{bandwidth}" '
+                f'lat="{latency}" sharing_policy="SPLITDUPLEX" bb_bw="{nodes * 100}Gbps" bb_lat="0us"/>')
     elif topology == "fattree":
-        leaves = max(1, -(-hosts // 32))
-        per_leaf = min(hosts, 32)
+        leaves = max(1, -(-nodes // 32))
+        per_leaf = min(nodes, 32)
         spines = 4 if leaves > 1 else 1
-        body = (f'  <cluster id="fattree" prefix="host-" radical="0-{leaves * per_leaf - 1}" suffix="" speed="1Gf" '
+        body = (f'  <cluster id="fattree" prefix="host-" radical="0-{leaves * per_leaf - 1}" suffix="" speed="1Gf"{extra} '
                 f'bw="{bandwidth}" lat="{latency}" sharing_policy="SPLITDUPLEX" topology="FAT_TREE" '
                 f'topo_parameters="2;{per_leaf},{leaves};1,{spines};1,1"/>')
     else:
@@ -133,29 +169,54 @@ def platform(hosts, bandwidth, latency, topology):
             f"<platform version=\"4.1\">\n{body}\n</platform>\n")
 
 
-def write_platform(hosts, bandwidth, latency, topology, out_xml, out_hostfile):
-    hosts = int(hosts)
+def write_platform(ranks, bandwidth, latency, topology, out_xml, out_hostfile, loopback_json=None):
+    """The platform for `ranks` ranks: nodes of C ranks (topology 'flat:C'), consecutive ranks on
+    one node as mpirun places them; the loopback from `loopback_json` (simulate.py fit ... shm).
+    Exits 3 (nothing written) when the ranks do not fill whole nodes."""
+    ranks = int(ranks)
+    name, cores = topology_parts(topology)
+    if ranks % cores:
+        sys.exit(3)
+    loopback = None
+    if cores > 1:
+        if not loopback_json:
+            sys.exit(f"error: topology {topology}: nodes of several ranks need the node's loopback (fit ... shm)")
+        link = json.load(open(loopback_json)) if os.path.exists(loopback_json) else json.loads(loopback_json)
+        loopback = (link["bandwidth"], link["latency"])
+    nodes = ranks // cores
     with open(out_xml, "w") as handle:
-        handle.write(platform(hosts, bandwidth, latency, topology))
+        handle.write(platform(nodes, bandwidth, latency, name, cores, loopback))
     with open(out_hostfile, "w") as handle:
-        handle.write("".join(f"host-{i}\n" for i in range(hosts)))
+        handle.write("".join(f"host-{i}\n" * cores for i in range(nodes)))
 
 
 def fit(sweep_path, rate):
-    """The namespace hosts' link as a platform: the bandwidth `tc` caps it at (`rate`, e.g.
-    "1gbit"), and the latency of the allreduce sweep's small messages (up to 1 KiB: half the
-    median time of a 2-rank allreduce, one message each way). Not a fit of the sweep's large
-    messages: back to back, they drain tc's token bucket and lose packets, which a training step,
-    with its compute between sums, does not (on a 1 Gbit/s link the sweep's 1 MiB allreduce ran
-    at 57 MB/s where the seed MLP's step sum ran at 89)."""
+    """A link as a platform, from a 2-rank allreduce sweep over it: the latency of the small
+    messages (up to 1 KiB: half the median time, one message each way), and the bandwidth:
+    - for namespace hosts (`rate` as tc takes it: "1gbit", "10gbit"), tc's rate. Not a fit of the
+      sweep's large sums: back to back, they overflow the shaper's queue and TCP backs off, which
+      a training step, with its compute between sums, does not (2 hosts at 10gbit: the sweep's
+      4 MiB sum ran at 0.65 GB/s, the seed MLP's step sum at 1.22 GB/s, the rate's 98%);
+    - for a node's shared memory (`rate` "shm"), the bandwidth that gives the sweep's largest sum
+      its measured time (2 ranks: two latencies and each rank's whole buffer through the
+      loopback; the additions and the copies included)."""
     sweep = json.load(open(sweep_path))
     small = [p["seconds"] for p in sweep["sweep"] if p["bytes"] <= 1024]
     latency = statistics.median(small) / 2
-    number, unit = rate[:-len("bit")].rstrip("kmg"), rate[len(rate.rstrip("kmgbit")):]
-    scale = {"gbit": "Gbps", "mbit": "Mbps", "kbit": "kbps", "bit": "bps"}.get(unit)
-    if scale is None:
-        sys.exit(f"error: rate {rate}: give tc's form, e.g. 1gbit or 100mbit")
-    print(json.dumps({"bandwidth": f"{number}{scale}", "latency": f"{latency * 1e6:.2f}us", "latency_seconds": latency}))
+    if rate == "shm":
+        largest = max(sweep["sweep"], key=lambda p: p["bytes"])
+        seconds = largest["seconds"] - 2 * latency
+        if seconds <= 0:
+            sys.exit(f"error: {sweep_path}: the largest sum took no longer than two small ones")
+        bytes_per_second = largest["bytes"] / seconds
+    else:
+        number, unit = rate[:-len("bit")].rstrip("kmg"), rate[len(rate.rstrip("kmgbit")):]
+        scale = {"gbit": 1e9, "mbit": 1e6, "kbit": 1e3, "bit": 1}.get(unit)
+        if scale is None or not number.replace(".", "", 1).isdigit():
+            sys.exit(f"error: rate {rate}: give tc's form, e.g. 1gbit or 100mbit, or shm")
+        bytes_per_second = float(number) * scale / 8
+    print(json.dumps({"bandwidth": f"{bytes_per_second / 1e9:.4f}GBps", "latency": f"{latency * 1e6:.2f}us",
+                      "latency_seconds": latency, "bytes_per_second": bytes_per_second}))
 
 
 # MARK: - Report
@@ -180,14 +241,16 @@ def write_report(out_dir):
     lines = ["# Simulated scaling (SimGrid SMPI)", "",
              "Each point replays the trainer's steady step, as recorded from a real run (its calls, their sizes and "
              "order, and the local compute before each, measured on this CPU), on a simulated platform of one rank per "
-             "host: weak scaling, efficiency = the uncompressed step's local time (a step with nobody to wait for) "
+             "host (topology `flat` or `fattree`) or of nodes of C ranks (`fattree:C`: the node's ranks share its link, "
+             "and talk through a loopback fitted to this machine's shared-memory sums): weak scaling, efficiency = the uncompressed step's local time (a step with nobody to wait for) "
              "/ the simulated step, so a compression's encoding counts against it. Collective algorithms: SMPI's "
              "copy of Open MPI's selection (`smpi/coll-selector:ompi`).", ""]
     validation = [r for r in rows if r["source"] == "validation"]
     if validation:
         lines += ["## Simulated against measured", "",
                   "The namespace hosts' link as the platform (the rate tc caps it at, the latency of small allreduces "
-                  "over it), the schedule recorded from the same 2-host run that was measured:", "",
+                  "over it), or for `shm` one node of 2 ranks (the loopback fitted to the largest sum of a shared-memory "
+                  "sweep); each rank's schedule recorded from the very run that was measured:", "",
                   "| model | compression | link | ranks | measured s/step | simulated s/step | error |", "|---|---|---|---|---|---|---|"]
         for r in validation:
             error = (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"]
@@ -284,8 +347,8 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "schedule" and len(argv) == 4:
         write_schedule(argv[2], argv[3])
-    elif command == "platform" and len(argv) == 8:
-        write_platform(*argv[2:8])
+    elif command == "platform" and len(argv) in (8, 9):
+        write_platform(*argv[2:])
     elif command == "fit" and len(argv) == 4:
         fit(argv[2], argv[3])
     elif command == "report" and len(argv) == 3:

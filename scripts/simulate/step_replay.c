@@ -2,7 +2,8 @@
 // run's recorded calls (mpi_call_trace.c): per event, the local time before it (compute and the
 // optimizer, measured on the real CPU; simulated here with smpi_execute) and the collective with
 // its element count and size. Every rank runs the same schedule (weak scaling: the per-rank
-// batch and so the per-rank compute stay the same at any rank count). Rank 0 prints the
+// batch and so the per-rank compute stay the same at any rank count), or its own SCHEDULE.RANK
+// where that file exists (a validation run's ranks, recorded one by one). Rank 0 prints the
 // simulated seconds a step, the mean over the timed steps after one warm-up step.
 //   smpicc -O2 -o step_replay step_replay.c
 //   smpirun -np 64 -platform P.xml -hostfile H --cfg=smpi/coll-selector:ompi ./step_replay SCHEDULE STEPS
@@ -45,7 +46,10 @@ int main(int argc, char **argv) {
     if (rank == 0) fprintf(stderr, "usage: step_replay SCHEDULE STEPS\n");
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  FILE *file = fopen(argv[1], "r");
+  char own[4096];
+  snprintf(own, sizeof own, "%s.%d", argv[1], rank);
+  FILE *file = rank > 0 ? fopen(own, "r") : NULL;
+  if (!file) file = fopen(argv[1], "r");
   if (!file) {
     if (rank == 0) fprintf(stderr, "step_replay: cannot read the schedule %s\n", argv[1]);
     MPI_Abort(MPI_COMM_WORLD, 2);

@@ -53,6 +53,30 @@ class ScheduleTests(unittest.TestCase):
         self.assertIsNone(simulate.schedule(events))
 
 
+class RankScheduleTests(unittest.TestCase):
+    def test_each_rank_of_a_larger_run_gets_its_own(self):
+        folder = tempfile.mkdtemp()
+        try:
+            prefix = os.path.join(folder, "run.trace")
+            for rank, before in enumerate((0.002, 0.003, 0.004)):
+                with open(f"{prefix}.{rank}", "w") as handle:
+                    for start, end, call, elements, size, _ in synthetic_trace(60, [(before, 0.001, "allreduce", 269325, 4)]):
+                        handle.write(f"{start} {end} {call} {elements} {size} 3\n")
+            out = os.path.join(folder, "run.sched")
+            stdout, sys.stdout = sys.stdout, open(os.devnull, "w")
+            try:
+                simulate.write_schedule(prefix, out)
+            finally:
+                sys.stdout = stdout
+            self.assertFalse(os.path.exists(out + ".0"))
+            for rank, before in ((1, 0.003), (2, 0.004)):
+                line = open(f"{out}.{rank}").read().splitlines()[1].split()
+                self.assertAlmostEqual(float(line[0]), before)
+                self.assertEqual(line[1:], ["allreduce", "269325", "4"])
+        finally:
+            shutil.rmtree(folder)
+
+
 class PlatformTests(unittest.TestCase):
     def test_flat_and_fat_tree(self):
         flat = ElementTree.fromstring(simulate.platform(8, "10Gbps", "5us", "flat").split("\n", 2)[2])
@@ -66,23 +90,68 @@ class PlatformTests(unittest.TestCase):
         self.assertEqual(cluster.get("topo_parameters"), "2;32,4;1,4;1,1")
         self.assertEqual(cluster.get("radical"), "0-127")
 
-    def test_namespace_link(self):
+    def test_nodes_of_several_ranks(self):
+        folder = tempfile.mkdtemp()
+        try:
+            xml, hosts = os.path.join(folder, "p.xml"), os.path.join(folder, "hosts")
+            loopback = json.dumps({"bandwidth": "8.5GBps", "latency": "0.40us"})
+            simulate.write_platform("64", "10Gbps", "5us", "fattree:8", xml, hosts, loopback)
+            cluster = ElementTree.fromstring(open(xml).read().split("\n", 2)[2]).find("cluster")
+            self.assertEqual(cluster.get("core"), "8")
+            self.assertEqual(cluster.get("loopback_bw"), "8.5GBps")
+            self.assertEqual(cluster.get("radical"), "0-7")  # 8 nodes, one leaf
+            lines = open(hosts).read().split()
+            self.assertEqual(len(lines), 64)
+            self.assertEqual(lines[:9], ["host-0"] * 8 + ["host-1"])  # consecutive ranks share a node
+            with self.assertRaises(SystemExit) as raised:  # 4 ranks do not fill a node of 8
+                simulate.write_platform("4", "10Gbps", "5us", "fattree:8", xml, hosts, loopback)
+            self.assertEqual(raised.exception.code, 3)
+            with self.assertRaises(SystemExit):
+                simulate.topology_parts("torus:2")
+        finally:
+            shutil.rmtree(folder)
+
+    def test_shared_memory_loopback(self):
         folder = tempfile.mkdtemp()
         try:
             path = os.path.join(folder, "sweep.json")
-            sweep = [{"bytes": 4, "seconds": 40e-6}, {"bytes": 64, "seconds": 60e-6}, {"bytes": 1024, "seconds": 50e-6},
-                     {"bytes": 1 << 20, "seconds": 0.02}]
+            sweep = [{"bytes": 4, "seconds": 1e-6}, {"bytes": 1024, "seconds": 1e-6},
+                     {"bytes": 1 << 20, "seconds": 200e-6}, {"bytes": 4 << 20, "seconds": 0.001001}]
             json.dump({"ranks": 2, "sweep": sweep}, open(path, "w"))
             out = os.path.join(folder, "out.txt")
             with open(out, "w") as handle:
                 stdout, sys.stdout = sys.stdout, handle
                 try:
-                    simulate.fit(path, "10gbit")
+                    simulate.fit(path, "shm")
                 finally:
                     sys.stdout = stdout
             link = json.load(open(out))
-            self.assertEqual(link["bandwidth"], "10Gbps")
-            self.assertAlmostEqual(link["latency_seconds"], 25e-6)  # half the median of 40, 60, 50 us
+            self.assertAlmostEqual(link["latency_seconds"], 0.5e-6)
+            # 4 MiB in 1.001 ms less two latencies: 4.194 GB/s.
+            self.assertEqual(link["bandwidth"], "4.1943GBps")
+        finally:
+            shutil.rmtree(folder)
+
+    def test_namespace_link(self):
+        folder = tempfile.mkdtemp()
+        try:
+            path = os.path.join(folder, "sweep.json")
+            sweep = [{"bytes": 4, "seconds": 40e-6}, {"bytes": 64, "seconds": 60e-6}, {"bytes": 1024, "seconds": 50e-6},
+                     {"bytes": 4 << 20, "seconds": 0.05005}]
+            json.dump({"ranks": 2, "sweep": sweep}, open(path, "w"))
+            out = os.path.join(folder, "out.txt")
+            for rate, expected in (("10gbit", "1.2500GBps"), ("100mbit", "0.0125GBps")):  # tc's rate
+                with open(out, "w") as handle:
+                    stdout, sys.stdout = sys.stdout, handle
+                    try:
+                        simulate.fit(path, rate)
+                    finally:
+                        sys.stdout = stdout
+                link = json.load(open(out))
+                self.assertEqual(link["bandwidth"], expected)
+                self.assertAlmostEqual(link["latency_seconds"], 25e-6)  # half the median of 40, 60, 50 us
+            with self.assertRaises(SystemExit):
+                simulate.fit(path, "fast")
         finally:
             shutil.rmtree(folder)
 
