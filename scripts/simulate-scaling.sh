@@ -11,7 +11,9 @@
 #    two-level fat tree of nodes of 8 ranks (fattree:8: the ranks share the node's link and talk
 #    through a loopback fitted to this machine's shared-memory allreduce sweep); links of 1, 10,
 #    25 and 100 Gbit/s; collectives as Open MPI picks them (SMPI's ompi selector), SMPI's default
-#    network model (its TCP factors, calibrated on real clusters).
+#    network model (its TCP factors, calibrated on real clusters). --overlap's nonblocking sums
+#    start at their first wait, as Open MPI's move only inside MPI calls
+#    (STEP_REPLAY_ASYNC_PROGRESS=1: where they are called, a network that progresses alone).
 # 3. Validate (VALIDATE="shm 1gbit 10gbit"): shm sets the 2-rank runs of step 1 against one
 #    simulated node of 2 ranks; each rate (root) runs every model and compression on 2, 3 and 4
 #    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links, its calls recorded, and sets
@@ -192,8 +194,12 @@ for rate in $VALIDATE; do
     for model in $MODELS; do
       for compression in $COMPRESSIONS; do
         name=$model-$compression-$rate-$hosts
+        # More hosts than cores: the ranks yield while they wait, as Open MPI does by itself on a node it
+        # knows to be oversubscribed (each namespace host looks like a node of its own).
+        yield=()
+        [ "$hosts" -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
         # shellcheck disable=SC2046
-        LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 \
+        LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 ${yield[@]+"${yield[@]}"} \
           -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")
         validate "$name" "$model" "$compression" flat "$WORK/hosts$hosts-$rate.xml" "$WORK/hosts$hosts-$rate" "$hosts" \
           "$rate $LINK_SHAPER: $bandwidth $latency"

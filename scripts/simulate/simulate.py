@@ -244,7 +244,9 @@ def write_report(out_dir):
              "host (topology `flat` or `fattree`) or of nodes of C ranks (`fattree:C`: the node's ranks share its link, "
              "and talk through a loopback fitted to this machine's shared-memory sums): weak scaling, efficiency = the uncompressed step's local time (a step with nobody to wait for) "
              "/ the simulated step, so a compression's encoding counts against it. Collective algorithms: SMPI's "
-             "copy of Open MPI's selection (`smpi/coll-selector:ompi`).", ""]
+             "copy of Open MPI's selection (`smpi/coll-selector:ompi`). --overlap's nonblocking sums start at their first "
+             "wait, as Open MPI's (no progress thread) move only inside MPI calls; "
+             "STEP_REPLAY_ASYNC_PROGRESS=1 simulates a network that progresses them alone.", ""]
     validation = [r for r in rows if r["source"] == "validation"]
     if validation:
         lines += ["## Simulated against measured", "",

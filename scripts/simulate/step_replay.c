@@ -5,6 +5,11 @@
 // batch and so the per-rank compute stay the same at any rank count), or its own SCHEDULE.RANK
 // where that file exists (a validation run's ranks, recorded one by one). Rank 0 prints the
 // simulated seconds a step, the mean over the timed steps after one warm-up step.
+// A nonblocking sum (MPI_Iallreduce) starts at its first wait, with every sum started before
+// that wait: Open MPI's nonblocking collectives (libnbc, no progress thread) move only while the
+// rank is inside an MPI call, and the trainer makes none between its per-layer sums and their
+// waits. STEP_REPLAY_ASYNC_PROGRESS=1 starts each where it was called instead (a network that
+// progresses on its own: RDMA offload, a progress thread), the bound --overlap aims for.
 //   smpicc -O2 -o step_replay step_replay.c
 //   smpirun -np 64 -platform P.xml -hostfile H --cfg=smpi/coll-selector:ompi ./step_replay SCHEDULE STEPS
 #include <mpi.h>
@@ -78,6 +83,11 @@ int main(int argc, char **argv) {
   int *counts = malloc(sizeof(int) * (size_t)size), *displacements = malloc(sizeof(int) * (size_t)size);
   MPI_Request pending[64];
   int first = 0, last = 0;
+  const char *async = getenv("STEP_REPLAY_ASYNC_PROGRESS");
+  const int progress_alone = async != NULL && strcmp(async, "1") == 0;
+  long deferred[64];  // element counts of the sums called but not started (progress_alone == 0)
+  MPI_Datatype deferred_types[64];
+  int waiting = 0;
   double start = 0;
   for (int step = 0; step <= steps; step++) {
     if (step == 1) {
@@ -91,8 +101,18 @@ int main(int argc, char **argv) {
       int n = (int)e->elements;
       switch (e->call) {
       case ALLREDUCE: MPI_Allreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD); break;
-      case IALLREDUCE: MPI_Iallreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]); break;
+      case IALLREDUCE:
+        if (progress_alone) {
+          MPI_Iallreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+        } else if (waiting < 64) {
+          deferred[waiting] = n;
+          deferred_types[waiting++] = type;
+        }
+        break;
       case WAIT:
+        for (int d = 0; d < waiting; d++)
+          MPI_Iallreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+        waiting = 0;
         if (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
         break;
       case ALLGATHER: MPI_Allgather(send, n, type, receive, n, type, MPI_COMM_WORLD); break;
@@ -104,6 +124,9 @@ int main(int argc, char **argv) {
       case BARRIER: MPI_Barrier(MPI_COMM_WORLD); break;
       }
     }
+    for (int d = 0; d < waiting; d++)
+      MPI_Iallreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+    waiting = 0;
     while (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
   }
   MPI_Barrier(MPI_COMM_WORLD);
