@@ -297,13 +297,24 @@ def write_report(out_dir):
             {"model": r["model"], "compression": r["compression"], "link": r["link"], "ranks": r["ranks"],
              "measured_step_seconds": r["measured_step_seconds"], "simulated_step_seconds": r["simulated_step_seconds"],
              "relative_error": (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"]}
-            for r in validation]}, handle, indent=1, sort_keys=True)
+            for r in validation], "validated": validated_figures(validation)}, handle, indent=1, sort_keys=True)
     for model in sorted({r["model"] for r in predicted}):
         plot_efficiency(os.path.join(out_dir, f"efficiency-{model}.png"), [r for r in predicted if r["model"] == model], model)
         lines += [f"![{model}](efficiency-{model}.png)", ""]
     with open(os.path.join(out_dir, "report.md"), "w") as handle:
         handle.write("\n".join(lines))
     print("\n".join(lines))
+
+
+def validated_figures(validation):
+    """Each validation point's measured and simulated milliseconds and its error in percent, by
+    "model.compression.rate.npN" (rate: "shm", "1gbit"), the keys the docs cite."""
+    figures = {}
+    for r in validation:
+        key = f"{r['model']}.{r['compression']}.{r['link'].split(':')[0].split()[0]}.np{r['ranks']}"
+        figures[key] = {"measured_ms": r["measured_step_seconds"] * 1e3, "simulated_ms": r["simulated_step_seconds"] * 1e3,
+                        "error_percent": (r["simulated_step_seconds"] - r["measured_step_seconds"]) / r["measured_step_seconds"] * 100}
+    return figures
 
 
 def link_bits(text):

@@ -5,11 +5,13 @@
 // batch and so the per-rank compute stay the same at any rank count), or its own SCHEDULE.RANK
 // where that file exists (a validation run's ranks, recorded one by one). Rank 0 prints the
 // simulated seconds a step, the mean over the timed steps after one warm-up step.
-// A nonblocking sum (MPI_Iallreduce) starts at its first wait, with every sum started before
-// that wait: Open MPI's nonblocking collectives (libnbc, no progress thread) move only while the
-// rank is inside an MPI call, and the trainer makes none between its per-layer sums and their
-// waits. STEP_REPLAY_ASYNC_PROGRESS=1 starts each where it was called instead (a network that
-// progresses on its own: RDMA offload, a progress thread), the bound --overlap aims for.
+// A nonblocking sum (MPI_Iallreduce) runs at the first wait after it, as a blocking sum in call
+// order with the others called before that wait: Open MPI's nonblocking collectives (libnbc, no
+// progress thread) move only while the rank is inside an MPI call, and the trainer makes none
+// between its per-layer sums and their waits. STEP_REPLAY_ASYNC_PROGRESS=1 starts each where it
+// was called instead (a network that progresses on its own: RDMA offload, a progress thread),
+// the bound --overlap aims for; SMPI's nonblocking allreduce is linear (every rank's vector
+// through rank 0), so that mode is pessimistic and slow to simulate past a few dozen ranks.
 //   smpicc -O2 -o step_replay step_replay.c
 //   smpirun -np 64 -platform P.xml -hostfile H --cfg=smpi/coll-selector:ompi ./step_replay SCHEDULE STEPS
 #include <mpi.h>
@@ -111,7 +113,7 @@ int main(int argc, char **argv) {
         break;
       case WAIT:
         for (int d = 0; d < waiting; d++)
-          MPI_Iallreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+          MPI_Allreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD);
         waiting = 0;
         if (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
         break;
@@ -125,7 +127,7 @@ int main(int argc, char **argv) {
       }
     }
     for (int d = 0; d < waiting; d++)
-      MPI_Iallreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+      MPI_Allreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD);
     waiting = 0;
     while (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
   }

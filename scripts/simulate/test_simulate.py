@@ -181,6 +181,8 @@ class ReportTests(unittest.TestCase):
             figures = json.load(open(os.path.join(folder, "simulated.json")))
             self.assertAlmostEqual(figures["validation"][0]["relative_error"], 0.1)
             self.assertAlmostEqual(figures["efficiency"]["mlp.flat.1Gbps.none.np2"], 0.1)
+            self.assertAlmostEqual(figures["validated"]["mlp.none.1gbit.np2"]["error_percent"], 10.0)
+            self.assertAlmostEqual(figures["validated"]["mlp.none.1gbit.np2"]["measured_ms"], 10.0)
         finally:
             shutil.rmtree(folder)
 
