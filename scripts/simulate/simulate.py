@@ -104,6 +104,22 @@ def write_steps(path, step):
             handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']}\n")
 
 
+def aligned(own, reference):
+    """`own` (a rank's steady step) started where `reference` (rank 0's) starts: each rank cuts its
+    step after its own longest local stretch, which on an oversubscribed machine need not be rank
+    0's; the calls are a cycle, so a rotation (each call with the local time before it) is the
+    same step. None when no rotation gives the reference's calls and sizes."""
+    if own is None or len(own["calls"]) != len(reference["calls"]):
+        return None
+    wanted = [(c["call"], c["elements"], c["bytes"]) for c in reference["calls"]]
+    calls = own["calls"]
+    for shift in range(len(calls)):
+        rotated = calls[shift:] + calls[:shift]
+        if [(c["call"], c["elements"], c["bytes"]) for c in rotated] == wanted:
+            return dict(own, calls=rotated)
+    return None
+
+
 def write_schedule(trace_prefix, out):
     """Rank 0's steady step as OUT (every simulated rank replays it: weak scaling), and where the
     run had more than 2 ranks, each rank's own as OUT.R (step_replay.c takes OUT.R when it exists:
@@ -122,8 +138,8 @@ def write_schedule(trace_prefix, out):
             os.remove(stale)
     if world > 2:
         for rank in range(1, world):
-            own = schedule(read_trace(f"{trace_prefix}.{rank}"))
-            if own is None or [c["call"] for c in own["calls"]] != [c["call"] for c in step["calls"]]:
+            own = aligned(schedule(read_trace(f"{trace_prefix}.{rank}")), step)
+            if own is None:
                 sys.exit(f"error: {trace_prefix}.{rank}: its steady step does not match rank 0's calls")
             check_replayable(own, world, f"{trace_prefix}.{rank}")
             write_steps(f"{out}.{rank}", own)

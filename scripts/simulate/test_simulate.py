@@ -77,6 +77,17 @@ class RankScheduleTests(unittest.TestCase):
             shutil.rmtree(folder)
 
 
+    def test_a_rank_cut_elsewhere_is_rotated_to_rank_zeros_start(self):
+        def step(*calls):
+            return {"calls": [{"call": c, "elements": n, "bytes": 4, "before_seconds": t} for c, n, t in calls]}
+        reference = step(("wait", 0, 0.002), ("iallreduce", 853, 0.001), ("iallreduce", 156, 0.0005))
+        own = step(("iallreduce", 156, 0.0004), ("wait", 0, 0.003), ("iallreduce", 853, 0.001))
+        rotated = simulate.aligned(own, reference)
+        self.assertEqual([(c["call"], c["elements"], c["before_seconds"]) for c in rotated["calls"]],
+                         [("wait", 0, 0.003), ("iallreduce", 853, 0.001), ("iallreduce", 156, 0.0004)])
+        self.assertIsNone(simulate.aligned(step(("wait", 0, 0.1), ("iallreduce", 9, 0.1), ("iallreduce", 156, 0.1)), reference))
+
+
 class PlatformTests(unittest.TestCase):
     def test_flat_and_fat_tree(self):
         flat = ElementTree.fromstring(simulate.platform(8, "10Gbps", "5us", "flat").split("\n", 2)[2])
