@@ -21,7 +21,7 @@
 #    small allreduces over the link.
 # Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
 # compression and link, the winner bold), simulated.json, efficiency-MODEL.png.
-#   scripts/simulate-scaling.sh                           # everything: about 50 minutes on 2 cores
+#   scripts/simulate-scaling.sh                           # everything: about 30 minutes on 2 cores
 #   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, shm and 2 hosts at 1 Gbit/s: ~1 minute
 #   MODELS=mlp COMPRESSIONS=none LINKS=10Gbps:5us RANKS="2 64 1024" scripts/simulate-scaling.sh
 # RECORD=1 keeps the figures as docs/results/simulated-scaling-CPU.json.

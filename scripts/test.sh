@@ -136,7 +136,7 @@ fi
 
 say "scaling report and cost model tests (python3 -m unittest)"
 python3 -m unittest discover -s scripts/scaling
-say "simulated scaling: schedule, platform and report tests, then the smallest case under SimGrid's SMPI: the seed MLP's recorded step on 2 and 4 simulated hosts at 10 Gbit/s, and against a node of 2 ranks (shared memory) and 2 namespace hosts at 1 Gbit/s (QUICK=1 scripts/simulate-scaling.sh; everything: ~50 min)"
+say "simulated scaling: schedule, platform and report tests, then the smallest case under SimGrid's SMPI: the seed MLP's recorded step on 2 and 4 simulated hosts at 10 Gbit/s, and against a node of 2 ranks (shared memory) and 2 namespace hosts at 1 Gbit/s (QUICK=1 scripts/simulate-scaling.sh; everything: ~30 min)"
 python3 -m unittest discover -s scripts/simulate 2>&1 | tail -n 1
 validate="shm 1gbit"
 [ "$(id -u)" -eq 0 ] || { validate=shm; say "SKIPPED: the simulation's check against namespace hosts (needs root)"; }
