@@ -1,6 +1,8 @@
 """Tests of simulate.py: the step found in a recorded trace, platforms, the namespace link, the
 report (python3 -m unittest discover -s scripts/simulate)."""
+import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -123,48 +125,37 @@ class PlatformTests(unittest.TestCase):
             shutil.rmtree(folder)
 
     def test_shared_memory_loopback(self):
-        folder = tempfile.mkdtemp()
-        try:
-            path = os.path.join(folder, "sweep.json")
-            sweep = [{"bytes": 4, "seconds": 1e-6}, {"bytes": 1024, "seconds": 1e-6},
-                     {"bytes": 1 << 20, "seconds": 200e-6}, {"bytes": 4 << 20, "seconds": 0.001001}]
-            json.dump({"ranks": 2, "sweep": sweep}, open(path, "w"))
-            out = os.path.join(folder, "out.txt")
-            with open(out, "w") as handle:
-                stdout, sys.stdout = sys.stdout, handle
-                try:
-                    simulate.fit(path, "shm")
-                finally:
-                    sys.stdout = stdout
-            link = json.load(open(out))
-            self.assertAlmostEqual(link["latency_seconds"], 0.5e-6)
-            # 4 MiB in 1.001 ms less two latencies: 4.194 GB/s.
-            self.assertEqual(link["bandwidth"], "4.1943GBps")
-        finally:
-            shutil.rmtree(folder)
+        sweep = [{"bytes": 4, "seconds": 1e-6}, {"bytes": 1024, "seconds": 1e-6},
+                 {"bytes": 1 << 20, "seconds": 200e-6}, {"bytes": 4 << 20, "seconds": 0.001001}]
+        link = fitted_link(sweep, "shm")
+        self.assertAlmostEqual(link["latency_seconds"], 0.5e-6)
+        # 4 MiB in 1.001 ms less two latencies: 4.194 GB/s.
+        self.assertEqual(link["bandwidth"], "4.1943GBps")
 
     def test_namespace_link(self):
-        folder = tempfile.mkdtemp()
-        try:
-            path = os.path.join(folder, "sweep.json")
-            sweep = [{"bytes": 4, "seconds": 40e-6}, {"bytes": 64, "seconds": 60e-6}, {"bytes": 1024, "seconds": 50e-6},
-                     {"bytes": 4 << 20, "seconds": 0.05005}]
-            json.dump({"ranks": 2, "sweep": sweep}, open(path, "w"))
-            out = os.path.join(folder, "out.txt")
-            for rate, expected in (("10gbit", "1.2500GBps"), ("100mbit", "0.0125GBps")):  # tc's rate
-                with open(out, "w") as handle:
-                    stdout, sys.stdout = sys.stdout, handle
-                    try:
-                        simulate.fit(path, rate)
-                    finally:
-                        sys.stdout = stdout
-                link = json.load(open(out))
-                self.assertEqual(link["bandwidth"], expected)
-                self.assertAlmostEqual(link["latency_seconds"], 25e-6)  # half the median of 40, 60, 50 us
-            with self.assertRaises(SystemExit):
-                simulate.fit(path, "fast")
-        finally:
-            shutil.rmtree(folder)
+        sweep = [{"bytes": 4, "seconds": 40e-6}, {"bytes": 64, "seconds": 60e-6}, {"bytes": 1024, "seconds": 50e-6},
+                 {"bytes": 4 << 20, "seconds": 0.05005}]
+        for rate, expected in (("10gbit", "1.2500GBps"), ("100mbit", "0.0125GBps")):  # tc's rate
+            link = fitted_link(sweep, rate)
+            self.assertEqual(link["bandwidth"], expected)
+            self.assertAlmostEqual(link["latency_seconds"], 25e-6)  # half the median of 40, 60, 50 us
+        with self.assertRaises(SystemExit):
+            fitted_link(sweep, "fast")
+
+
+def fitted_link(sweep, rate):
+    """What `simulate.py fit SWEEP RATE` prints for a 2-rank sweep, parsed."""
+    folder = tempfile.mkdtemp()
+    try:
+        path = os.path.join(folder, "sweep.json")
+        with open(path, "w") as handle:
+            json.dump({"ranks": 2, "sweep": sweep}, handle)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            simulate.fit(path, rate)
+        return json.loads(printed.getvalue())
+    finally:
+        shutil.rmtree(folder)
 
 
 class ReportTests(unittest.TestCase):
