@@ -8,7 +8,8 @@ NETNS_SUBNET=${NETNS_SUBNET:-10.213.7}   # /24, only inside these namespaces
 NETNS_HOSTS=()
 # LINK_RATE (any tc rate: 1gbit, 100mbit, 25gbit; empty: unlimited) caps every host's link in
 # both directions with a token bucket (tc tbf), like a cluster's Ethernet ports. LINK_SHAPER=htb
-# shapes with a hierarchical token bucket of tc's default (small) burst instead.
+# shapes with htb and a burst of 100 us of traffic instead (what scripts/simulate-scaling.sh
+# validates against: the link never runs faster than its rate).
 LINK_RATE=${LINK_RATE:-}
 LINK_SHAPER=${LINK_SHAPER:-tbf}
 

@@ -44,6 +44,13 @@ static int parse(const char *name, enum call *call) {
   return -1;
 }
 
+// Runs the nonblocking sums called since the last wait, in call order, as blocking sums; returns
+// the number left waiting (none).
+static int run_deferred(const long *counts, const MPI_Datatype *types, int waiting, char *send, char *receive) {
+  for (int d = 0; d < waiting; d++) MPI_Allreduce(send, receive, (int)counts[d], types[d], MPI_SUM, MPI_COMM_WORLD);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int rank = 0, size = 1;
@@ -106,15 +113,17 @@ int main(int argc, char **argv) {
       case IALLREDUCE:
         if (progress_alone) {
           MPI_Iallreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
-        } else if (waiting < 64) {
+        } else {
+          if (waiting == 64) {
+            if (rank == 0) fprintf(stderr, "step_replay: %s: more than 64 nonblocking sums before a wait\n", argv[1]);
+            MPI_Abort(MPI_COMM_WORLD, 2);
+          }
           deferred[waiting] = n;
           deferred_types[waiting++] = type;
         }
         break;
       case WAIT:
-        for (int d = 0; d < waiting; d++)
-          MPI_Allreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD);
-        waiting = 0;
+        waiting = run_deferred(deferred, deferred_types, waiting, send, receive);
         if (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
         break;
       case ALLGATHER: MPI_Allgather(send, n, type, receive, n, type, MPI_COMM_WORLD); break;
@@ -126,9 +135,7 @@ int main(int argc, char **argv) {
       case BARRIER: MPI_Barrier(MPI_COMM_WORLD); break;
       }
     }
-    for (int d = 0; d < waiting; d++)
-      MPI_Allreduce(send, receive, (int)deferred[d], deferred_types[d], MPI_SUM, MPI_COMM_WORLD);
-    waiting = 0;
+    waiting = run_deferred(deferred, deferred_types, waiting, send, receive);
     while (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
   }
   MPI_Barrier(MPI_COMM_WORLD);
