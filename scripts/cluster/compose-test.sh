@@ -192,7 +192,7 @@ status=0
 wait "$job" || status=$?
 grep -E 'elastic: |resuming from' "$work/elastic.log" | head_lines
 reference=$work/reference.json
-run_mpi 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" "${elastic_train[@]}" --summary "$reference" \
+reference_run 2 "$BIN" train --data "$HOST_DATA_DIR/mnist" --epochs "$ELASTIC_EPOCHS" "${elastic_train[@]}" --summary "$reference" \
   > "$work/reference.log" 2>&1 || cat "$work/reference.log" >&2
 check_elastic() {
   if [ "$status" -ne 0 ] || [ ! -s "$results/summary.json" ] || [ -z "$scaled_at" ]; then

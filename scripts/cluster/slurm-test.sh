@@ -241,7 +241,7 @@ for fault in kill pause; do
   job_output "$id" | grep -E '^elastic: |^resuming' | sed "s/^/slurm-test: ($fault) /"
   summary=$checkout/results/slurm-$id/summary.json
   if [ "$reference_done" = 0 ]; then
-    run_mpi 2 "$BIN" train --data "$DATA_DIR" "${elastic_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
+    reference_run 2 "$BIN" train --data "$DATA_DIR" "${elastic_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
       || cat "$work/reference.log" >&2
     reference_done=1
   fi
@@ -311,7 +311,7 @@ state=$(job_state "$id")
 job_output "$id" | grep -E '^requeued|^resuming|^elastic: launching' | sed 's/^/slurm-test: /'
 summary=$checkout/results/slurm-$id/summary.json
 reference=$work/grow-reference.json
-run_mpi 2 "$BIN" train --data "$DATA_DIR" "${grow_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
+reference_run 2 "$BIN" train --data "$DATA_DIR" "${grow_args[@]:0:5}" --summary "$reference" > "$work/reference.log" 2>&1 \
   || cat "$work/reference.log" >&2
 # The second run must continue the first one's checkpoint (from a step past 0), wherever it stopped.
 if [ "$state" = COMPLETED ] && [ -s "$summary" ] && job_output "$id" | grep -q '^requeued (restart 1)' \

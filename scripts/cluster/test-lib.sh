@@ -41,3 +41,16 @@ waits_for() {
     sleep "${POLL_SECONDS:-0.2}"
   done
 }
+
+# The uninterrupted reference run on this machine, as the containers run: mpirun with RANKS
+# ranks of COMMAND... without the host's OpenBLAS overrides (OPENBLAS_CORETYPE,
+# OPENBLAS_L2_SIZE), which the containers do not inherit. The core and blocking OpenBLAS uses
+# decide the bits of a product, so a reference on another core cannot match a deterministic
+# run in the containers (seen on an AMD EPYC Zen 5 whose environment pinned Haswell: the
+# containers chose Cooperlake and every fingerprint differed).
+reference_run() {  # RANKS COMMAND...
+  (
+    unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+    run_mpi "$@"
+  )
+}
