@@ -191,13 +191,13 @@ for rate in $VALIDATE; do
   latency=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['latency'])" "$fitted")
   for hosts in $VALIDATE_HOSTS; do
     python3 scripts/simulate/simulate.py platform "$hosts" "$bandwidth" "$latency" flat "$WORK/hosts$hosts-$rate.xml" "$WORK/hosts$hosts-$rate"
+    # More hosts than cores: the ranks yield while they wait, as Open MPI does by itself on a node it
+    # knows to be oversubscribed (each namespace host looks like a node of its own).
+    yield=()
+    [ "$hosts" -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
     for model in $MODELS; do
       for compression in $COMPRESSIONS; do
         name=$model-$compression-$rate-$hosts
-        # More hosts than cores: the ranks yield while they wait, as Open MPI does by itself on a node it
-        # knows to be oversubscribed (each namespace host looks like a node of its own).
-        yield=()
-        [ "$hosts" -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
         # shellcheck disable=SC2046
         LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 ${yield[@]+"${yield[@]}"} \
           -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")

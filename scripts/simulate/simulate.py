@@ -197,7 +197,8 @@ def write_platform(ranks, bandwidth, latency, topology, out_xml, out_hostfile, l
     if cores > 1:
         if not loopback_json:
             sys.exit(f"error: topology {topology}: nodes of several ranks need the node's loopback (fit ... shm)")
-        link = json.load(open(loopback_json)) if os.path.exists(loopback_json) else json.loads(loopback_json)
+        with open(loopback_json) as handle:
+            link = json.load(handle)
         loopback = (link["bandwidth"], link["latency"])
     nodes = ranks // cores
     with open(out_xml, "w") as handle:

@@ -107,7 +107,9 @@ class PlatformTests(unittest.TestCase):
         folder = tempfile.mkdtemp()
         try:
             xml, hosts = os.path.join(folder, "p.xml"), os.path.join(folder, "hosts")
-            loopback = json.dumps({"bandwidth": "8.5GBps", "latency": "0.40us"})
+            loopback = os.path.join(folder, "loopback.json")
+            with open(loopback, "w") as handle:
+                json.dump({"bandwidth": "8.5GBps", "latency": "0.40us"}, handle)
             simulate.write_platform("64", "10Gbps", "5us", "fattree:8", xml, hosts, loopback)
             cluster = ElementTree.fromstring(open(xml).read().split("\n", 2)[2]).find("cluster")
             self.assertEqual(cluster.get("core"), "8")
