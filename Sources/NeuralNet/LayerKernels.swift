@@ -36,6 +36,14 @@ protocol LayerKernels: AnyObject {
     /// product finished before the addition.
     func weightGradient(layer index: Int, delta: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>, adding: Bool)
 
+    /// `weightGradient` of the batch's rows `window` alone, as a batch of `window.count` rows
+    /// would compute it (the product has the window's own shape): `∂W [inputs, outputs] =
+    /// input[window]ᵀ · delta[window]`, where `delta` is layer `index`'s `[rows, outputs]` from
+    /// the batch's row 0. Dense layers with float32 operands only (a deterministic sum's leaf).
+    func weightGradient(
+        layer index: Int, delta: UnsafePointer<Float>, rows window: Range<Int>, into gradient: UnsafeMutablePointer<Float>,
+        adding: Bool)
+
     /// `∂input [rows, inputs] = (delta · Wᵀ) ⊙ activation'` for `index > 0`: the delta of the
     /// layer before, float32 into `previousDelta` (and wherever the kernels keep their own
     /// copy for the next products).

@@ -12,6 +12,9 @@ public final class MLPWorkspace {
     let ones: FloatBuffer
     /// `[widestLayer]` one layer's bias gradient, where backward adds it to a destination.
     let biasGradient: FloatBuffer
+    /// One `[capacity, outputs_l]` buffer per layer: every layer's delta of the batch, kept for
+    /// the leaf-wise gradients of a deterministic sum (`MLP.backwardDeltas`); empty unless asked for.
+    let layerDeltas: [FloatBuffer]
     /// Whether this workspace has the backward pass's buffers (`backward` needs them).
     public let training: Bool
     /// The kernels forward and backward passes through this workspace use.
@@ -29,10 +32,15 @@ public final class MLPWorkspace {
     /// Buffers for `model` and batches of up to `capacity` rows, computed by `kernels` (with
     /// oneDNN: its primitives for `capacity` rows are made here).
     ///
-    /// - Parameter training: false makes a workspace for `forward` and `predict` only, without
-    ///   the backward pass's delta buffers (evaluation chunks are large).
+    /// - Parameters:
+    ///   - training: false makes a workspace for `forward` and `predict` only, without the
+    ///     backward pass's delta buffers (evaluation chunks are large).
+    ///   - keepsLayerDeltas: also a delta buffer per layer, for `MLP.backwardDeltas` and
+    ///     `MLP.leafGradients` (a deterministic sum's leaves from one pass over the batch).
     /// - Throws: `KernelError` when oneDNN cannot make them.
-    public init(model: MLP, capacity: Int, kernels: ComputeKernels = .openblas, training: Bool = true) throws {
+    public init(
+        model: MLP, capacity: Int, kernels: ComputeKernels = .openblas, training: Bool = true, keepsLayerDeltas: Bool = false
+    ) throws {
         precondition(capacity > 0, "workspace capacity must be positive")
         let layout = model.layout
         self.capacity = capacity
@@ -42,6 +50,7 @@ public final class MLPWorkspace {
         deltaB = FloatBuffer(count: deltaCount)
         ones = FloatBuffer(count: training ? capacity * layout.productRowsPerImage : 0, repeating: 1)
         biasGradient = FloatBuffer(count: training ? layout.widestLayer : 0)
+        layerDeltas = training && keepsLayerDeltas ? layout.layers.map { FloatBuffer(count: capacity * $0.outputs) } : []
         self.kernels = kernels
         self.training = training
         let clock = ProductClock()

@@ -181,6 +181,21 @@ final class OneDNNLayerKernels: LayerKernels {
         clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(gradient)) }
     }
 
+    func weightGradient(
+        layer index: Int, delta: UnsafePointer<Float>, rows window: Range<Int>, into gradient: UnsafeMutablePointer<Float>,
+        adding: Bool
+    ) {
+        let layer = layout.layers[index]
+        precondition(!bf16 && layer.kind == .dense, "a window's weight gradient is for dense float32 layers")
+        let windowProducts = products(rows: window.count)[index]
+        guard let product = adding ? windowProducts.weightGradientAdding : windowProducts.weightGradient else {
+            preconditionFailure("forward-only workspace")
+        }
+        let a = layerInput(index) + window.lowerBound * layer.inputs * elementSize
+        let b = UnsafeRawPointer(delta + window.lowerBound * layer.outputs)
+        clock.measure { product.run(a: a, b: b, c: UnsafeMutableRawPointer(gradient)) }
+    }
+
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
         let layer = layout.layers[index]
         if case .pooling(let pooling) = layer.kind {

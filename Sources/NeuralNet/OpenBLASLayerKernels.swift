@@ -82,6 +82,21 @@ final class OpenBLASLayerKernels: LayerKernels {
         }
     }
 
+    func weightGradient(
+        layer index: Int, delta: UnsafePointer<Float>, rows window: Range<Int>, into gradient: UnsafeMutablePointer<Float>,
+        adding: Bool
+    ) {
+        let layer = layout.layers[index]
+        precondition(layer.kind == .dense, "a window's weight gradient is for dense layers")
+        let a = layerInput(index) + window.lowerBound * layer.weightRows
+        // [in, window] · [window, out]
+        clock.measure {
+            matrixMultiply(
+                a, .transposed, delta + window.lowerBound * layer.weightColumns, .none, into: gradient,
+                m: layer.weightRows, n: layer.weightColumns, k: window.count, beta: adding ? 1 : 0)
+        }
+    }
+
     func inputGradient(layer index: Int, delta: UnsafePointer<Float>, into previousDelta: UnsafeMutablePointer<Float>) {
         let layer = layout.layers[index]
         switch layer.kind {

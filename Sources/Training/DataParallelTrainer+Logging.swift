@@ -6,7 +6,7 @@ import RunOutput
 extension DataParallelTrainer {
     func logBanner(
         layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, exchange: GradientExchange,
-        workspace: MLPWorkspace, dataSeconds: Double
+        workspace: MLPWorkspace, leafPasses: Bool, dataSeconds: Double
     ) {
         let config = configuration
         let ranks = communicator.size
@@ -14,7 +14,8 @@ extension DataParallelTrainer {
         let mode = config.optimization.globalBatch == nil ? "weak scaling" : "strong scaling"
         let microBatching = config.optimization.microBatching.map { batching in
             let counts = (config.optimization.sameBitsRankCounts ?? []).map(String.init).joined(separator: ", ")
-            return ", deterministic (\(batching.count) micro-batches of \(batching.rows): the same bits on \(counts) ranks)"
+            let passes = leafPasses ? " in one forward and backward pass over the rank's batch" : ""
+            return ", deterministic (\(batching.count) micro-batches of \(batching.rows): the same bits on \(counts) ranks)\(passes)"
         } ?? ""
         logger.info(
             "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "

@@ -132,6 +132,25 @@ public final class DataParallelTrainer {
         return summary
     }
 
+    /// Deterministic mode with dense layers in float32: a workspace for the rank's whole batch,
+    /// whose one forward and backward pass gives every micro-batch its leaf's bits, where a
+    /// start-up check on random batches finds the kernels compute each row alike at both sizes
+    /// (every rank must agree: the ranks of one run use it, or none).
+    private func makeLeafPasses(
+        model: MLP, leafWorkspace: MLPWorkspace, rows: Int, exchange: GradientExchange
+    ) throws -> MLPWorkspace? {
+        guard exchange.microBatchesPerRank > 1, model.layout.isDense, leafWorkspace.kernels.precision == .fp32,
+            getenv("MNIST_MPI_LEAF_PASSES").map({ String(cString: $0) }) != "off"
+        else { return nil }
+        let batch = try communicator.agreeingOnFailure {
+            try MLPWorkspace(model: model, capacity: rows, kernels: leafWorkspace.kernels, keepsLayerDeltas: true)
+        }
+        let matches = model.leafPassesMatch(batch: batch, leaf: leafWorkspace, leafRows: leafWorkspace.capacity)
+        var everyRank = [Int32(matches ? 1 : 0)]
+        try communicator.allReduce(&everyRank, .min)
+        return everyRank[0] == 1 ? batch : nil
+    }
+
     /// Everything after the exchange is made: the model, the loop, the test, the summary.
     private func trainAndReport(
         layout: MLPLayout, kernels: ComputeKernels, data: RankData, outputs: OutputFiles?, exchange: GradientExchange,
@@ -163,11 +182,12 @@ public final class DataParallelTrainer {
         if exchange.microBatchesPerRank > 1, model.backwardAddsExactly(workspace: workspace, rows: workspace.capacity) {
             exchange.backwardAddsExactly()
         }
+        let leafPasses = try makeLeafPasses(model: model, leafWorkspace: workspace, rows: data.plan.batchSize, exchange: exchange)
         let evaluator = try communicator.agreeingOnFailure {
             try data.test.map { try Evaluator(examples: $0, model: model, kernels: kernels) }
         }
         logBanner(layout: layout, data: data, schedule: schedule, exchange: exchange, workspace: workspace,
-                  dataSeconds: Communicator.wallTime() - startTime)
+                  leafPasses: leafPasses != nil, dataSeconds: Communicator.wallTime() - startTime)
 
         installStopHandler()
         let target = config.optimization.targetAccuracy.map {
@@ -181,7 +201,7 @@ public final class DataParallelTrainer {
             model: model, plan: data.plan, outputs: outputs, tensorboard: tensorboard, timeline: timeline, target: target,
             stragglers: stragglers)
         let loop = TrainingLoop(
-            model: model, workspace: workspace, optimizer: optimizer, exchange: exchange, data: data, schedule: schedule,
+            model: model, workspace: workspace, leafPasses: leafPasses, optimizer: optimizer, exchange: exchange, data: data, schedule: schedule,
             communicator: communicator, epochs: config.optimization.epochs, seed: config.optimization.seed,
             sharedOrder: config.optimization.microBatching != nil, augmentShift: config.data.augmentShift, observers: observers,
             services: TrainingLoop.Services(

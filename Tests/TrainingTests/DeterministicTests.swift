@@ -76,6 +76,28 @@ import Testing
         #expect(firstDifference(parameters[1], parameters[0]) == "identical")
     }
 
+    /// A rank's micro-batches in one forward and backward pass over its batch (where the
+    /// kernels compute rows alike at both sizes, which the banner says) end with the bytes of
+    /// passes micro-batch by micro-batch (`MNIST_MPI_LEAF_PASSES=off`), on 1 and 2 ranks.
+    @Test(arguments: [1, 2])
+    func leafPassesKeepTheBits(ranks: Int) throws {
+        let folder = try MPIJob.temporaryDirectory("leaf-passes")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var parameters: [String: Data] = [:]
+        for passes in ["auto", "off"] {
+            let directory = "\(folder)/\(passes)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var environment = MPIJob.rankParametersHook(directory)
+            environment["MNIST_MPI_LEAF_PASSES"] = passes
+            let run = try MPIJob.run(ranks: ranks, arguments + ["--epochs", "1"], timeout: 120, environment: environment)
+            try #require(run.status == 0, "\(passes): \(run.stderr)")
+            let banner = run.stdout.contains("ranks) in one forward and backward pass over the rank's batch")
+            if passes == "off" { #expect(!banner, "\(run.stdout)") }
+            parameters[passes] = try bytes(directory)
+        }
+        #expect(firstDifference(parameters["auto"] ?? Data(), parameters["off"] ?? Data([1])) == "identical")
+    }
+
     /// What deterministic mode cannot do ends every rank with one line.
     @Test(arguments: [
         (5, ["--epochs", "1"], "do not divide over 5 ranks: run on 1, 2, 3, 4, 6, 8, 12, 24 ranks"),

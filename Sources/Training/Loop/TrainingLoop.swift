@@ -26,6 +26,11 @@ final class TrainingLoop {
 
     private let model: MLP
     private let workspace: MLPWorkspace
+    /// Deterministic mode, where the kernels allow it (`MLP.leafPassesMatch`): the rank's whole
+    /// batch, whose one forward and backward pass gives every micro-batch its leaf's bits.
+    private let leafPasses: MLPWorkspace?
+    /// `[microBatchesPerRank]` each micro-batch's mean cost in leaf passes.
+    private let leafLosses: UnsafeMutablePointer<Double>
     private let optimizer: Optimizer
     private let exchange: GradientExchange
     private let batches: BatchAssembler
@@ -56,7 +61,7 @@ final class TrainingLoop {
     static let sharedOrderStream: UInt64 = 0x4445_5445_0000_0000  // "DETE"
 
     init(
-        model: MLP, workspace: MLPWorkspace, optimizer: Optimizer, exchange: GradientExchange, data: DataParallelTrainer.RankData,
+        model: MLP, workspace: MLPWorkspace, leafPasses: MLPWorkspace? = nil, optimizer: Optimizer, exchange: GradientExchange, data: DataParallelTrainer.RankData,
         schedule: LearningRateSchedule, communicator: Communicator, epochs: Int, seed: UInt64, sharedOrder: Bool,
         augmentShift: Int = 0, observers: [any TrainingObserver], services: Services
     ) {
@@ -66,6 +71,8 @@ final class TrainingLoop {
             : nil
         self.model = model
         self.workspace = workspace
+        self.leafPasses = leafPasses
+        leafLosses = .allocate(capacity: max(exchange.microBatchesPerRank, 1))
         self.optimizer = optimizer
         self.exchange = exchange
         self.schedule = schedule
@@ -88,25 +95,28 @@ final class TrainingLoop {
         finalPosition = LoopPosition(epoch: 0, stepsDone: 0, stepsPerEpoch: plan.stepsPerEpoch)
     }
 
+    /// The seconds this rank's products have taken so far (both workspaces').
+    private var productSeconds: Double {
+        workspace.productClock.seconds + (leafPasses?.productClock.seconds ?? 0)
+    }
+
+    deinit {
+        leafLosses.deallocate()
+    }
+
     // MARK: - The step
 
     /// One optimizer step at `position` (its `stepsDone` is the step's index in the epoch):
-    /// this rank's batch forward and backward (micro-batch by micro-batch), the sum of every
+    /// this rank's batch forward and backward (micro-batch by micro-batch, or as leaf passes), the sum of every
     /// rank's gradients and costs, the update.
     private func step(at position: LoopPosition) throws -> StepReport {
         let runStep = position.runSteps
         let computeStart = Communicator.wallTime()
         batches.assemble(step: position.stepsDone)
-        for micro in 0..<exchange.microBatchesPerRank {
-            let cost = model.forwardAndLoss(
-                input: batches.input.pointer + micro * microRows * pixels, labels: batches.labels + micro * microRows,
-                rows: microRows, workspace: workspace)
-            // The control values ride in the last layer's bucket, which backward finishes first.
-            let slot = exchange.microBatchSlot(micro)
-            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0, in: slot)
-            try model.backward(
-                workspace: workspace, into: slot.values, adding: slot.adding, afterLayer: { try exchange.layerReady($0) })
-            try exchange.microBatchDone(micro)
+        if let leafPasses {
+            try leafPassesStep(leafPasses)
+        } else {
+            try microBatchesStep()
         }
         let reduceStart = Communicator.wallTime()
         try exchange.finish(step: runStep)
@@ -120,6 +130,40 @@ final class TrainingLoop {
         return StepReport(
             position: after, summedCost: exchange.summedCost, terms: terms, learningRate: learningRate,
             computeStart: computeStart, reduceStart: reduceStart, reduceEnd: reduceEnd, end: Communicator.wallTime())
+    }
+
+    /// The step's micro-batches one at a time: a forward and backward pass each (the whole
+    /// batch as one outside deterministic mode).
+    private func microBatchesStep() throws {
+        for micro in 0..<exchange.microBatchesPerRank {
+            let cost = model.forwardAndLoss(
+                input: batches.input.pointer + micro * microRows * pixels, labels: batches.labels + micro * microRows,
+                rows: microRows, workspace: workspace)
+            // The control values ride in the last layer's bucket, which backward finishes first.
+            let slot = exchange.microBatchSlot(micro)
+            exchange.setControls(cost: cost, stopRequested: stop_signal_received() != 0, in: slot)
+            try model.backward(
+                workspace: workspace, into: slot.values, adding: slot.adding, afterLayer: { try exchange.layerReady($0) })
+            try exchange.microBatchDone(micro)
+        }
+    }
+
+    /// The step's micro-batches as leaf passes: one forward pass and one backward pass of deltas
+    /// over the rank's batch, then each micro-batch's gradients into its slot.
+    private func leafPassesStep(_ leafPasses: MLPWorkspace) throws {
+        model.forwardAndLeafLosses(
+            input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, leafRows: microRows,
+            workspace: leafPasses, losses: leafLosses)
+        model.backwardDeltas(workspace: leafPasses)
+        let stopRequested = stop_signal_received() != 0
+        for micro in 0..<exchange.microBatchesPerRank {
+            let slot = exchange.microBatchSlot(micro)
+            exchange.setControls(cost: leafLosses[micro], stopRequested: stopRequested, in: slot)
+            try model.leafGradients(
+                leaf: micro, leafRows: microRows, workspace: leafPasses, into: slot.values, adding: slot.adding,
+                afterLayer: { try exchange.layerReady($0) })
+            try exchange.microBatchDone(micro)
+        }
     }
 
     // MARK: - Epochs
@@ -165,7 +209,7 @@ final class TrainingLoop {
         var computeSeconds = 0.0, allreduceSeconds = 0.0
         // This rank's work between sums (its compute and whatever else delays its next sum).
         var workSeconds = 0.0, lastSumEnd = epochStart
-        let productSecondsAtStart = workspace.productClock.seconds
+        let productSecondsAtStart = productSeconds
         var stop = false
         var learningRate = schedule.rate(atStep: max(position.runSteps, 1) - 1)
         while !position.atEpochEnd {
@@ -200,7 +244,7 @@ final class TrainingLoop {
         // One small collective per epoch: timings summed over ranks, then each rank's work and
         // wait in slots of their own (each rank fills its own; the sum gathers them).
         let size = communicator.size
-        var totals = [computeSeconds, allreduceSeconds, workspace.productClock.seconds - productSecondsAtStart]
+        var totals = [computeSeconds, allreduceSeconds, productSeconds - productSecondsAtStart]
             + [Double](repeating: 0, count: 2 * size)
         totals[3 + communicator.rank] = workSeconds
         totals[3 + size + communicator.rank] = allreduceSeconds
