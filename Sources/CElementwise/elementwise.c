@@ -14,6 +14,10 @@ const char *ew_instruction_set(void) {
 #endif
 }
 
+EW_CLONES void ew_add(float *restrict a, const float *restrict b, size_t count) {
+  for (size_t i = 0; i < count; i++) a[i] += b[i];
+}
+
 EW_CLONES void ew_relu_backward(float *restrict gradient, const float *restrict outputs, size_t count) {
   for (size_t i = 0; i < count; i++) gradient[i] = outputs[i] <= 0.0f ? 0.0f : gradient[i];
 }

@@ -63,23 +63,40 @@ extension MLP {
         leaf: Int, leafRows: Int, workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
         afterLayer: (Int) throws -> Void
     ) rethrows {
-        let kernels = workspace.layerKernels
-        let ones = UnsafePointer(workspace.ones.pointer)
-        let window = (leaf * leafRows)..<((leaf + 1) * leafRows)
-        for index in stride(from: layout.layers.count - 1, through: 0, by: -1) {
+        for part in leafParts {
+            leafGradients(leaf: leaf, part: part, leafRows: leafRows, workspace: workspace, into: destination, adding: adding)
+            try afterLayer(part.layer)
+        }
+    }
+
+    /// The parts `leafGradients(leaf:part:)` produces, one a layer, last layer first; together
+    /// they cover `0..<parameterCount` once.
+    public var leafParts: [LeafPart] {
+        layout.layers.indices.reversed().map { index in
             let layer = layout.layers[index]
-            let delta = UnsafePointer(workspace.layerDeltas[index].pointer)
-            kernels.weightGradient(
-                layer: index, delta: delta, rows: window, into: destination + layer.weightOffset, adding: adding)
-            let count = layer.biasCount, leafDelta = delta + window.lowerBound * count
-            if adding {
-                columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: workspace.biasGradient.pointer)
-                let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
-                for i in 0..<count { bias[i] += sums[i] }
-            } else {
-                columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: destination + layer.biasOffset)
-            }
-            try afterLayer(index)
+            return LeafPart(layer: index, elements: layer.weightOffset..<(layer.biasOffset + layer.biasCount))
+        }
+    }
+
+    /// Part `part` of `leafGradients` (one layer's weights and biases), so that every leaf's
+    /// part can be done before the next part.
+    public func leafGradients(
+        leaf: Int, part: LeafPart, leafRows: Int, workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>,
+        adding: Bool
+    ) {
+        let index = part.layer, layer = layout.layers[index]
+        let window = (leaf * leafRows)..<((leaf + 1) * leafRows)
+        let delta = UnsafePointer(workspace.layerDeltas[index].pointer)
+        workspace.layerKernels.weightGradient(
+            layer: index, delta: delta, rows: window, into: destination + layer.weightOffset, adding: adding)
+        let count = layer.biasCount, leafDelta = delta + window.lowerBound * count
+        let ones = UnsafePointer(workspace.ones.pointer)
+        if adding {
+            columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: workspace.biasGradient.pointer)
+            let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
+            for i in 0..<count { bias[i] += sums[i] }
+        } else {
+            columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: destination + layer.biasOffset)
         }
     }
 
@@ -128,4 +145,12 @@ extension MLP {
             return true
         }
     }
+}
+
+/// A part of the gradients leaf passes produce at a time (`MLP.leafParts`): one layer's weights
+/// and biases.
+public struct LeafPart: Sendable, Equatable {
+    public let layer: Int
+    /// Where the part is in the gradients' layout.
+    public let elements: Range<Int>
 }

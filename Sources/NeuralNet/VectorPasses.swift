@@ -15,6 +15,16 @@ public enum VectorPasses {
         ew_scale_bytes(from, to, count, scale)
     }
 
+    /// a[i] += b[i], element by element (vector lanes add independent elements: the same bits
+    /// on every instruction set).
+    ///
+    /// - Parameters:
+    ///   - a: `[count]`, updated.
+    ///   - b: `[count]`, not overlapping `a`.
+    public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        ew_add(a, b, count)
+    }
+
     /// Asks the CPU to bring rows `base + indices[r] × rowBytes` into its caches ahead of use
     /// (a hint: results never depend on it).
     ///

@@ -104,6 +104,12 @@ final class GradientExchange {
         try reducer.microBatchDone(index)
     }
 
+    /// Elements `elements` of local micro-batch `index` are done (`GradientReducer`'s part by
+    /// part order).
+    func microBatchDone(_ index: Int, elements: Range<Int>) throws {
+        try reducer.microBatchDone(index, elements: elements)
+    }
+
     /// Completes the step's reduction: afterwards `buffer` holds the sums on every rank. Tells
     /// the stall watchdog first that this rank has reached the step's collective.
     ///

@@ -27,6 +27,31 @@ import NeuralNet
     /// right leaves added into their left siblings' slots.
     static let layouts: [(Int, Range<Int>)] = [(24, 0..<24), (24, 6..<12), (24, 3..<6), (24, 12..<24), (8, 0..<8), (30, 10..<15), (7, 0..<7)]
 
+    /// Every leaf's first part, then every leaf's second (as leaf passes produce a layer at a
+    /// time) ends with the bits of whole leaves one after another.
+    @Test(arguments: layouts.flatMap { [($0.0, $0.1, false), ($0.0, $0.1, true)] })
+    func partByPartEqualsLeafByLeaf(leaves: Int, own: Range<Int>, pairsInBackward: Bool) {
+        let tree = MicroBatchTree(leafCount: leaves), count = 37
+        let blocks = tree.blocks(covering: own)
+        var results: [[UInt32]] = []
+        for parts in [[0..<count], [20..<count, 0..<20]] {
+            let rows = FloatBuffer(count: blocks.count * count)
+            let accumulator = LeafAccumulator(
+                blocks: blocks, count: count, blockRows: blocks.indices.map { rows.pointer + $0 * count })
+            accumulator.addsLeafPairsInBackward = pairsInBackward
+            for part in parts {
+                for leaf in own {
+                    let slot = accumulator.slot(forLeaf: leaf), values = leafValues(leaf, count: count)
+                    for i in part { slot.values[i] = slot.adding ? slot.values[i] + values[i] : values[i] }
+                    accumulator.leafDone(leaf, elements: part)
+                }
+            }
+            results.append((0..<rows.count).map { rows[$0].bitPattern })
+        }
+        #expect(results[0] == results[1], "leaves \(own) of \(leaves)")
+        #expect(results[0] == treeSums(tree, own: own, count: count).flatMap { $0.map(\.bitPattern) })
+    }
+
     @Test(arguments: layouts.flatMap { [($0.0, $0.1, false), ($0.0, $0.1, true)] })
     func sumsAsProducedEqualTheTreeBitForBit(leaves: Int, own: Range<Int>, pairsInBackward: Bool) {
         let tree = MicroBatchTree(leafCount: leaves), count = 37

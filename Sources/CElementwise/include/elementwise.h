@@ -14,6 +14,8 @@
 /// The instruction set the dispatcher picked for these passes: "avx512f", "avx2" or "sse2".
 const char *ew_instruction_set(void);
 
+/// a[i] += b[i] (one addition per element: the same bits in every clone).
+void ew_add(float *a, const float *b, size_t count);
 /// gradient[i] *= 1 if outputs[i] > 0 else 0 (ReLU's derivative from its output).
 void ew_relu_backward(float *gradient, const float *outputs, size_t count);
 /// gradient[i] *= outputs[i] * (1 - outputs[i]) (sigmoid).

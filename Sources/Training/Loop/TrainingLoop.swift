@@ -31,6 +31,8 @@ final class TrainingLoop {
     private let leafPasses: MLPWorkspace?
     /// `[microBatchesPerRank]` each micro-batch's mean cost in leaf passes.
     private let leafLosses: UnsafeMutablePointer<Double>
+    /// The parts of the gradients leaf passes sum at a time (`MLP.leafParts`).
+    private let leafParts: [LeafPart]
     private let optimizer: Optimizer
     private let exchange: GradientExchange
     private let batches: BatchAssembler
@@ -73,6 +75,7 @@ final class TrainingLoop {
         self.workspace = workspace
         self.leafPasses = leafPasses
         leafLosses = .allocate(capacity: max(exchange.microBatchesPerRank, 1))
+        leafParts = model.leafParts
         self.optimizer = optimizer
         self.exchange = exchange
         self.schedule = schedule
@@ -149,20 +152,27 @@ final class TrainingLoop {
     }
 
     /// The step's micro-batches as leaf passes: one forward pass and one backward pass of deltas
-    /// over the rank's batch, then each micro-batch's gradients into its slot.
+    /// over the rank's batch, then layer by layer (last first) each micro-batch's gradients of
+    /// the layer into its slot, summed as they come while the layer's part of the slots is in
+    /// cache (the last layer's part carries the control values).
     private func leafPassesStep(_ leafPasses: MLPWorkspace) throws {
         model.forwardAndLeafLosses(
             input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, leafRows: microRows,
             workspace: leafPasses, losses: leafLosses)
         model.backwardDeltas(workspace: leafPasses)
         let stopRequested = stop_signal_received() != 0
-        for micro in 0..<exchange.microBatchesPerRank {
-            let slot = exchange.microBatchSlot(micro)
-            exchange.setControls(cost: leafLosses[micro], stopRequested: stopRequested, in: slot)
-            try model.leafGradients(
-                leaf: micro, leafRows: microRows, workspace: leafPasses, into: slot.values, adding: slot.adding,
-                afterLayer: { try exchange.layerReady($0) })
-            try exchange.microBatchDone(micro)
+        for part in leafParts {
+            // The last layer's last part carries the control values (after the gradients).
+            let controls = part.elements.upperBound == model.layout.parameterCount
+            let elements = part.elements.lowerBound..<(controls ? exchange.buffer.count : part.elements.upperBound)
+            for micro in 0..<exchange.microBatchesPerRank {
+                let slot = exchange.microBatchSlot(micro)
+                if controls { exchange.setControls(cost: leafLosses[micro], stopRequested: stopRequested, in: slot) }
+                model.leafGradients(
+                    leaf: micro, part: part, leafRows: microRows, workspace: leafPasses, into: slot.values, adding: slot.adding)
+                try exchange.microBatchDone(micro, elements: elements)
+            }
+            try exchange.layerReady(part.layer)
         }
     }
 

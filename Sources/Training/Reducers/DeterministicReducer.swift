@@ -137,6 +137,10 @@ final class DeterministicReducer: GradientReducer {
         accumulator.leafDone(ownLeaves.lowerBound + index)
     }
 
+    func microBatchDone(_ index: Int, elements: Range<Int>) throws {
+        accumulator.leafDone(ownLeaves.lowerBound + index, elements: elements)
+    }
+
     func reduce(step: Int) throws {
         switch rows {
         case .shared(let sets):
@@ -174,9 +178,8 @@ final class DeterministicReducer: GradientReducer {
 }
 
 /// a[i] += b[i], element by element (the tree's order is the only order there is; vector lanes
-/// add independent elements, so vectorising changes no bit), in a function of its own so that
-/// the compiler sees two plain pointers and a local count and vectorises the loop.
-@inline(never)
+/// add independent elements, so vectorising changes no bit), in the widest vectors this CPU has
+/// (`VectorPasses.add`: a Swift loop compiles for the baseline's 4 lanes).
 func addElementwise(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { a[i] += b[i] }
+    VectorPasses.add(a, b, count: count)
 }

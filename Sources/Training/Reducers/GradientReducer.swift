@@ -60,6 +60,11 @@ protocol GradientReducer: AnyObject {
     /// Local micro-batch `index` of the step is done: its values are in its slot.
     func microBatchDone(_ index: Int) throws
 
+    /// Elements `elements` of local micro-batch `index` are in its slot (micro-batches produced
+    /// part by part: every micro-batch's first part in order, then every one's next part, the
+    /// parts covering `0..<count` once).
+    func microBatchDone(_ index: Int, elements: Range<Int>) throws
+
     /// The model's backward pass was found to add into a slot bit for bit as a separate
     /// addition would (`MLP.backwardAddsExactly`): a reducer that sums micro-batches may hand
     /// out slots to add into.
@@ -102,6 +107,7 @@ extension GradientReducer {
     func backwardAddsExactly() {}
     var sums: UnsafeMutablePointer<Float> { buffer.pointer }
     func microBatchDone(_ index: Int) throws {}
+    func microBatchDone(_ index: Int, elements: Range<Int>) throws {}
     func checkpointState() throws -> ReducerState? { nil }
     var stateOwner: String? { nil }
     func restore(_ state: ReducerState?, writtenOnRanks: Int?) throws -> Bool { false }

@@ -7,7 +7,10 @@ import NeuralNet
 /// value is copied; at most log2(block size) scratch slots are live at once.
 ///
 /// Every addition is one of the tree's (a node's left half plus its right half), so the block
-/// sums have the bits `MicroBatchTree.combine` gives.
+/// sums have the bits `MicroBatchTree.combine` gives. The slots and additions are the same
+/// every step: they are planned once (`LeafPlan`), so the leaves may also be produced part by
+/// part (`leafDone(_:elements:)`: every leaf's first layer, then every leaf's next, ...), each
+/// part's additions made while that part is in cache.
 final class LeafAccumulator {
     /// The rank's blocks (global leaf ranges), in order.
     let blocks: [Range<Int>]
@@ -16,16 +19,14 @@ final class LeafAccumulator {
     private var blockRows: [UnsafeMutablePointer<Float>]
     /// `[slots × stride]` the other leaves' and the pending nodes' values.
     private let scratch: FloatBuffer
-    private var free: [UnsafeMutablePointer<Float>]
-    /// Nodes whose right sibling is not done yet (a stack: the newest on top).
-    private var pending: [(node: Range<Int>, slot: UnsafeMutablePointer<Float>)]
-    /// The leaf being computed: its slot and block, and whether it is added into its left
-    /// sibling's slot.
-    private var current: (slot: UnsafeMutablePointer<Float>, block: Int, adding: Bool)?
+    private let stride: Int
+    private var plan: LeafPlan
     /// Whether a right leaf is added into its left sibling by the backward pass itself
     /// (`MLP.backwardAddsExactly` held): one addition a pair of leaves fewer, and the right
     /// leaf never stored on its own.
-    var addsLeafPairsInBackward = false
+    var addsLeafPairsInBackward = false {
+        didSet { plan = LeafPlan(blocks: blocks, pairsInBackward: addsLeafPairsInBackward) }
+    }
 
     /// - Parameters:
     ///   - blocks: the rank's blocks, `MicroBatchTree.blocks(covering:)` of its leaves.
@@ -36,13 +37,10 @@ final class LeafAccumulator {
         self.blocks = blocks
         self.count = count
         self.blockRows = blockRows
+        plan = LeafPlan(blocks: blocks, pairsInBackward: false)
         let depth = blocks.map { $0.count.trailingZeroBitCount }.max() ?? 0
-        let stride = (count + 15) / 16 * 16
-        let scratch = FloatBuffer(count: max(depth, 1) * stride)
-        self.scratch = scratch
-        free = (0..<depth).map { scratch.pointer + $0 * stride }
-        pending = []
-        pending.reserveCapacity(depth + 1)
+        stride = (count + 15) / 16 * 16
+        scratch = FloatBuffer(count: max(depth, 1) * stride)
     }
 
     /// Points the blocks' sums at other rows (e.g. the other of two alternating windows).
@@ -51,55 +49,98 @@ final class LeafAccumulator {
         for index in rows.indices { blockRows[index] = rows[index] }
     }
 
-    /// The block holding global leaf `leaf`.
-    private func blockIndex(_ leaf: Int) -> Int {
-        var index = 0
-        while !blocks[index].contains(leaf) { index += 1 }
-        return index
+    private func pointer(_ slot: LeafPlan.Slot) -> UnsafeMutablePointer<Float> {
+        switch slot {
+        case .block(let index): return blockRows[index]
+        case .scratch(let index): return scratch.pointer + index * stride
+        }
     }
 
-    /// Where global leaf `leaf` (the next of the rank's, in order) goes: its block's row (a
-    /// block's first leaf), a scratch slot, or, for a right leaf with `addsLeafPairsInBackward`,
-    /// its left sibling's slot to add to.
+    /// Where global leaf `leaf` goes: its block's row (a block's first leaf), a scratch slot, or,
+    /// for a right leaf with `addsLeafPairsInBackward`, its left sibling's slot to add to.
     func slot(forLeaf leaf: Int) -> MicroBatchSlot {
-        if let current { return MicroBatchSlot(values: current.slot, adding: current.adding) }
-        let blockIndex = blockIndex(leaf)
-        let block = blocks[blockIndex]
-        let slot: UnsafeMutablePointer<Float>
-        var adding = false
-        if leaf == block.lowerBound {
-            slot = blockRows[blockIndex]
-        } else if addsLeafPairsInBackward, leaf % 2 == 1, let left = pending.last, left.node == (leaf - 1)..<leaf {
-            (slot, adding) = (left.slot, true)
-        } else {
-            guard let scratchSlot = free.popLast() else { preconditionFailure("leaf \(leaf) has no slot") }
-            slot = scratchSlot
-        }
-        current = (slot, blockIndex, adding)
-        return MicroBatchSlot(values: slot, adding: adding)
+        let step = plan.step(forLeaf: leaf)
+        return MicroBatchSlot(values: pointer(step.slot), adding: step.adding)
     }
 
     /// Global leaf `leaf` is in its slot: adds every node it completes into its left half.
     func leafDone(_ leaf: Int) {
-        guard let written = current else { preconditionFailure("leaf \(leaf) was not written") }
-        current = nil
-        let block = blocks[written.block]
-        var node = leaf..<(leaf + 1), slot = written.slot
-        if written.adding {
-            // Added into its left sibling already: the pair is done.
-            _ = pending.popLast()
-            node = (leaf - 1)..<(leaf + 1)
+        leafDone(leaf, elements: 0..<count)
+    }
+
+    /// Elements `elements` of global leaf `leaf` are in its slot: adds them for every node it
+    /// completes. Each leaf's parts are done in the same order as every other leaf's, and the
+    /// leaves in order within each part.
+    func leafDone(_ leaf: Int, elements: Range<Int>) {
+        for (into, from) in plan.step(forLeaf: leaf).additions {
+            addElementwise(pointer(into) + elements.lowerBound, pointer(from) + elements.lowerBound, count: elements.count)
         }
-        // A right half: its left sibling waits on top of the stack.
-        while node.count < block.count, (node.lowerBound / node.count) % 2 == 1 {
-            guard let left = pending.popLast(), left.node.upperBound == node.lowerBound, left.node.count == node.count else {
-                preconditionFailure("leaf \(leaf): the tree's left half is missing")
+    }
+}
+
+/// The slots and additions of one rank's leaves, the same every step: binary-counter order,
+/// each node's right half added into its left half as soon as it is done, scratch slots reused
+/// as they free up.
+struct LeafPlan {
+    enum Slot: Equatable {
+        case block(Int)
+        case scratch(Int)
+    }
+    struct Step {
+        /// Where the leaf is written (or added, with `adding`).
+        let slot: Slot
+        let adding: Bool
+        /// `(into, from)`: the additions the leaf's completion makes, in order.
+        let additions: [(into: Slot, from: Slot)]
+    }
+    /// The first leaf of the rank.
+    private let firstLeaf: Int
+    private let steps: [Step]
+
+    init(blocks: [Range<Int>], pairsInBackward: Bool) {
+        firstLeaf = blocks.first?.lowerBound ?? 0
+        let depth = blocks.map { $0.count.trailingZeroBitCount }.max() ?? 0
+        var free: [Slot] = (0..<depth).map { .scratch($0) }
+        // Nodes whose right sibling is not done yet (a stack: the newest on top).
+        var pending: [(node: Range<Int>, slot: Slot)] = []
+        var steps: [Step] = []
+        for (blockIndex, block) in blocks.enumerated() {
+            for leaf in block {
+                var slot: Slot, adding = false
+                if leaf == block.lowerBound {
+                    slot = .block(blockIndex)
+                } else if pairsInBackward, leaf % 2 == 1, let left = pending.last, left.node == (leaf - 1)..<leaf {
+                    (slot, adding) = (left.slot, true)
+                } else {
+                    guard let scratchSlot = free.popLast() else { preconditionFailure("leaf \(leaf) has no slot") }
+                    slot = scratchSlot
+                }
+                let written = slot
+                var node = leaf..<(leaf + 1), additions: [(into: Slot, from: Slot)] = []
+                if adding {
+                    // Added into its left sibling already: the pair is done.
+                    _ = pending.popLast()
+                    node = (leaf - 1)..<(leaf + 1)
+                }
+                // A right half: its left sibling waits on top of the stack.
+                while node.count < block.count, (node.lowerBound / node.count) % 2 == 1 {
+                    guard let left = pending.popLast(), left.node.upperBound == node.lowerBound, left.node.count == node.count else {
+                        preconditionFailure("leaf \(leaf): the tree's left half is missing")
+                    }
+                    additions.append((left.slot, slot))
+                    free.append(slot)
+                    node = left.node.lowerBound..<node.upperBound
+                    slot = left.slot
+                }
+                if node != block { pending.append((node, slot)) }
+                steps.append(Step(slot: written, adding: adding, additions: additions))
             }
-            addElementwise(left.slot, slot, count: count)
-            free.append(slot)
-            node = left.node.lowerBound..<node.upperBound
-            slot = left.slot
         }
-        if node != block { pending.append((node, slot)) }
+        self.steps = steps
+    }
+
+    /// The step of global leaf `leaf` (one of the rank's).
+    func step(forLeaf leaf: Int) -> Step {
+        steps[leaf - firstLeaf]
     }
 }
