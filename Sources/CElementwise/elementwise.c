@@ -18,6 +18,22 @@ EW_CLONES void ew_add(float *restrict a, const float *restrict b, size_t count) 
   for (size_t i = 0; i < count; i++) a[i] += b[i];
 }
 
+EW_CLONES void ew_add_chain(float *restrict out, const float *const *ins, size_t n, size_t count) {
+  enum { BLOCK = 512 };
+  float sum[BLOCK];
+  for (size_t start = 0; start < count; start += BLOCK) {
+    size_t length = count - start < BLOCK ? count - start : BLOCK;
+    const float *restrict first = ins[0] + start;
+    for (size_t i = 0; i < length; i++) sum[i] = first[i];
+    for (size_t j = 1; j < n; j++) {
+      const float *restrict next = ins[j] + start;
+      for (size_t i = 0; i < length; i++) sum[i] = next[i] + sum[i];
+    }
+    float *restrict target = out + start;
+    for (size_t i = 0; i < length; i++) target[i] = target[i] + sum[i];
+  }
+}
+
 EW_CLONES void ew_relu_backward(float *restrict gradient, const float *restrict outputs, size_t count) {
   for (size_t i = 0; i < count; i++) gradient[i] = outputs[i] <= 0.0f ? 0.0f : gradient[i];
 }

@@ -25,6 +25,17 @@ public enum VectorPasses {
         ew_add(a, b, count)
     }
 
+    /// out[i] += ((ins[0][i] + ins[1][i]) + ins[2][i]) + ..., in one pass over the elements,
+    /// each intermediate sum rounded as separate additions round it (the same bits as
+    /// `add(ins[1], ins[0])`, `add(ins[2], ins[1])`, ..., `add(out, ins[n - 1])`).
+    ///
+    /// - Parameters:
+    ///   - out: `[count]`, updated.
+    ///   - ins: at least one pointer to `[count]` floats, none overlapping `out`.
+    public static func addChain(_ out: UnsafeMutablePointer<Float>, _ ins: UnsafePointer<UnsafePointer<Float>?>, chainLength: Int, count: Int) {
+        ew_add_chain(out, ins, chainLength, count)
+    }
+
     /// Asks the CPU to bring rows `base + indices[r] × rowBytes` into its caches ahead of use
     /// (a hint: results never depend on it).
     ///

@@ -16,6 +16,9 @@ const char *ew_instruction_set(void);
 
 /// a[i] += b[i] (one addition per element: the same bits in every clone).
 void ew_add(float *a, const float *b, size_t count);
+/// A chain of additions in one pass: t = ins[0][i], then t = ins[j][i] + t for j = 1 ..< n, then
+/// out[i] += t (each intermediate sum rounded as separate additions would round it).
+void ew_add_chain(float *out, const float *const *ins, size_t n, size_t count);
 /// gradient[i] *= 1 if outputs[i] > 0 else 0 (ReLU's derivative from its output).
 void ew_relu_backward(float *gradient, const float *outputs, size_t count);
 /// gradient[i] *= outputs[i] * (1 - outputs[i]) (sigmoid).

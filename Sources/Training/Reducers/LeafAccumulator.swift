@@ -21,6 +21,8 @@ final class LeafAccumulator {
     private let scratch: FloatBuffer
     private let stride: Int
     private var plan: LeafPlan
+    /// `[depth + 1]` the sums a leaf's chain of additions reads (made once: the step allocates nothing).
+    private let chain: UnsafeMutablePointer<UnsafePointer<Float>?>
     /// Whether a right leaf is added into its left sibling by the backward pass itself
     /// (`MLP.backwardAddsExactly` held): one addition a pair of leaves fewer, and the right
     /// leaf never stored on its own.
@@ -41,6 +43,12 @@ final class LeafAccumulator {
         let depth = blocks.map { $0.count.trailingZeroBitCount }.max() ?? 0
         stride = (count + 15) / 16 * 16
         scratch = FloatBuffer(count: max(depth, 1) * stride)
+        chain = .allocate(capacity: depth + 2)
+        chain.initialize(repeating: nil, count: depth + 2)
+    }
+
+    deinit {
+        chain.deallocate()
     }
 
     /// Points the blocks' sums at other rows (e.g. the other of two alternating windows).
@@ -71,10 +79,21 @@ final class LeafAccumulator {
     /// Elements `elements` of global leaf `leaf` are in its slot: adds them for every node it
     /// completes. Each leaf's parts are done in the same order as every other leaf's, and the
     /// leaves in order within each part.
+    ///
+    /// The additions a leaf makes form one chain (each node's sum is the next's right half, its
+    /// slot freed after): they run in one pass (`VectorPasses.addChain`), the intermediate sums
+    /// rounded as separate additions would, never stored.
     func leafDone(_ leaf: Int, elements: Range<Int>) {
-        for (into, from) in plan.step(forLeaf: leaf).additions {
-            addElementwise(pointer(into) + elements.lowerBound, pointer(from) + elements.lowerBound, count: elements.count)
+        let additions = plan.step(forLeaf: leaf).additions
+        guard let last = additions.last else { return }
+        let start = elements.lowerBound
+        if additions.count == 1 {
+            addElementwise(pointer(last.into) + start, pointer(last.from) + start, count: elements.count)
+            return
         }
+        chain[0] = UnsafePointer(pointer(additions[0].from) + start)
+        for index in 1..<additions.count { chain[index] = UnsafePointer(pointer(additions[index - 1].into) + start) }
+        VectorPasses.addChain(pointer(last.into) + start, chain, chainLength: additions.count, count: elements.count)
     }
 }
 
@@ -133,6 +152,9 @@ struct LeafPlan {
                     slot = left.slot
                 }
                 if node != block { pending.append((node, slot)) }
+                for (earlier, later) in zip(additions, additions.dropFirst()) {
+                    precondition(later.from == earlier.into, "leaf \(leaf): its additions are not one chain")
+                }
                 steps.append(Step(slot: written, adding: adding, additions: additions))
             }
         }
