@@ -26,6 +26,11 @@ final class DeterministicReducer: GradientReducer {
     private let ownLeaves: Range<Int>
     /// Every rank's blocks, in rank order.
     private let allBlocks: [Range<Int>]
+    /// The tree's upper levels over the rows of `allBlocks`: its additions `(into, from)` in
+    /// order and the row the root ends in.
+    private let upperLevels: (additions: [(into: Int, from: Int)], root: Int)
+    /// Elements of the upper levels added at a time: 4 KiB of each row.
+    private static let chunk = 1024
     /// Where the block sums live and the upper levels are added.
     private let rows: BlockRows
     private let accumulator: LeafAccumulator
@@ -78,6 +83,12 @@ final class DeterministicReducer: GradientReducer {
         self.tree = tree
         ownLeaves = (communicator.rank * share)..<((communicator.rank + 1) * share)
         allBlocks = blocksByRank.flatMap { $0 }
+        var additions: [(into: Int, from: Int)] = []
+        let blocks = allBlocks
+        guard let root = tree.combine(0..<tree.span, slot: { blocks.firstIndex(of: $0) }, add: { additions.append(($0, $1)) }) else {
+            preconditionFailure("a tree without leaves")
+        }
+        upperLevels = (additions, root)
         let ownBlockRange = rowsByRank[communicator.rank]
         buffer = FloatBuffer(count: count)
         sums = buffer.pointer
@@ -147,12 +158,14 @@ final class DeterministicReducer: GradientReducer {
             let set = sets[parity]
             try set.synchronize()  // every block sum of the node written
             try set.shareSlicesAcrossNodes()
-            // Every rank completes the same tree on its slice of the same block sums.
+            // Every rank completes the same tree on its slice of the same block sums, a chunk of
+            // the slice at a time (the chunk's rows stay in L1 from the first level to the root).
             let slice = set.slice
-            let root = tree.combine(
-                0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
-                add: { addElementwise(set.row($0) + slice.lowerBound, set.row($1) + slice.lowerBound, count: slice.count) })
-            guard let root else { preconditionFailure("a tree without leaves") }
+            for start in Swift.stride(from: slice.lowerBound, to: slice.upperBound, by: Self.chunk) {
+                let length = min(Self.chunk, slice.upperBound - start)
+                for (into, from) in upperLevels.additions { addElementwise(set.row(into) + start, set.row(from) + start, count: length) }
+            }
+            let root = upperLevels.root
             try set.synchronize()  // every slice of the root added
             sums = set.row(root)
             // The next step writes the other set: this one is read until every rank has copied.
@@ -162,10 +175,10 @@ final class DeterministicReducer: GradientReducer {
             }
         case .gathered(let own, let all, let layout):
             try communicator.allGather(UnsafeBufferPointer(own.buffer), into: all.buffer, layout: layout)
-            let root = tree.combine(
-                0..<tree.span, slot: { self.allBlocks.firstIndex(of: $0) },
-                add: { addElementwise(all.pointer + $0 * self.count, all.pointer + $1 * self.count, count: self.count) })
-            guard let root else { preconditionFailure("a tree without leaves") }
+            for (into, from) in upperLevels.additions {
+                addElementwise(all.pointer + into * count, all.pointer + from * count, count: count)
+            }
+            let root = upperLevels.root
             sums = all.pointer + root * count
         }
     }
