@@ -246,7 +246,7 @@ public final class DataParallelTrainer {
             kernels: workspace.kernels, kernelImplementations: workspace.implementations, schedule: schedule,
             parameterFingerprint: ParameterFingerprint(model.parameters).text, target: target?.tracker,
             checkpoints: (checkpointsWritten, checkpointSeconds), restarts: restarts,
-            perRank: (stragglers.workSecondsPerRank, stragglers.waitSecondsPerRank))
+            perRank: (stragglers.workSecondsPerRank, stragglers.waitSecondsPerRank), leafPasses: leafPasses != nil)
         logFinish(summary, test: test)
         try communicator.agreeingOnFailure { try outputs?.writeSummary(summary) }
         return summary

@@ -90,6 +90,9 @@ public struct RunSummary: Codable, Sendable {
     public var deterministic: Bool
     public var microBatch: Int?
     public var microBatches: Int?
+    /// With `--deterministic`: whether each rank's micro-batches ran as leaf passes (one forward
+    /// and backward pass over the rank's batch, `MLP+LeafPasses`) rather than one at a time.
+    public var leafPasses: Bool?
     /// The final parameters' 64-bit FNV-1a hash (16 hex digits): equal runs, equal text.
     public var parameterFingerprint: String
     /// With `--target-accuracy`: the target, whether it was met, the wall time to it from the
@@ -124,7 +127,7 @@ public struct RunSummary: Codable, Sendable {
         exchangedBytesPerStep: Int, exchangedValuesPerSum: [Int], kernels: ComputeKernels,
         kernelImplementations: [String], schedule: LearningRateSchedule, parameterFingerprint: String,
         target: TargetTracker? = nil, checkpoints: (count: Int, seconds: Double) = (0, 0), restarts: [RestartRecord] = [],
-        perRank: (work: [Double], wait: [Double]) = ([], [])
+        perRank: (work: [Double], wait: [Double]) = ([], []), leafPasses: Bool = false
     ) {
         if ranks > 1 {
             workSecondsPerRank = perRank.work
@@ -179,6 +182,7 @@ public struct RunSummary: Codable, Sendable {
         deterministic = configuration.optimization.microBatching != nil
         microBatch = configuration.optimization.microBatching?.rows
         microBatches = configuration.optimization.microBatching?.count
+        self.leafPasses = configuration.optimization.microBatching != nil ? leafPasses : nil
         self.parameterFingerprint = parameterFingerprint
         self.configuration = configuration
         if let target {

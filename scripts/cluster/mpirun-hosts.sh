@@ -48,6 +48,7 @@ fi
 # A declared link rate reaches every rank (the summary's network_link_rate).
 [ -z "${MNIST_MPI_LINK_RATE:-}" ] || options+=(-x MNIST_MPI_LINK_RATE)
 [ -z "${MNIST_MPI_TEST_HOOKS:-}" ] || options+=(-x MNIST_MPI_TEST_HOOKS)
+[ -z "${MNIST_MPI_LEAF_PASSES:-}" ] || options+=(-x MNIST_MPI_LEAF_PASSES)
 mpirun --quiet --hostfile "$hostfile" -np "$ranks" --bind-to "$BIND_TO" "${mca[@]}" -x OPENBLAS_NUM_THREADS=1 \
   ${options[@]+"${options[@]}"} "$@" &
 launcher=$!
