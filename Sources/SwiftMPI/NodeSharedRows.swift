@@ -3,20 +3,24 @@ import CMPI
 /// Rows of floats that all ranks of a node read and write in place: one MPI-3 shared-memory
 /// window per node holding every row of the job, each rank writing its own rows, each rank
 /// owning one slice of the elements (its node rank's share, the same on every node) for the
-/// work that combines rows. Across nodes, `shareSlicesAcrossNodes()` fills every node's copy
-/// of the other nodes' rows, slice by slice (one `MPI_Allgatherv` per node rank, over the ranks
-/// of equal node rank), so afterwards every node holds every row.
+/// work that combines rows. Across nodes, `exchangeCrossSlices()` brings each node the other
+/// nodes' rows of its own part of the slice (`crossSlice`, 1/nodes of it; point to point over
+/// the ranks of equal node rank), whose combination `gatherAcrossNodes(row:)` then shares: a
+/// reduce-scatter and an all-gather, as an allreduce does them.
 ///
 /// The building block of the deterministic tree sum: rows are the tree's block sums, and the
 /// tree's upper levels are added slice by slice, in place, in the same order on every node.
 public final class NodeSharedRows {
-    /// The rows of the job (every node holds all of them after `shareSlicesAcrossNodes()`).
+    /// The rows of the job (each node writes its own; `exchangeCrossSlices()` brings the others' parts).
     public let rowCount: Int
     /// Floats of a row.
     public let rowLength: Int
     /// The elements of each row this rank combines: 16-float (64-byte) aligned, so no two ranks
     /// write one cache line.
     public let slice: Range<Int>
+    /// The part of `slice` this node combines where the work is split across nodes
+    /// (`exchangeCrossSlices()`): 1/nodes of it, 16-float aligned; `slice` on one node.
+    public let crossSlice: Range<Int>
     /// The number of nodes.
     public let nodeCount: Int
     /// The ranks of this node (the same on every node).
@@ -28,14 +32,21 @@ public final class NodeSharedRows {
     private var nodeCommunicator: CommHandle
     /// The ranks of equal node rank, one per node (nil on a single node).
     private var crossCommunicator: CommHandle
-    /// `MPI_Allgatherv`'s layout over `crossCommunicator`: where each node's rows start and how
-    /// many, in units of `sliceType`.
-    private let nodeFirstRows: [Int32]
-    private let nodeRowCounts: [Int32]
-    /// One slice of one row, its extent a whole row; a float where a node has one rank (its
-    /// slice is the whole row: the node's rows travel as one contiguous block).
-    private var sliceType: DatatypeHandle
-    private var madeSliceType = false
+    /// `exchangeCrossSlices()` with each other node: this node's rows of that node's part of the
+    /// slice (sent), that node's rows of this node's part (received), where each starts, and the
+    /// other node's rank in `crossCommunicator`.
+    private struct CrossPeer {
+        let rank: Int32
+        let sendType: DatatypeHandle?
+        let sendOffset: Int
+        let receiveType: DatatypeHandle?
+        let receiveOffset: Int
+    }
+    private var crossPeers: [CrossPeer] = []
+    private let crossRequests: UnsafeMutablePointer<RequestHandle>
+    /// `gatherAcrossNodes(row:)`'s layout: each node's part of the slice, from the slice's start.
+    private let crossCounts: [Int32]
+    private let crossOffsets: [Int32]
     private var isOpen = true
 
     /// Rows for `rowsOfRank` (rank r writes rows `rowsOfRank[r]`; the ranges follow each other
@@ -103,9 +114,6 @@ public final class NodeSharedRows {
         self.rowCount = rowCount
         let rowStride = (max(rowLength, 1) + 15) / 16 * 16
         self.rowStride = rowStride
-        let wholeRows = nodeSize == 1
-        self.nodeFirstRows = try nodeFirstRows.map { wholeRows ? try mpiCount(Int($0) * rowStride, call: "MPI_Allgatherv") : $0 }
-        self.nodeRowCounts = try nodeRowCounts.map { wholeRows ? try mpiCount(Int($0) * rowStride, call: "MPI_Allgatherv") : $0 }
         // The node's first rank holds every row (one array); the others map it.
         let (bytes, overflow) = (rowCount * rowStride).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         guard !overflow else { throw MPIError(call: "MPI_Win_allocate_shared", usage: "\(rowCount) rows overflow") }
@@ -126,21 +134,46 @@ public final class NodeSharedRows {
         base = first.bindMemory(to: Float.self, capacity: max(rowCount * rowStride, 1))
         let chunks = (rowLength + 15) / 16
         slice = min(rowLength, nodeRank * chunks / nodeSize * 16)..<min(rowLength, (nodeRank + 1) * chunks / nodeSize * 16)
-        var type: DatatypeHandle = cmpi_float()
-        if nodes > 1, !slice.isEmpty, !wholeRows {
-            madeSliceType = true
-            var contiguous: DatatypeHandle = cmpi_float()
-            try checkMPI("MPI_Type_contiguous", MPI_Type_contiguous(try mpiCount(slice.count, call: "MPI_Type_contiguous"), cmpi_float(), &contiguous))
-            try checkMPI(
-                "MPI_Type_create_resized",
-                MPI_Type_create_resized(contiguous, 0, MPI_Aint(rowStride * MemoryLayout<Float>.stride), &type))
-            try checkMPI("MPI_Type_commit", MPI_Type_commit(&type))
-            try checkMPI("MPI_Type_free", MPI_Type_free(&contiguous))
-        }
-        sliceType = type
         try checkMPI("MPI_Win_lock_all", MPI_Win_lock_all(cmpi_mode_nocheck(), window))
+        // Each node's part of the slice (every rank of equal node rank has the same slice).
+        let ownSlice = slice, sliceChunks = (ownSlice.count + 15) / 16
+        let parts = (0..<nodes).map { node in
+            let start = ownSlice.lowerBound + node * sliceChunks / nodes * 16
+            let end = ownSlice.lowerBound + (node + 1) * sliceChunks / nodes * 16
+            return min(ownSlice.upperBound, start)..<min(ownSlice.upperBound, end)
+        }
+        var crossRank: Int32 = 0
+        if nodes > 1 { try checkMPI("MPI_Comm_rank", MPI_Comm_rank(cross, &crossRank)) }
+        let me = Int(crossRank)
+        crossSlice = parts[me]
+        crossCounts = try parts.map { try mpiCount($0.count, call: "MPI_Allgatherv") }
+        crossOffsets = try parts.map { try mpiCount($0.lowerBound - ownSlice.lowerBound, call: "MPI_Allgatherv") }
+        crossRequests = .allocate(capacity: max(2 * (nodes - 1), 1))
+        crossRequests.initialize(repeating: cmpi_request_null(), count: max(2 * (nodes - 1), 1))
+        /// `rows` rows of `length` floats, a row stride apart (nil: nothing to move).
+        func rowsType(_ rows: Int, _ length: Int) throws -> DatatypeHandle? {
+            guard rows > 0, length > 0 else { return nil }
+            var type: DatatypeHandle = cmpi_float()
+            try checkMPI("MPI_Type_vector", MPI_Type_vector(
+                try mpiCount(rows, call: "MPI_Type_vector"), try mpiCount(length, call: "MPI_Type_vector"),
+                try mpiCount(rowStride, call: "MPI_Type_vector"), cmpi_float(), &type))
+            try checkMPI("MPI_Type_commit", MPI_Type_commit(&type))
+            return type
+        }
+        for peer in 0..<nodes where peer != me {
+            crossPeers.append(CrossPeer(
+                rank: Int32(peer),
+                sendType: try rowsType(Int(nodeRowCounts[me]), parts[peer].count),
+                sendOffset: Int(nodeFirstRows[me]) * rowStride + parts[peer].lowerBound,
+                receiveType: try rowsType(Int(nodeRowCounts[peer]), parts[me].count),
+                receiveOffset: Int(nodeFirstRows[peer]) * rowStride + parts[me].lowerBound))
+        }
         if nodeRank == 0 { base.initialize(repeating: 0, count: rowCount * rowStride) }
         try synchronize()
+    }
+
+    deinit {
+        crossRequests.deallocate()
     }
 
     /// Row `index`: `[rowLength]` floats.
@@ -158,21 +191,42 @@ public final class NodeSharedRows {
         try checkMPI("MPI_Win_sync", MPI_Win_sync(window))
     }
 
-    /// Copies this rank's slice of its node's rows to the ranks of equal node rank on the other
-    /// nodes, and theirs here: afterwards every node holds the slice of every row. Call after a
-    /// `synchronize()` that follows the node's writes; collective over the nodes (nothing on a
-    /// single node).
+    /// Brings this node the other nodes' rows of `crossSlice` and sends them this node's rows of
+    /// theirs (point to point over the ranks of equal node rank): afterwards this rank can
+    /// combine every row on `crossSlice`. Call after a `synchronize()` that follows the node's
+    /// writes; collective over the nodes (nothing on a single node).
+    ///
+    /// - Throws: `MPIError` if a send, receive or wait fails.
+    public func exchangeCrossSlices() throws {
+        guard nodeCount > 1 else { return }
+        var posted = 0
+        for peer in crossPeers {
+            if let type = peer.receiveType {
+                try checkMPI("MPI_Irecv", MPI_Irecv(base + peer.receiveOffset, 1, type, peer.rank, 0, crossCommunicator, crossRequests + posted))
+                posted += 1
+            }
+            if let type = peer.sendType {
+                try checkMPI("MPI_Isend", MPI_Isend(base + peer.sendOffset, 1, type, peer.rank, 0, crossCommunicator, crossRequests + posted))
+                posted += 1
+            }
+        }
+        try checkMPI("MPI_Waitall", MPI_Waitall(Int32(posted), crossRequests, cmpi_statuses_ignore()))
+    }
+
+    /// Shares row `row`'s `crossSlice`, combined on each node, so that every node holds the row's
+    /// whole `slice` (one `MPI_Allgatherv` in place over the ranks of equal node rank). Call
+    /// after combining; collective over the nodes (nothing on a single node).
     ///
     /// - Throws: `MPIError` if `MPI_Allgatherv` fails.
-    public func shareSlicesAcrossNodes() throws {
+    public func gatherAcrossNodes(row index: Int) throws {
         guard nodeCount > 1, !slice.isEmpty else { return }
-        try nodeRowCounts.withUnsafeBufferPointer { counts in
-            try nodeFirstRows.withUnsafeBufferPointer { firsts in
+        try crossCounts.withUnsafeBufferPointer { counts in
+            try crossOffsets.withUnsafeBufferPointer { offsets in
                 try checkMPI(
                     "MPI_Allgatherv",
                     MPI_Allgatherv(
-                        cmpi_in_place(), 0, cmpi_float(), base + slice.lowerBound, counts.baseAddress, firsts.baseAddress,
-                        sliceType, crossCommunicator))
+                        cmpi_in_place(), 0, cmpi_float(), row(index) + slice.lowerBound, counts.baseAddress, offsets.baseAddress,
+                        cmpi_float(), crossCommunicator))
             }
         }
     }
@@ -185,7 +239,9 @@ public final class NodeSharedRows {
         isOpen = false
         try checkMPI("MPI_Win_unlock_all", MPI_Win_unlock_all(window))
         try checkMPI("MPI_Win_free", MPI_Win_free(&window))
-        if madeSliceType { try checkMPI("MPI_Type_free", MPI_Type_free(&sliceType)) }
+        for peer in crossPeers {
+            for case var type? in [peer.sendType, peer.receiveType] { try checkMPI("MPI_Type_free", MPI_Type_free(&type)) }
+        }
         try checkMPI("MPI_Comm_free", MPI_Comm_free(&nodeCommunicator))
         if crossCommunicator != cmpi_comm_null() { try checkMPI("MPI_Comm_free", MPI_Comm_free(&crossCommunicator)) }
     }

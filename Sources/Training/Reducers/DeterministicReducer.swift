@@ -2,13 +2,14 @@ import NeuralNet
 import SwiftMPI
 
 /// `--deterministic`: the global batch is cut into M micro-batches; rank r computes micro-batches
-/// `r·M/P ..< (r+1)·M/P` one at a time (the same kernel at the same shape), each writing its
+/// `r·M/P ..< (r+1)·M/P` (one at a time, or as leaf passes: the same kernels at the same shapes), each writing its
 /// gradient and control values straight into its leaf's slot, summed by `MicroBatchTree` as they
 /// are produced (`LeafAccumulator`: in place, while in cache), so that each of the rank's blocks
 /// ends in its row of the node's shared memory (`NodeSharedRows`). Every rank then completes the
-/// tree's upper levels on its slice of the elements, in place in those rows, after the other
-/// nodes' rows of that slice have arrived (hierarchical: one `MPI_Allgatherv` per slice across
-/// nodes), and copies the root. The sum's bits do not depend on the rank count P (any P that
+/// tree's upper levels on its slice of the elements, in place in those rows; across nodes each
+/// node does so on its part of the slice after the other nodes' rows of that part have arrived
+/// (point to point), and the root's parts are then shared (one `MPI_Allgatherv`), a
+/// reduce-scatter and an all-gather as an allreduce does them. The sum's bits do not depend on the rank count P (any P that
 /// divides M) nor on how ranks share nodes. Where the nodes do not fit the node-by-node
 /// exchange (different rank counts per node), the block sums travel by one `MPI_Allgather(v)`
 /// and every rank completes the tree on all elements. No compression, no overlap; no
@@ -16,7 +17,7 @@ import SwiftMPI
 ///
 /// Cost against one allreduce: M/P - blocks tree additions per rank as leaves are produced
 /// (memory bandwidth: the 1 MB values are in cache), the upper levels on a 1/P slice, and
-/// across nodes each node receives the other nodes' block sums.
+/// across nodes each node receives the other nodes' block sums of its 1/nodes of the elements.
 final class DeterministicReducer: GradientReducer {
     let buffer: FloatBuffer
     private let communicator: Communicator
@@ -116,7 +117,7 @@ final class DeterministicReducer: GradientReducer {
         let sum: String
         switch rows {
         case .shared(let sets) where sets[0].nodeCount > 1:
-            sum = "upper levels in shared memory on each of \(sets[0].nodeCount) nodes, MPI_Allgatherv of block sums across"
+            sum = "upper levels in shared memory, each of \(sets[0].nodeCount) nodes on its part of the elements with the others' block sums of it, MPI_Allgatherv of the root's parts"
         case .shared:
             sum = "upper levels in shared memory"
         case .gathered(_, _, let layout):
@@ -129,7 +130,11 @@ final class DeterministicReducer: GradientReducer {
     var valuesPerSum: [Int] {
         guard communicator.size > 1 else { return [] }
         switch rows {
-        case .shared(let sets): return sets[0].nodeCount > 1 ? [allBlocks.count * count] : []
+        case .shared(let sets):
+            // A node sends each other node its block sums of that node's part of the elements,
+            // then its part of the root: (rows + 1) · (nodes - 1) / nodes of a row, per node.
+            let nodes = sets[0].nodeCount
+            return nodes > 1 ? [(allBlocks.count / nodes + 1) * count * (nodes - 1) / nodes] : []
         case .gathered(_, _, let layout): return [layout.total]
         }
     }
@@ -157,15 +162,18 @@ final class DeterministicReducer: GradientReducer {
         case .shared(let sets):
             let set = sets[parity]
             try set.synchronize()  // every block sum of the node written
-            try set.shareSlicesAcrossNodes()
+            // Across nodes each node completes the tree on its part of the slice, with the
+            // other nodes' block sums of that part, and the parts of the root are then shared.
+            try set.exchangeCrossSlices()
             // Every rank completes the same tree on its slice of the same block sums, a chunk of
             // the slice at a time (the chunk's rows stay in L1 from the first level to the root).
-            let slice = set.slice
+            let slice = set.crossSlice
             for start in Swift.stride(from: slice.lowerBound, to: slice.upperBound, by: Self.chunk) {
                 let length = min(Self.chunk, slice.upperBound - start)
                 for (into, from) in upperLevels.additions { addElementwise(set.row(into) + start, set.row(from) + start, count: length) }
             }
             let root = upperLevels.root
+            try set.gatherAcrossNodes(row: root)
             try set.synchronize()  // every slice of the root added
             sums = set.row(root)
             // The next step writes the other set: this one is read until every rank has copied.
