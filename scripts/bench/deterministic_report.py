@@ -53,22 +53,23 @@ def main():
                     if mode in epoch and base in epoch:
                         ratios[f"{mode}_over_{base}"].append(epoch[mode] / epoch[base])
         for mode, values in seconds.items():
-            figures[f"epoch_seconds.{config}.{mode}"] = statistics.median(values)
+            figures.setdefault("epoch_seconds", {}).setdefault(config, {})[mode] = statistics.median(values)
         for name, values in ratios.items():
-            figures[f"{name}.{config}"] = statistics.median(values)
+            figures.setdefault(name, {})[config] = statistics.median(values)
         last = repeats[max(repeats)]
         deterministic = last.get("deterministic", {})
-        figures[f"fingerprint.{config}"] = deterministic.get("parameter_fingerprint")
-        figures[f"leaf_passes.{config}"] = deterministic.get("leaf_passes")
+        figures.setdefault("fingerprint", {})[config] = deterministic.get("parameter_fingerprint")
+        figures.setdefault("leaf_passes", {})[config] = deterministic.get("leaf_passes")
         same_bits = {r.get("micro-batch-passes", {}).get("parameter_fingerprint") for r in repeats.values()} | {
             r.get("deterministic", {}).get("parameter_fingerprint") for r in repeats.values()}
-        figures[f"same_bits_both_passes.{config}"] = len(same_bits - {None}) == 1
+        same = len(same_bits - {None}) == 1
+        figures.setdefault("same_bits_both_passes", {})[config] = same
         compression = last.get("default", {}).get("compression")
-        figures[f"default_compression.{config}"] = compression
-        rows.append((config, seconds, figures.get(f"deterministic_over_default.{config}"),
-                     figures.get(f"deterministic_over_float32.{config}"),
-                     figures.get(f"micro-batch-passes_over_default.{config}"), compression,
-                     figures[f"leaf_passes.{config}"], figures[f"same_bits_both_passes.{config}"]))
+        figures.setdefault("default_compression", {})[config] = compression
+        rows.append((config, seconds, figures.get("deterministic_over_default", {}).get(config),
+                     figures.get("deterministic_over_float32", {}).get(config),
+                     figures.get("micro-batch-passes_over_default", {}).get(config), compression,
+                     deterministic.get("leaf_passes"), same))
 
     def cell(value, digits=3):
         return "-" if value is None else f"{value:.{digits}f}"
@@ -84,7 +85,7 @@ def main():
     print()
     for config, target in TARGETS.items():
         # Against the float32 sum where the default compresses (it cannot be bit-exact).
-        value = figures.get(f"deterministic_over_float32.{config}") or figures.get(f"deterministic_over_default.{config}")
+        value = figures.get("deterministic_over_float32", {}).get(config) or figures.get("deterministic_over_default", {}).get(config)
         if value is None:
             continue
         verdict = "met     " if value <= target else "NOT MET "
