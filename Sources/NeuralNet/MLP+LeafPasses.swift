@@ -89,15 +89,9 @@ extension MLP {
         let delta = UnsafePointer(workspace.layerDeltas[index].pointer)
         workspace.layerKernels.weightGradient(
             layer: index, delta: delta, rows: window, into: destination + layer.weightOffset, adding: adding)
-        let count = layer.biasCount, leafDelta = delta + window.lowerBound * count
-        let ones = UnsafePointer(workspace.ones.pointer)
-        if adding {
-            columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: workspace.biasGradient.pointer)
-            let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
-            for i in 0..<count { bias[i] += sums[i] }
-        } else {
-            columnSums(leafDelta, rows: leafRows, columns: count, ones: ones, into: destination + layer.biasOffset)
-        }
+        biasGradient(
+            delta + window.lowerBound * layer.biasCount, rows: leafRows, count: layer.biasCount, workspace: workspace,
+            into: destination + layer.biasOffset, adding: adding)
     }
 
     /// Whether leaf passes over `batch` give, bit for bit, the losses and gradients (written

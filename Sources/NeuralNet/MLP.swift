@@ -111,7 +111,6 @@ public final class MLP {
         guard let rows = workspace.pendingBackwardRows else { preconditionFailure("backward needs forwardAndLoss first") }
         workspace.pendingBackwardRows = nil
         let kernels = workspace.layerKernels
-        let ones = UnsafePointer(workspace.ones.pointer)
         var delta = workspace.deltaA.pointer
         var previousDelta = workspace.deltaB.pointer
         kernels.beginBackward(outputDelta: delta)
@@ -120,19 +119,30 @@ public final class MLP {
             if layer.biasCount > 0 {
                 kernels.weightGradient(layer: index, delta: delta, into: destination + layer.weightOffset, adding: adding)
                 // ∂b = Σ_rows delta, over every position of a convolution (float32 in every precision)
-                let productRows = rows * layer.productRowsPerImage, count = layer.biasCount
-                if adding {
-                    columnSums(delta, rows: productRows, columns: count, ones: ones, into: workspace.biasGradient.pointer)
-                    let bias = destination + layer.biasOffset, sums = workspace.biasGradient.pointer
-                    for i in 0..<count { bias[i] += sums[i] }
-                } else {
-                    columnSums(delta, rows: productRows, columns: count, ones: ones, into: destination + layer.biasOffset)
-                }
+                biasGradient(
+                    delta, rows: rows * layer.productRowsPerImage, count: layer.biasCount, workspace: workspace,
+                    into: destination + layer.biasOffset, adding: adding)
             }
             try afterLayer(index)
             guard index > 0 else { break }
             kernels.inputGradient(layer: index, delta: delta, into: previousDelta)
             swap(&delta, &previousDelta)
+        }
+    }
+
+    /// `∂b [count] = Σ_rows delta` (column sums of `delta [rows, count]`), written to `bias` or,
+    /// with `adding`, summed first and then added to what it holds.
+    func biasGradient(
+        _ delta: UnsafePointer<Float>, rows: Int, count: Int, workspace: MLPWorkspace, into bias: UnsafeMutablePointer<Float>,
+        adding: Bool
+    ) {
+        let ones = UnsafePointer(workspace.ones.pointer)
+        if adding {
+            let sums = workspace.biasGradient.pointer
+            columnSums(delta, rows: rows, columns: count, ones: ones, into: sums)
+            for i in 0..<count { bias[i] += sums[i] }
+        } else {
+            columnSums(delta, rows: rows, columns: count, ones: ones, into: bias)
         }
     }
 
