@@ -110,8 +110,8 @@ final class TrainingLoop {
     // MARK: - The step
 
     /// One optimizer step at `position` (its `stepsDone` is the step's index in the epoch):
-    /// this rank's batch forward and backward (micro-batch by micro-batch, or as leaf passes), the sum of every
-    /// rank's gradients and costs, the update.
+    /// this rank's batch forward and backward (micro-batch by micro-batch, or as leaf passes),
+    /// the sum of every rank's gradients and costs, the update.
     private func step(at position: LoopPosition) throws -> StepReport {
         let runStep = position.runSteps
         let computeStart = Communicator.wallTime()
@@ -162,7 +162,7 @@ final class TrainingLoop {
         model.backwardDeltas(workspace: leafPasses)
         let stopRequested = stop_signal_received() != 0
         for part in leafParts {
-            // The last layer's last part carries the control values (after the gradients).
+            // The last layer's part carries the control values (after the gradients).
             let controls = part.elements.upperBound == model.layout.parameterCount
             let elements = part.elements.lowerBound..<(controls ? exchange.buffer.count : part.elements.upperBound)
             for micro in 0..<exchange.microBatchesPerRank {
