@@ -5,11 +5,16 @@
 /// gives every leaf the bits a pass over that leaf alone gives, with the row-wise products run
 /// once at the batch's size instead of once per leaf.
 extension MLP {
-    /// Whether `workspace` can run leaf passes: dense layers, float32 products, a delta buffer per
-    /// layer.
+    /// Whether this model's passes can run as leaf passes through `kernels`: dense layers,
+    /// float32 products.
+    public func leafPassesApply(to kernels: ComputeKernels) -> Bool {
+        layout.isDense && kernels.precision == .fp32
+    }
+
+    /// Whether `workspace` can run leaf passes: `leafPassesApply` to its kernels, and a delta
+    /// buffer per layer.
     public func runsLeafPasses(_ workspace: MLPWorkspace) -> Bool {
-        layout.isDense && workspace.kernels.precision == .fp32 && workspace.training
-            && workspace.layerDeltas.count == layout.layers.count
+        leafPassesApply(to: workspace.kernels) && workspace.training && workspace.layerDeltas.count == layout.layers.count
     }
 
     /// The forward pass of the whole batch, then each leaf's mean softmax cross-entropy and its

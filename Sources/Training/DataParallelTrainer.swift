@@ -139,7 +139,7 @@ public final class DataParallelTrainer {
     private func makeLeafPasses(
         model: MLP, leafWorkspace: MLPWorkspace, rows: Int, exchange: GradientExchange
     ) throws -> MLPWorkspace? {
-        guard exchange.microBatchesPerRank > 1, model.layout.isDense, leafWorkspace.kernels.precision == .fp32,
+        guard exchange.microBatchesPerRank > 1, model.leafPassesApply(to: leafWorkspace.kernels),
             getenv("MNIST_MPI_LEAF_PASSES").map({ String(cString: $0) }) != "off"
         else { return nil }
         let batch = try communicator.agreeingOnFailure {
