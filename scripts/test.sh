@@ -122,6 +122,9 @@ DATA_DIR=$DATA_DIR scripts/observability/observability-test.sh
 say "export and predict with the real readers: onnx.checker, ONNX Runtime, safetensors, torch (scripts/export/export-test.sh)"
 DATA_DIR=$DATA_DIR scripts/export/export-test.sh
 
+say "every layer type's gradients against PyTorch autograd, one SGD step each (scripts/export/autograd-test.sh)"
+DATA_DIR=$DATA_DIR scripts/export/autograd-test.sh
+
 say "the time-to-accuracy study script, two short rounds to 97% (scripts/time-to-accuracy.sh --quick; the full study takes ~5 min)"
 SKIP_SETUP=1 DATA_DIR=$DATA_DIR RESULTS_DIR=.build scripts/time-to-accuracy.sh --quick --target 0.97 --name tta-check > .build/tta-check.log \
   || { cat .build/tta-check.log >&2; die "scripts/time-to-accuracy.sh --quick failed (above)"; }
