@@ -26,10 +26,12 @@ struct Export: ParsableCommand {
         abstract: "Write a checkpoint's model as ONNX or safetensors (one process, no mpirun needed).",
         discussion: """
             Both take [N, 784] float pixels scaled to 0...1 (grey level / 255, white digit on black), \
-            as torchvision's ToTensor() gives. ONNX (opset 13): Gemm and the activation per layer, \
-            outputs `logits` and `probabilities` (softmax). safetensors: the tensors of a PyTorch \
-            nn.Sequential of Linear layers (0.weight [256, 784], 0.bias, 2.weight, ...). Metadata: \
-            preset, activation, data set, architecture and the test accuracy measured now.
+            as torchvision's ToTensor() gives. ONNX (opset 13): Gemm and the activation per layer \
+            (a convolutional model: Reshape to [N, C, H, W], Conv, MaxPool/AveragePool, Flatten, \
+            then Gemm), outputs `logits` and `probabilities` (softmax). safetensors: the tensors of \
+            a PyTorch nn.Sequential of Linear layers (0.weight [256, 784], 0.bias, 2.weight, ...), \
+            or of Unflatten, Conv2d, MaxPool2d/AvgPool2d, Flatten and Linear. Metadata: preset, \
+            activation, data set, architecture and the test accuracy measured now.
             """)
 
     @Option(help: "A checkpoint written by `mnist-mpi train --checkpoint`.")
