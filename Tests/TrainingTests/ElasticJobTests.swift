@@ -34,11 +34,14 @@ import Training
     }
 
     /// kill -9 of one rank at step >= 100: relaunched from the newest checkpoint (at most K = 7
-    /// steps redone), finishes, and ends with the bits of a run that was never killed.
-    @Test func aKilledRankIsRelaunchedAndTheRunEndsAsIfNothingHappened() throws {
+    /// steps redone), finishes, and ends with the bits of a run that was never killed; for the
+    /// multilayer perceptron and for a convolutional model (both layer kinds, both poolings).
+    @Test(arguments: [[], ["--model", "conv3x3x4p1,maxpool2,conv3x3x8,avgpool2,fc32,fc10", "--activation", "relu", "--init", "he"]])
+    func aKilledRankIsRelaunchedAndTheRunEndsAsIfNothingHappened(model: [String]) throws {
         let folder = try temporary()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let checkpoint = folder + "/ck"
+        let small = self.small + model
         let train = small + ["--epochs", "40", "--checkpoint", checkpoint, "--checkpoint-every-steps", "7",
                              "--summary", folder + "/elastic.json"]
         let job = try MPIJob.startAlone(["elastic", "--hosts", "localhost:2", "--"] + train)
