@@ -16,7 +16,11 @@ struct onednn_convolution {
   dnnl_memory_t src, dst, bias, user_weights, diff_src, diff_dst, user_diff_weights;
   /// The primitives' own weights and weight gradient, in the formats they chose.
   dnnl_memory_t forward_weights, backward_weights_memory, diff_weights;
-  char implementation[160];
+  /// bfloat16 only: the caller's float32 images and deltas rounded into the primitives' own
+  /// buffers (the reorders, and the buffers), read in place of `src` and `diff_dst`.
+  dnnl_primitive_t src_to_low, diff_dst_to_low;
+  dnnl_memory_t src_low, diff_dst_low;
+  char implementation[200];
 };
 
 static dnnl_status_t reorder(dnnl_primitive_t *out, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
@@ -48,10 +52,12 @@ static void name_of(dnnl_primitive_desc_t desc, char *text, size_t capacity, con
 }
 
 int onednn_convolution_create(onednn_convolution **out, const onednn_convolution_shape *shape,
-                              onednn_activation activation, int training, int input_gradient,
+                              onednn_activation activation, int training, int input_gradient, int bfloat16,
                               char *message, size_t capacity) {
   *out = NULL;
   if (onednn_load(message, capacity) != 0) return -1;
+  // What the products read: float32, or bfloat16 rounded from the caller's float32.
+  const dnnl_data_type_t low = bfloat16 ? dnnl_bf16 : dnnl_f32;
   onednn_convolution *convolution = calloc(1, sizeof *convolution);
   if (!convolution) { snprintf(message, capacity, "out of memory"); return -1; }
   const int64_t k = shape->kernel, s = shape->stride, p = shape->padding;
@@ -62,10 +68,16 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
   dnnl_dims_t strides = {s, s}, padding_l = {p, p};
   dnnl_dims_t padding_r = {(shape->out_height - 1) * s + k - shape->height - p,
                            (shape->out_width - 1) * s + k - shape->width - p};
-  dnnl_memory_desc_t src_md, dst_md, any_weights_md, user_weights_md, bias_md;
+  // src_md, dst_md: the caller's float32 images; low_src_md, low_dst_md: what the products
+  // read (the same where float32).
+  dnnl_memory_desc_t src_md, dst_md, low_src_md, low_dst_md, any_weights_md, any_gradient_md, user_weights_md, bias_md;
   dnnl_status_t status = p_dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nhwc);
   if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nhwc);
-  if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&any_weights_md, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
+  if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&low_src_md, 4, src_dims, low, dnnl_nhwc);
+  if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&low_dst_md, 4, dst_dims, low, dnnl_nhwc);
+  if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&any_weights_md, 4, weight_dims, low, dnnl_format_tag_any);
+  if (status == dnnl_success)
+    status = p_dnnl_memory_desc_init_by_tag(&any_gradient_md, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
   if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&user_weights_md, 4, weight_dims, dnnl_f32, dnnl_hwio);
   if (status == dnnl_success) status = p_dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x);
 
@@ -73,7 +85,7 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
   dnnl_convolution_desc_t forward_desc;
   if (status == dnnl_success)
     status = p_dnnl_convolution_forward_desc_init(&forward_desc, training ? dnnl_forward_training : dnnl_forward_inference,
-                                                  dnnl_convolution_direct, &src_md, &any_weights_md, &bias_md, &dst_md,
+                                                  dnnl_convolution_direct, &low_src_md, &any_weights_md, &bias_md, &dst_md,
                                                   strides, padding_l, padding_r);
   dnnl_primitive_attr_t attributes = NULL;
   dnnl_post_ops_t post_ops = NULL;
@@ -104,7 +116,7 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
   if (status == dnnl_success && training && input_gradient) {
     dnnl_convolution_desc_t data_desc;
     status = p_dnnl_convolution_backward_data_desc_init(&data_desc, dnnl_convolution_direct, &src_md, &any_weights_md,
-                                                        &dst_md, strides, padding_l, padding_r);
+                                                        &low_dst_md, strides, padding_l, padding_r);
     if (status == dnnl_success)
       status = p_dnnl_primitive_desc_create(&data_pd, &data_desc, NULL, onednn_engine, forward_pd);
     if (status == dnnl_success) {
@@ -121,8 +133,9 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
   }
   if (status == dnnl_success && training) {
     dnnl_convolution_desc_t weights_desc;
-    status = p_dnnl_convolution_backward_weights_desc_init(&weights_desc, dnnl_convolution_direct, &src_md, &any_weights_md,
-                                                           NULL, &dst_md, strides, padding_l, padding_r);
+    status = p_dnnl_convolution_backward_weights_desc_init(&weights_desc, dnnl_convolution_direct, &low_src_md,
+                                                           &any_gradient_md, NULL, &low_dst_md, strides, padding_l,
+                                                           padding_r);
     if (status == dnnl_success)
       status = p_dnnl_primitive_desc_create(&weights_pd, &weights_desc, NULL, onednn_engine, forward_pd);
     if (status == dnnl_success) {
@@ -139,6 +152,14 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
       status = p_dnnl_memory_create(&convolution->user_diff_weights, &user_weights_md, onednn_engine, DNNL_MEMORY_NONE);
     if (status == dnnl_success) status = p_dnnl_memory_create(&convolution->diff_dst, &dst_md, onednn_engine, DNNL_MEMORY_NONE);
   }
+  if (status == dnnl_success && bfloat16) {
+    status = reorder(&convolution->src_to_low, &src_md, &low_src_md, 0);
+    if (status == dnnl_success)
+      status = p_dnnl_memory_create(&convolution->src_low, &low_src_md, onednn_engine, DNNL_MEMORY_ALLOCATE);
+    if (status == dnnl_success && training) status = reorder(&convolution->diff_dst_to_low, &dst_md, &low_dst_md, 0);
+    if (status == dnnl_success && training)
+      status = p_dnnl_memory_create(&convolution->diff_dst_low, &low_dst_md, onednn_engine, DNNL_MEMORY_ALLOCATE);
+  }
   if (status == dnnl_success) status = p_dnnl_memory_create(&convolution->src, &src_md, onednn_engine, DNNL_MEMORY_NONE);
   if (status == dnnl_success) status = p_dnnl_memory_create(&convolution->dst, &dst_md, onednn_engine, DNNL_MEMORY_NONE);
   if (status == dnnl_success) status = p_dnnl_memory_create(&convolution->bias, &bias_md, onednn_engine, DNNL_MEMORY_NONE);
@@ -149,9 +170,9 @@ int onednn_convolution_create(onednn_convolution **out, const onednn_convolution
   if (weights_pd) p_dnnl_primitive_desc_destroy(weights_pd);
   if (status != dnnl_success) {
     onednn_convolution_destroy(convolution);
-    snprintf(message, capacity, "oneDNN has no convolution for %lldx%lldx%lld images, %lld filters of %lldx%lld (status %d)",
-             (long long)shape->height, (long long)shape->width, (long long)shape->channels, (long long)shape->filters,
-             (long long)k, (long long)k, (int)status);
+    snprintf(message, capacity, "oneDNN has no %s convolution for %lldx%lldx%lld images, %lld filters of %lldx%lld (status %d)",
+             bfloat16 ? "bfloat16" : "float32", (long long)shape->height, (long long)shape->width,
+             (long long)shape->channels, (long long)shape->filters, (long long)k, (long long)k, (int)status);
     return -1;
   }
   *out = convolution;
@@ -171,11 +192,14 @@ int onednn_convolution_forward(onednn_convolution *c, const float *src, const fl
   dnnl_status_t status = p_dnnl_memory_set_data_handle_v2(c->user_weights, (void *)weights, onednn_stream);
   if (status == dnnl_success) status = run_reorder(c->to_forward_weights, c->user_weights, c->forward_weights);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->src, (void *)src, onednn_stream);
+  if (status == dnnl_success && c->src_to_low) status = run_reorder(c->src_to_low, c->src, c->src_low);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->bias, (void *)bias, onednn_stream);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->dst, dst, onednn_stream);
   if (status != dnnl_success) return (int)status;
-  dnnl_exec_arg_t arguments[4] = {
-      {DNNL_ARG_SRC, c->src}, {DNNL_ARG_WEIGHTS, c->forward_weights}, {DNNL_ARG_BIAS, c->bias}, {DNNL_ARG_DST, c->dst}};
+  dnnl_exec_arg_t arguments[4] = {{DNNL_ARG_SRC, c->src_low ? c->src_low : c->src},
+                                  {DNNL_ARG_WEIGHTS, c->forward_weights},
+                                  {DNNL_ARG_BIAS, c->bias},
+                                  {DNNL_ARG_DST, c->dst}};
   return (int)run(c->forward, 4, arguments);
 }
 
@@ -184,10 +208,12 @@ int onednn_convolution_backward_data(onednn_convolution *c, const float *diff_ds
   dnnl_status_t status = p_dnnl_memory_set_data_handle_v2(c->user_weights, (void *)weights, onednn_stream);
   if (status == dnnl_success) status = run_reorder(c->to_backward_weights, c->user_weights, c->backward_weights_memory);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->diff_dst, (void *)diff_dst, onednn_stream);
+  if (status == dnnl_success && c->diff_dst_to_low) status = run_reorder(c->diff_dst_to_low, c->diff_dst, c->diff_dst_low);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->diff_src, diff_src, onednn_stream);
   if (status != dnnl_success) return (int)status;
-  dnnl_exec_arg_t arguments[3] = {
-      {DNNL_ARG_DIFF_DST, c->diff_dst}, {DNNL_ARG_WEIGHTS, c->backward_weights_memory}, {DNNL_ARG_DIFF_SRC, c->diff_src}};
+  dnnl_exec_arg_t arguments[3] = {{DNNL_ARG_DIFF_DST, c->diff_dst_low ? c->diff_dst_low : c->diff_dst},
+                                  {DNNL_ARG_WEIGHTS, c->backward_weights_memory},
+                                  {DNNL_ARG_DIFF_SRC, c->diff_src}};
   return (int)run(c->backward_data, 3, arguments);
 }
 
@@ -197,9 +223,13 @@ int onednn_convolution_backward_weights(onednn_convolution *c, const float *src,
   dnnl_status_t status = p_dnnl_memory_set_data_handle_v2(c->src, (void *)src, onednn_stream);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->diff_dst, (void *)diff_dst, onednn_stream);
   if (status == dnnl_success) status = p_dnnl_memory_set_data_handle_v2(c->user_diff_weights, diff_weights, onednn_stream);
+  // Rounded again here: another pass may have used the buffers since the forward one.
+  if (status == dnnl_success && c->src_to_low) status = run_reorder(c->src_to_low, c->src, c->src_low);
+  if (status == dnnl_success && c->diff_dst_to_low) status = run_reorder(c->diff_dst_to_low, c->diff_dst, c->diff_dst_low);
   if (status != dnnl_success) return (int)status;
-  dnnl_exec_arg_t arguments[3] = {
-      {DNNL_ARG_SRC, c->src}, {DNNL_ARG_DIFF_DST, c->diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, c->diff_weights}};
+  dnnl_exec_arg_t arguments[3] = {{DNNL_ARG_SRC, c->src_low ? c->src_low : c->src},
+                                  {DNNL_ARG_DIFF_DST, c->diff_dst_low ? c->diff_dst_low : c->diff_dst},
+                                  {DNNL_ARG_DIFF_WEIGHTS, c->diff_weights}};
   status = run(c->backward_weights, 3, arguments);
   if (status == dnnl_success)
     status = run_reorder(accumulate ? c->gradient_added : c->gradient_out, c->diff_weights, c->user_diff_weights);
@@ -210,21 +240,23 @@ const char *onednn_convolution_implementation(const onednn_convolution *c) { ret
 
 void onednn_convolution_destroy(onednn_convolution *c) {
   if (!c) return;
-  dnnl_primitive_t primitives[7] = {c->forward, c->backward_data, c->backward_weights, c->to_forward_weights,
-                                    c->to_backward_weights, c->gradient_out, c->gradient_added};
-  for (int i = 0; i < 7; i++) if (primitives[i]) p_dnnl_primitive_destroy(primitives[i]);
-  dnnl_memory_t memories[10] = {c->src, c->dst, c->bias, c->user_weights, c->diff_src, c->diff_dst,
-                                c->user_diff_weights, c->forward_weights, c->backward_weights_memory, c->diff_weights};
-  for (int i = 0; i < 10; i++) if (memories[i]) p_dnnl_memory_destroy(memories[i]);
+  dnnl_primitive_t primitives[9] = {c->forward, c->backward_data, c->backward_weights, c->to_forward_weights,
+                                    c->to_backward_weights, c->gradient_out, c->gradient_added, c->src_to_low,
+                                    c->diff_dst_to_low};
+  for (int i = 0; i < 9; i++) if (primitives[i]) p_dnnl_primitive_destroy(primitives[i]);
+  dnnl_memory_t memories[12] = {c->src, c->dst, c->bias, c->user_weights, c->diff_src, c->diff_dst,
+                                c->user_diff_weights, c->forward_weights, c->backward_weights_memory, c->diff_weights,
+                                c->src_low, c->diff_dst_low};
+  for (int i = 0; i < 12; i++) if (memories[i]) p_dnnl_memory_destroy(memories[i]);
   free(c);
 }
 
 #else  // built without oneDNN 2.x's header
 
 int onednn_convolution_create(onednn_convolution **out, const onednn_convolution_shape *shape,
-                              onednn_activation activation, int training, int input_gradient,
+                              onednn_activation activation, int training, int input_gradient, int bfloat16,
                               char *message, size_t capacity) {
-  (void)shape; (void)activation; (void)training; (void)input_gradient;
+  (void)shape; (void)activation; (void)training; (void)input_gradient; (void)bfloat16;
   *out = NULL;
   return onednn_load(message, capacity) == 0 ? -1 : -1;
 }

@@ -12,8 +12,13 @@ public final class OneDNNConvolution {
     ///   - images: the batch size.
     ///   - activation: fused after the bias (nil: none).
     ///   - training: makes the weight-gradient primitive; `inputGradient` also the input's.
+    ///   - bfloat16: the products read bfloat16 (images, weights and deltas rounded from the
+    ///     float32 the caller passes, by the primitives' own reorders) and write float32.
     /// - Throws: `KernelError` when oneDNN has no implementation for the shape.
-    public init(_ convolution: Convolution, images: Int, activation: Activation?, training: Bool, inputGradient: Bool) throws {
+    public init(
+        _ convolution: Convolution, images: Int, activation: Activation?, training: Bool, inputGradient: Bool,
+        bfloat16: Bool = false
+    ) throws {
         var shape = onednn_convolution_shape(
             images: Int64(images), height: Int64(convolution.input.height), width: Int64(convolution.input.width),
             channels: Int64(convolution.input.channels), filters: Int64(convolution.output.channels),
@@ -23,7 +28,7 @@ public final class OneDNNConvolution {
         var made: OpaquePointer?
         let status = onednn_convolution_create(
             &made, &shape, activation?.oneDNN ?? ONEDNN_NO_ACTIVATION, training ? 1 : 0, inputGradient ? 1 : 0,
-            &message, message.count)
+            bfloat16 ? 1 : 0, &message, message.count)
         guard status == 0, let made else { throw KernelError(message: OneDNN.text(of: message)) }
         primitive = made
         implementation = String(cString: onednn_convolution_implementation(made))

@@ -9,8 +9,11 @@ import COneDNN
 /// In bfloat16 the weights are rounded from the float32 master copy once per forward pass, the
 /// input batch too; hidden layers write bfloat16 activations straight from the fused product,
 /// the last layer float32 logits; the deltas are rounded as the activation's derivative is
-/// applied; every gradient is accumulated and stored in float32. A convolution is the product
-/// of its lowered input (`ImageLayerPasses`), in float32 only.
+/// applied; every gradient is accumulated and stored in float32. A model with convolutions
+/// keeps float32 between layers: in bfloat16 its convolutions' own primitives round their
+/// inputs, weights and deltas (float32 outputs and gradients), its dense layers and pooling stay
+/// float32. A convolution without its own primitives is the product of its lowered input
+/// (`ImageLayerPasses`), in float32 only.
 final class OneDNNLayerKernels: LayerKernels {
     /// The products of one layer for one batch size (none for pooling): `rows` are the
     /// product's rows (a convolution's: images · positions), `in`/`out` the weights' shape.
@@ -58,8 +61,8 @@ final class OneDNNLayerKernels: LayerKernels {
         layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
         activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock
     ) throws {
-        guard precision == .fp32 || layout.isDense else {
-            throw KernelError(message: "--precision bf16 is built for dense layers only: use --precision fp32 with convolutions")
+        guard precision == .fp32 || layout.isDense || Self.useConvolutionPrimitives else {
+            throw KernelError(message: "--precision bf16 with convolutions needs oneDNN's convolution primitives: unset MNIST_MPI_CONVOLUTION=lowered")
         }
         self.layout = layout
         self.images = images
@@ -71,7 +74,8 @@ final class OneDNNLayerKernels: LayerKernels {
         self.activation = activation
         self.precision = precision
         self.training = training
-        let bf16 = precision == .bf16
+        let bf16 = precision == .bf16 && layout.isDense
+        self.bf16 = bf16
         weights = BFloat16Buffer(count: bf16 ? layout.parameterCount : 0)
         input = BFloat16Buffer(count: bf16 ? capacity * layout.inputSize : 0)
         hidden = layout.layers.dropLast().map { BFloat16Buffer(count: bf16 ? capacity * $0.outputs : 0) }
@@ -92,10 +96,12 @@ final class OneDNNLayerKernels: LayerKernels {
         }
     }
 
-    private var bf16: Bool { precision == .bf16 }
+    /// bfloat16 between the layers of a dense model (its buffers above); a model with
+    /// convolutions in bfloat16 rounds inside its convolution primitives only.
+    private let bf16: Bool
     /// oneDNN's convolution primitives for convolutions (else products on the lowered input);
     /// MNIST_MPI_CONVOLUTION=lowered picks the products, for side-by-side measurements.
-    private let useConvolutionPrimitives = ProcessInfo.processInfo.environment["MNIST_MPI_CONVOLUTION"] != "lowered"
+    private static let useConvolutionPrimitives = ProcessInfo.processInfo.environment["MNIST_MPI_CONVOLUTION"] != "lowered"
     private var elementSize: Int { bf16 ? 2 : 4 }
 
     func beginForward(input: UnsafePointer<Float>, parameters: UnsafePointer<Float>, rows: Int) {
@@ -240,19 +246,29 @@ final class OneDNNLayerKernels: LayerKernels {
     }
 
     private func makeProducts(rows images: Int) throws -> [LayerProducts] {
-        let low: OneDNNMatmul.ElementType = precision == .bf16 ? .bfloat16 : .float32
+        let low: OneDNNMatmul.ElementType = bf16 ? .bfloat16 : .float32
         let last = layout.layers.count - 1
         return try layout.layers.enumerated().map { index, layer in
             if case .pooling = layer.kind {
                 return LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
             }
-            if case .convolution(let convolution) = layer.kind, !bf16, useConvolutionPrimitives,
-               let primitives = try? OneDNNConvolution(
-                   convolution, images: images, activation: layer.activated ? activation : nil, training: training,
-                   inputGradient: index > 0) {
-                var products = LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
-                products.convolution = primitives
-                return products
+            if case .convolution(let convolution) = layer.kind, Self.useConvolutionPrimitives {
+                let made = Result {
+                    try OneDNNConvolution(
+                        convolution, images: images, activation: layer.activated ? activation : nil, training: training,
+                        inputGradient: index > 0, bfloat16: precision == .bf16)
+                }
+                switch made {
+                case .success(let primitives):
+                    var products = LayerProducts(forward: nil, weightGradient: nil, weightGradientAdding: nil, inputGradient: nil)
+                    products.convolution = primitives
+                    return products
+                case .failure(let error) where precision == .bf16:
+                    // No float32 stand-in: the run asked for bfloat16.
+                    throw error
+                case .failure:
+                    break  // products on the lowered input
+                }
             }
             let rows = images * layer.productRowsPerImage
             let (inputs, outputs) = (layer.weightRows, layer.weightColumns)

@@ -95,6 +95,46 @@ struct OneDNNKernelTests {
         #expect(mixed.gradients != single.gradients)
     }
 
+    /// LeNet-5's shapes in bfloat16 (the convolutions' primitives round their inputs, weights and
+    /// deltas; dense layers and pooling stay float32) against float32: each layer's gradient
+    /// within 5% of its largest value, or, where the activation's kinks make the network more
+    /// sensitive (ReLU: a rounding flips units on or off), within 3 times what rounding the
+    /// input batch alone to bfloat16 changes in a float32 pass (measured side by side).
+    @Test(.enabled(if: nativeBFloat16, "the CPU has neither AVX512_BF16 nor AMX"), arguments: Activation.allCases)
+    func convolutionsInBFloat16AgreeWithFloat32WithinItsPrecision(activation: Activation) throws {
+        let rows = 50
+        let layout = try MLPLayout(input: ImageShape(height: 28, width: 28, channels: 1),
+                                   layers: LayerSpec.parseList("conv5x5x6p2,maxpool2,conv5x5x16,avgpool2,fc120,fc84,fc10"))
+        let model = MLP(layout: layout, activation: activation)
+        var random = RandomSource(seed: 8)
+        model.initialize(.he, random: &random)
+        let input = (0..<(rows * layout.inputSize)).map { _ in Float(random.nextUnitDouble()) }
+        let labels = (0..<rows).map { Int32($0 % 10) }
+        func float32Pass(_ input: [Float]) throws -> (loss: Double, logits: [Float], gradients: [Float]) {
+            lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
+                                   workspace: try MLPWorkspace(model: model, capacity: rows,
+                                                               kernels: .resolve(library: .onednn, precision: .fp32)))
+        }
+        let single = try float32Pass(input)
+        let bf16Workspace = try MLPWorkspace(model: model, capacity: rows, kernels: .resolve(library: .onednn, precision: .bf16))
+        let mixed = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows, workspace: bf16Workspace)
+        // The convolutions' own bfloat16 primitives ran (no float32 stand-in).
+        #expect(bf16Workspace.implementations.contains { $0.contains("bf16") }, "\(bf16Workspace.implementations)")
+        let rounded = BFloat16Buffer(count: input.count)
+        rounded.assign(roundingFrom: input, count: input.count)
+        let roundedInput = try float32Pass((0..<input.count).map { Float(rounded[$0]) })
+        #expect(abs(mixed.loss - single.loss) < 0.02 * abs(single.loss))
+        #expect(relativeError(mixed.logits, single.logits) < 0.03)
+        for (index, layer) in layout.layers.enumerated() where layer.biasCount > 0 {
+            let range = layer.weightOffset..<(layer.biasOffset + layer.biasCount)
+            let error = relativeError(Array(mixed.gradients[range]), Array(single.gradients[range]))
+            let inputRounding = relativeError(Array(roundedInput.gradients[range]), Array(single.gradients[range]))
+            #expect(error < max(0.05, 3 * inputRounding), "layer \(index): relative error \(error), input rounding alone \(inputRounding)")
+        }
+        // and not equal: the convolutions really ran in bfloat16
+        #expect(mixed.gradients != single.gradients)
+    }
+
     @Test func bfloat16RoundsToNearestEven() {
         // 1 + 2^-8 is halfway between bfloat16 1 and 1 + 2^-7: ties go to the even 1.
         // 1 + 3·2^-8 is halfway between 1 + 2^-7 and 1 + 2^-6: ties go to the even 1 + 2^-6.

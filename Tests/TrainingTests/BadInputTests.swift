@@ -225,7 +225,7 @@ import Testing
         (["--model", "fc100,conv3x3x4,fc10"], "follows a dense layer"),
         (["--model", "conv3x3x4,maxpool2"], "fcN"),
         (["--model", "lenet5", "--hidden", "128"], "--hidden"),
-        (["--model", "lenet5", "--precision", "bf16", "--kernels", "onednn"], "bf16"),
+        (["--model", "lenet5", "--precision", "bf16", "--kernels", "openblas"], "--kernels onednn"),
     ])
     func badOptions(extra: [String], expected: String) throws {
         try expectOneLineFailure(["train", "--data", "/unused"] + extra, mentioning: expected)

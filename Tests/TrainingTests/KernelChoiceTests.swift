@@ -31,14 +31,18 @@ struct KernelChoiceTests {
         #expect(abs(blasAccuracy - dnnlAccuracy) <= 0.005, "OpenBLAS \(blasAccuracy), oneDNN \(dnnlAccuracy)")
     }
 
-    @Test(.enabled(if: nativeBFloat16, "the CPU has neither AVX512_BF16 nor AMX"))
-    func bfloat16KeepsRanksIdenticalLearnsAndResumesInFloat32() throws {
+    /// The dense preset (bfloat16 between layers) and LeNet-5 (bfloat16 inside its convolutions'
+    /// primitives, float32 dense layers and pooling).
+    @Test(.enabled(if: nativeBFloat16, "the CPU has neither AVX512_BF16 nor AMX"), arguments: ["improved", "lenet5"])
+    func bfloat16KeepsRanksIdenticalLearnsAndResumesInFloat32(preset: String) throws {
         let folder = try MPIJob.temporaryDirectory("bf16")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let mixed = try MPIJob.trainSummary(ranks: 2, small + [
-            "--epochs", "2", "--preset", "improved", "--precision", "bf16", "--checkpoint", folder + "/ck",
+            "--epochs", "2", "--preset", preset, "--precision", "bf16", "--checkpoint", folder + "/ck",
         ], environment: MPIJob.rankParametersHook(folder))
         #expect(mixed["precision"] as? String == "bf16")
+        let implementations = mixed["kernel_implementations"] as? [String] ?? []
+        #expect(implementations.contains { $0.contains("bf16") }, "\(implementations)")
         // `evaluate --precision bf16` counts what the run counted.
         let correct = try #require(mixed["test_correct"] as? Int)
         let evaluated = try MPIJob.runAlone([
@@ -50,14 +54,14 @@ struct KernelChoiceTests {
         let rank0 = try Data(contentsOf: URL(fileURLWithPath: folder + "/rank-0.f32"))
         let rank1 = try Data(contentsOf: URL(fileURLWithPath: folder + "/rank-1.f32"))
         #expect(firstDifference(rank0, rank1) == "identical", "ranks' parameters after bfloat16 training")
-        let single = try MPIJob.trainSummary(ranks: 2, small + ["--epochs", "2", "--preset", "improved"])
+        let single = try MPIJob.trainSummary(ranks: 2, small + ["--epochs", "2", "--preset", preset])
         let mixedAccuracy = try #require(mixed["test_accuracy"] as? Double)
         let singleAccuracy = try #require(single["test_accuracy"] as? Double)
         #expect(mixedAccuracy > 0.85, "bfloat16 reached \(mixedAccuracy)")
         #expect(abs(mixedAccuracy - singleAccuracy) < 0.02, "bfloat16 \(mixedAccuracy), float32 \(singleAccuracy)")
         // The float32 checkpoint of a bfloat16 run resumes in float32.
         let resumed = try MPIJob.trainSummary(ranks: 2, small + [
-            "--epochs", "3", "--preset", "improved", "--checkpoint", folder + "/ck", "--resume",
+            "--epochs", "3", "--preset", preset, "--checkpoint", folder + "/ck", "--resume",
         ])
         #expect(resumed["epochs_run"] as? Int == 1)
         #expect((resumed["test_accuracy"] as? Double ?? 0) > 0.85)

@@ -71,9 +71,12 @@ typedef struct onednn_convolution onednn_convolution;
 
 /// The forward primitive (bias and `activation` fused), and with `training` the weight-gradient
 /// one and, with `input_gradient`, the input-gradient one; weights reordered to the formats
-/// oneDNN prefers on each call. Returns 0, or -1 with the reason in `message`.
+/// oneDNN prefers on each call. With `bfloat16` the products read bfloat16 (the caller's float32
+/// images, weights and deltas rounded by reorders into the primitives' own buffers) and write
+/// float32 outputs and gradients; the interface stays float32. Returns 0, or -1 with the reason
+/// in `message`.
 int onednn_convolution_create(onednn_convolution **out, const onednn_convolution_shape *shape,
-                              onednn_activation activation, int training, int input_gradient,
+                              onednn_activation activation, int training, int input_gradient, int bfloat16,
                               char *message, size_t capacity);
 
 /// dst = activation(src * weights + bias). Returns 0, or oneDNN's status.

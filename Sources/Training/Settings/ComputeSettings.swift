@@ -26,12 +26,8 @@ extension Settings {
         default: .text("auto"), note: "checkpoints are float32 whatever computed them", text: { describe($0?.rawValue) })
     public static let precision = Setting(
         "--precision", .compute, \.compute.precision, resume: .warn,
-        help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX). Checkpoints stay float32 and resume in either.",
-        note: "the same", text: { $0.rawValue },
-        check: { precision, config in
-            precision == .bf16 && config.model.layers != nil
-                ? "is built for dense layers only: use --precision fp32 with --model's convolutions and pooling" : nil
-        })
+        help: "Precision of the matrix products: fp32, or bf16 (bfloat16 inputs, float32 accumulation, master weights, optimizer and gradient sums; needs oneDNN and a CPU with AVX512_BF16 or AMX; with --model's convolutions, the convolutions compute in bfloat16 and the dense layers and pooling in float32). Checkpoints stay float32 and resume in either.",
+        note: "the same", text: { $0.rawValue })
     public static let keepSubnormals = Setting(
         "--keep-subnormals", .compute, \.compute.flushSubnormals, resume: .warn,
         help: "Compute with subnormal floats as IEEE says (slow on x86 when a saturated network makes many); the default flushes them to zero, as TensorFlow does.",
