@@ -12,6 +12,9 @@
 # environment; FRAMEWORKS=0 skips it, nothing is downloaded), the same LeNet-5 recipe in PyTorch
 # eager on 2 threads and DistributedDataParallel (gloo, 2 x 1 thread): the same global batch,
 # learning-rate schedule, He init and evaluation points (scripts/bench/time_to_target.py).
+# Where the CPU computes bfloat16, LeNet-5 with --precision bf16 too (epochs and time to 99%),
+# and PyTorch with autocast to bfloat16; TensorFlow (a tf.function step, 2 threads) where a
+# virtual environment has it (scripts/bench-frameworks.sh makes one).
 # Each repetition also times the floor: oneDNN's primitives alone for one rank's epoch (`mnist-mpi
 # bench floor --model lenet5`), the compute column's reference. Prints a table and writes
 # results/bench-cnn.json (RECORD=1: also docs/results/cnn-CPU.json, which docs/models.md cites).
@@ -40,6 +43,9 @@ mkdir -p "$WORK" "$(dirname "$OUT")"
 rm -f "$WORK"/*.json
 ONEDNN=yes
 onednn_runs "$BIN" || ONEDNN=no
+# bfloat16 where the CPU computes it (AVX512_BF16 or AMX): mnist-mpi's convolutions and PyTorch's autocast.
+BF16=no
+if [ "$ONEDNN" = yes ] && grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then BF16=yes; fi
 
 train_run() {  # name ranks extra-args...
   local name=$1 ranks=$2; shift 2
@@ -50,6 +56,7 @@ for repeat in $(seq 1 "$REPEATS"); do
   say "LeNet-5 and the seed MLP, repetition $repeat of $REPEATS (oneDNN: $ONEDNN)"
   if [ "$ONEDNN" = yes ]; then
     train_run "lenet5-primitives-$repeat" 2 --preset lenet5
+    [ "$BF16" = no ] || train_run "lenet5-bf16-$repeat" 2 --preset lenet5 --precision bf16
     MNIST_MPI_CONVOLUTION=lowered train_run "lenet5-lowered-$repeat" 2 --preset lenet5
     # The floor of one rank's epoch above (300 batches of 100): oneDNN's primitives alone.
     "$BIN" bench floor --model lenet5 --batch-size 100 --steps 300 --repeat 2 > "$WORK/floor-lenet5-$repeat.json"
@@ -59,6 +66,8 @@ for repeat in $(seq 1 "$REPEATS"); do
   train_run "mlp-seed-$repeat" 2
   run_mpi 2 "$BIN" train --data "$DATA_DIR" --preset lenet5 --target-accuracy 0.99 --target-eval-steps 150 \
     --log-every 1000 --summary "$WORK/target-$repeat.json" > /dev/null
+  [ "$BF16" = no ] || run_mpi 2 "$BIN" train --data "$DATA_DIR" --preset lenet5 --precision bf16 --target-accuracy 0.99 \
+    --target-eval-steps 150 --log-every 1000 --summary "$WORK/target-bf16-$repeat.json" > /dev/null
 done
 
 FASHION_DIR=${FASHION_DIR:-data/fashion-mnist}
@@ -76,20 +85,37 @@ if [ "${RECIPES:-1}" = 1 ]; then
   fi
 fi
 
-TORCH_PYTHON=""
+# The frameworks from the virtual environments other scripts made (nothing is downloaded here).
+TORCH_PYTHON="" TENSORFLOW_PYTHON=""
 for venv in "$(tool_cache_dir)/frameworks-venv" "$(tool_cache_dir)/export-venv"; do
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import torch" 2>/dev/null; then TORCH_PYTHON=$venv/bin/python; break; fi
+  if [ -z "$TORCH_PYTHON" ] && [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import torch" 2>/dev/null; then
+    TORCH_PYTHON=$venv/bin/python
+  fi
+  if [ -z "$TENSORFLOW_PYTHON" ] && [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import tensorflow" 2>/dev/null; then
+    TENSORFLOW_PYTHON=$venv/bin/python
+  fi
 done
+# mnist-mpi's schedule on 2 ranks: lr 0.004 x sqrt(2), warm-up 600 steps, cosine to step 900.
+recipe=(--data "$DATA_DIR" --model lenet5 --activation relu --batch 200 --base-lr 0.004 --factor 1.4142135623730951
+        --warmup-steps 600 --decay cosine --total-steps 900 --target 0.99 --eval-steps 150 --max-epochs 3)
 if [ "${FRAMEWORKS:-1}" = 1 ] && [ -n "$TORCH_PYTHON" ]; then
-  # mnist-mpi's schedule on 2 ranks: lr 0.004 x sqrt(2), warm-up 600 steps, cosine to step 900.
-  recipe=(--data "$DATA_DIR" --model lenet5 --activation relu --batch 200 --base-lr 0.004 --factor 1.4142135623730951
-          --warmup-steps 600 --decay cosine --total-steps 900 --target 0.99 --eval-steps 150 --max-epochs 3)
   say "PyTorch ($TORCH_PYTHON): LeNet-5, the same recipe, eager on 2 threads"
   "$TORCH_PYTHON" scripts/bench/time_to_target.py torch eager 2 "${recipe[@]}" > "$WORK/torch-eager.json"
+  if [ "$BF16" = yes ]; then
+    say "PyTorch: eager on 2 threads, autocast to bfloat16"
+    "$TORCH_PYTHON" scripts/bench/time_to_target.py torch eager 2 --bf16 "${recipe[@]}" > "$WORK/torch-eager-bf16.json"
+  fi
   say "PyTorch: DistributedDataParallel, gloo, 2 processes x 1 thread"
   "$TORCH_PYTHON" scripts/bench/time_to_target.py torch ddp 1 "${recipe[@]}" > "$WORK/torch-ddp.json"
 else
   say "SKIPPED: PyTorch beside it (FRAMEWORKS=0, or no virtual environment with torch: run scripts/export/export-test.sh or scripts/bench-frameworks.sh once)"
+fi
+if [ "${FRAMEWORKS:-1}" = 1 ] && [ -n "$TENSORFLOW_PYTHON" ]; then
+  say "TensorFlow ($TENSORFLOW_PYTHON): LeNet-5, the same recipe, a tf.function step on 2 threads"
+  OMP_NUM_THREADS=2 "$TENSORFLOW_PYTHON" scripts/bench/time_to_target.py tensorflow eager 2 "${recipe[@]}" \
+    > "$WORK/tensorflow-eager.json"
+else
+  say "SKIPPED: TensorFlow beside it (FRAMEWORKS=0, or no virtual environment with tensorflow: run scripts/bench-frameworks.sh once)"
 fi
 
 python3 - "$WORK" "$REPEATS" "$OUT" "$ONEDNN" "$EPOCHS" <<'PY'
@@ -108,6 +134,7 @@ def median(name, key):
     return statistics.median(values) if values else None
 result = {"epoch_seconds": {}, "compute_seconds": {}, "product_seconds": {}}
 names = ["lenet5-openblas", "lenet5-np1-half", "mlp-seed"] + (["lenet5-primitives", "lenet5-lowered"] if onednn == "yes" else [])
+names += ["lenet5-bf16"] if runs("lenet5-bf16") else []
 for name in names:
     result["epoch_seconds"][name] = median(name, "seconds_per_epoch")
     # The summary's compute and product times are the run's: per epoch here.
@@ -132,6 +159,13 @@ result["time_to_99_seconds"] = statistics.median(run["time_to_target_seconds"] f
 result["time_to_99_seconds_all"] = sorted(run["time_to_target_seconds"] for run in targets)
 result["target_reached_all"] = all(run["target_reached"] for run in targets)
 result["lenet5_final_accuracy"] = statistics.median(run["test_accuracy"] for run in targets)
+targets_bf16 = runs("target-bf16")
+if targets_bf16:
+    result["lenet5_bf16_over_fp32"] = result["epoch_seconds"]["lenet5-bf16"] / two
+    result["time_to_99_seconds_bf16"] = statistics.median(run["time_to_target_seconds"] for run in targets_bf16)
+    result["time_to_99_seconds_bf16_all"] = sorted(run["time_to_target_seconds"] for run in targets_bf16)
+    result["target_reached_all_bf16"] = all(run["target_reached"] for run in targets_bf16)
+    result["lenet5_final_accuracy_bf16"] = statistics.median(run["test_accuracy"] for run in targets_bf16)
 for name, key in (("recipe-993", "augmented_lenet5"), ("recipe-fashion", "fashion_16_32")):
     path = os.path.join(work, name + ".json")
     if os.path.exists(path):
@@ -142,23 +176,33 @@ for name, key in (("recipe-993", "augmented_lenet5"), ("recipe-fashion", "fashio
         if run.get("target_accuracy") is not None:
             result[key]["time_to_target_seconds"] = run.get("time_to_target_seconds")
             result[key]["target_reached"] = run.get("target_reached")
-frameworks = {}
-for mode in ("eager", "ddp"):
-    path = os.path.join(work, f"torch-{mode}.json")
-    if os.path.exists(path):
-        with open(path) as handle:
-            run = json.loads(handle.read().strip().splitlines()[-1])
-        epochs_done = run["target_epochs"] if run["reached"] else 3
-        frameworks[mode] = {"epoch_seconds": run["training_seconds"] / epochs_done, "run_seconds": run["run_seconds"],
-                            "best_accuracy": run["best_accuracy"], "reached": run["reached"],
-                            "time_to_target_seconds": run.get("time_to_target_seconds"), "version": run["version"]}
-if frameworks:
-    result["pytorch"] = frameworks
+def framework_runs(framework, modes):
+    found = {}
+    for mode in modes:
+        path = os.path.join(work, f"{framework}-{mode}.json")
+        if os.path.exists(path):
+            with open(path) as handle:
+                run = json.loads(handle.read().strip().splitlines()[-1])
+            epochs_done = run["target_epochs"] if run["reached"] else 3
+            found[mode] = {"epoch_seconds": run["training_seconds"] / epochs_done, "run_seconds": run["run_seconds"],
+                           "best_accuracy": run["best_accuracy"], "reached": run["reached"],
+                           "time_to_target_seconds": run.get("time_to_target_seconds"), "version": run["version"]}
+    return found
+# mnist-mpi's fastest epoch (bfloat16 where it ran) against each framework's fastest.
+fastest = min(two, result["epoch_seconds"].get("lenet5-bf16") or two)
+fastest_to_99 = min(result["time_to_99_seconds"], result.get("time_to_99_seconds_bf16") or result["time_to_99_seconds"])
+result["mnist_mpi_fastest_epoch_seconds"] = fastest
+for framework, key, modes in (("torch", "pytorch", ("eager", "eager-bf16", "ddp")), ("tensorflow", "tensorflow", ("eager",))):
+    frameworks = framework_runs(framework, modes)
+    if not frameworks:
+        continue
+    result[key] = frameworks
     best = min(run["epoch_seconds"] for run in frameworks.values())
-    result["pytorch_best_epoch_over_mnist_mpi"] = best / two
+    result[f"{key}_best_epoch_over_mnist_mpi"] = best / two
+    result[f"{key}_best_epoch_over_mnist_mpi_fastest"] = best / fastest
     targets_seconds = [run["time_to_target_seconds"] for run in frameworks.values() if run["reached"]]
     if targets_seconds:
-        result["pytorch_best_time_to_99_over_mnist_mpi"] = min(targets_seconds) / result["time_to_99_seconds"]
+        result[f"{key}_best_time_to_99_over_mnist_mpi"] = min(targets_seconds) / fastest_to_99
 with open(out, "w") as handle:
     json.dump(result, handle, indent=1, sort_keys=True)
 print(f"{'per epoch (2 ranks unless np1)':40s} seconds  compute  products")
@@ -176,11 +220,17 @@ if "augmented_lenet5" in result:
     r = result["augmented_lenet5"]
     print(f"LeNet-5, --augment-shift 2, 10 epochs: {100 * r['test_accuracy']:.2f}%, 99.3% reached: {r.get('target_reached')} "
           f"({r.get('time_to_target_seconds')} s from launch)")
-for mode, run in result.get("pytorch", {}).items():
-    print(f"PyTorch {run['version']} {mode}: {run['epoch_seconds']:.2f} s/epoch (training, evaluations apart), "
-          f"best accuracy {100 * run['best_accuracy']:.2f}%, 99% reached: {run['reached']}")
-if "pytorch_best_epoch_over_mnist_mpi" in result:
-    print(f"best PyTorch epoch / mnist-mpi's: {result['pytorch_best_epoch_over_mnist_mpi']:.2f}x")
+if "lenet5_bf16_over_fp32" in result:
+    print(f"LeNet-5 --precision bf16 / fp32 epoch: {result['lenet5_bf16_over_fp32']:.2f}; time to 99% in bf16: median "
+          f"{result['time_to_99_seconds_bf16']:.2f} s of {result['time_to_99_seconds_bf16_all']}, every run reached it: "
+          f"{result['target_reached_all_bf16']}; final accuracy {100 * result['lenet5_final_accuracy_bf16']:.2f}%")
+for key, name in (("pytorch", "PyTorch"), ("tensorflow", "TensorFlow")):
+    for mode, run in result.get(key, {}).items():
+        print(f"{name} {run['version']} {mode}: {run['epoch_seconds']:.2f} s/epoch (training, evaluations apart), "
+              f"best accuracy {100 * run['best_accuracy']:.2f}%, 99% reached: {run['reached']}")
+    if f"{key}_best_epoch_over_mnist_mpi" in result:
+        print(f"best {name} epoch / mnist-mpi's: {result[f'{key}_best_epoch_over_mnist_mpi']:.2f}x float32, "
+              f"{result[f'{key}_best_epoch_over_mnist_mpi_fastest']:.2f}x mnist-mpi's fastest (target 3x)")
 if "fashion_16_32" in result:
     r = result["fashion_16_32"]
     print(f"Fashion-MNIST, 16/32 filters, 10 epochs: {100 * r['test_accuracy']:.2f}% ({r['seconds_per_epoch']:.2f} s/epoch)")
