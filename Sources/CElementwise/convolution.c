@@ -1,5 +1,6 @@
 // Convolution lowering and pooling over channels-last images (see convolution.h).
 #include "convolution.h"
+#include "pooling_2x2.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -64,6 +65,21 @@ void conv_lower_transpose(const float *restrict lowered, float *restrict image, 
 }
 
 void pool_forward(const float *restrict image, float *restrict pooled, conv_geometry g, int average) {
+  if (pool2x2_applies(g))
+    pool2x2_forward(image, pooled, g, average);
+  else
+    pool_forward_loops(image, pooled, g, average);
+}
+
+void pool_backward(const float *restrict image, const float *restrict pooled_delta, float *restrict image_delta,
+                   conv_geometry g, int average) {
+  if (pool2x2_applies(g))
+    pool2x2_backward(image, pooled_delta, image_delta, g, average);
+  else
+    pool_backward_loops(image, pooled_delta, image_delta, g, average);
+}
+
+void pool_forward_loops(const float *restrict image, float *restrict pooled, conv_geometry g, int average) {
   const size_t c = g.channels, line = g.width * c;
   const float scale = 1.0f / (float)(g.window * g.window);
   for (size_t n = 0; n < g.images; n++) {
@@ -93,8 +109,8 @@ void pool_forward(const float *restrict image, float *restrict pooled, conv_geom
 
 enum { CHANNEL_BLOCK = 64 };
 
-void pool_backward(const float *restrict image, const float *restrict pooled_delta, float *restrict image_delta,
-                   conv_geometry g, int average) {
+void pool_backward_loops(const float *restrict image, const float *restrict pooled_delta, float *restrict image_delta,
+                         conv_geometry g, int average) {
   const size_t c = g.channels, line = g.width * c;
   const float scale = 1.0f / (float)(g.window * g.window);
   memset(image_delta, 0, g.images * g.height * line * sizeof(float));

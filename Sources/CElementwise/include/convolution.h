@@ -1,5 +1,6 @@
 // Lowering of channels-last images for convolutions computed as matrix products, and
-// pooling, forward and backward. Plain loops in a fixed order: the same bits on every CPU.
+// pooling, forward and backward. Plain loops in a fixed order (pooling's 2x2 windows also in
+// AVX-512 vectors that compute each lane as the loops do): the same bits on every CPU.
 #ifndef CONVOLUTION_H
 #define CONVOLUTION_H
 #include <stddef.h>
@@ -19,11 +20,17 @@ void conv_lower(const float *image, float *lowered, conv_geometry g);
 /// pixel it was copied from, rows in order.
 void conv_lower_transpose(const float *lowered, float *image, conv_geometry g);
 
-/// Max (`average` = 0) or mean (`average` = 1) of each channel over each window (padding 0).
+/// Max (`average` = 0) or mean (`average` = 1) of each channel over each window (padding 0):
+/// `pool_forward_loops`' bits, in AVX-512 vectors for 2x2 windows of stride 2 where the CPU has them.
 void pool_forward(const float *image, float *pooled, conv_geometry g, int average);
 
 /// image_delta = 0, then each pooled delta added to the window's first largest input (max) or
-/// spread evenly over the window (average).
+/// spread evenly over the window (average): `pool_backward_loops`' bits, in AVX-512 vectors for
+/// 2x2 windows of stride 2 where the CPU has them.
 void pool_backward(const float *image, const float *pooled_delta, float *image_delta, conv_geometry g, int average);
+
+/// The plain loops of `pool_forward` and `pool_backward`, for any window (the vectors' reference).
+void pool_forward_loops(const float *image, float *pooled, conv_geometry g, int average);
+void pool_backward_loops(const float *image, const float *pooled_delta, float *image_delta, conv_geometry g, int average);
 
 #endif

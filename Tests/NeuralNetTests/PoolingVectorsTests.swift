@@ -1,0 +1,50 @@
+import CElementwise
+import Testing
+@testable import NeuralNet
+
+/// `pool_forward`/`pool_backward` (AVX-512 vectors for 2x2 windows of stride 2 where the CPU has
+/// them) give the bits of the plain loops (`pool_forward_loops`/`pool_backward_loops`): channel
+/// counts below, at and past a vector's 16 lanes, odd sizes that drop a row and a column, values
+/// on a coarse grid so that windows hold ties (the first largest in window order takes the
+/// delta), negative zeros among them. (On a CPU without AVX-512 both run the loops.)
+@Suite struct PoolingVectorsTests {
+    static let shapes: [ImageShape] = [
+        ImageShape(height: 28, width: 28, channels: 6), ImageShape(height: 10, width: 10, channels: 16),
+        ImageShape(height: 9, width: 7, channels: 1), ImageShape(height: 6, width: 8, channels: 17),
+        ImageShape(height: 4, width: 4, channels: 40),
+    ]
+
+    @Test(arguments: shapes.indices, [Pooling.Mode.max, .average])
+    func vectorsGiveTheLoopsBits(shapeIndex: Int, mode: Pooling.Mode) throws {
+        let input = Self.shapes[shapeIndex]
+        let pooling = try #require(Pooling(mode, input: input, window: 2, stride: 2))
+        let images = 3
+        var random = RandomSource(seed: UInt64(40 + shapeIndex))
+        // Four values a pixel can take (ties in most windows), one of them -0.
+        let grid: [Float] = [-0.0, 0.25, 0.5, -1]
+        let image = (0..<(images * input.count)).map { _ in grid[Int(random.nextUnitDouble() * 4) % 4] }
+        let delta = (0..<(images * pooling.output.count)).map { index in
+            index % 11 == 0 ? -0.0 : Float(random.nextNormal(standardDeviation: 1))
+        }
+        let geometry = pooling.geometry(images: images)
+        let average: Int32 = mode == .average ? 1 : 0
+        var pooled = [Float](repeating: .nan, count: images * pooling.output.count), pooledByLoops = pooled
+        var imageDelta = [Float](repeating: .nan, count: images * input.count), imageDeltaByLoops = imageDelta
+        pool_forward(image, &pooled, geometry, average)
+        pool_forward_loops(image, &pooledByLoops, geometry, average)
+        pool_backward(image, delta, &imageDelta, geometry, average)
+        pool_backward_loops(image, delta, &imageDeltaByLoops, geometry, average)
+        #expect(firstDifference(pooled, pooledByLoops) == nil, "\(input) \(mode) forward")
+        #expect(firstDifference(imageDelta, imageDeltaByLoops) == nil, "\(input) \(mode) backward")
+        // The loops' backward sends each delta to one input of its window (max) or all four (average).
+        let nonzero = imageDeltaByLoops.filter { $0 != 0 }.count
+        #expect(nonzero > 0 && nonzero <= (mode == .max ? 1 : 4) * delta.count)
+    }
+}
+
+/// The first index where `a` and `b` differ in bits, with both values (nil: identical).
+private func firstDifference(_ a: [Float], _ b: [Float]) -> String? {
+    guard a.count == b.count else { return "\(a.count) values against \(b.count)" }
+    guard let index = a.indices.first(where: { a[$0].bitPattern != b[$0].bitPattern }) else { return nil }
+    return "at \(index): \(a[index]) against \(b[index])"
+}
