@@ -26,10 +26,12 @@ import Testing
         return rows.mapValues { $0.sorted { ($0["ts"] as? Double ?? 0) < ($1["ts"] as? Double ?? 0) } }
     }
 
-    @Test func twoRanksWriteEventFilesAndATimelineOfEveryRank() throws {
+    /// The multilayer perceptron and a convolutional model (both layer kinds, both poolings).
+    @Test(arguments: [[], ["--model", "conv3x3x4p1,maxpool2,conv3x3x8,avgpool2,fc32,fc10", "--activation", "relu", "--init", "he"]])
+    func twoRanksWriteEventFilesAndATimelineOfEveryRank(model: [String]) throws {
         let folder = try temporary()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let outcome = try MPIJob.run(ranks: 2, small + [
+        let outcome = try MPIJob.run(ranks: 2, small + model + [
             "--epochs", "2", "--tensorboard", folder + "/tb", "--tensorboard-every", "5",
             "--timeline", folder + "/timeline.json", "--timeline-steps", "40",
         ])
