@@ -27,6 +27,19 @@ import Training
         return false
     }
 
+    /// Waits until the file at `path` is replaced (its modification date passes `date`): a
+    /// resumed run has written its first checkpoint.
+    private func waitForReplacement(_ path: String, after date: Date?, timeout: Double = 60) -> Bool {
+        guard let date else { return waitForFile(path, timeout: timeout) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            if let modified, modified > date { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     /// Adam (state in the checkpoint) without decay: 2 epochs, then resumed to 4, ends
     /// bit-identical to 4 epochs in one go, with the same final cost and accuracy.
     @Test func resumeAtAnEpochBoundaryIsBitIdentical() throws {
@@ -187,9 +200,12 @@ import Training
         var generator = SystemRandomNumberGenerator()
         var epochsSeen = Set<Int>()
         for round in 0..<20 {
+            // The kill comes after the run's own first checkpoint (a resumed run's start-up
+            // takes longer than the delay below on a loaded machine).
+            let previous = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
             let job = try MPIJob.start(ranks: 2, small + ["--epochs", "1000", "--log-every", "1000", "--checkpoint", path]
                                                    + (round > 0 ? ["--resume"] : []))
-            try #require(waitForFile(path), "no checkpoint appeared")
+            try #require(waitForReplacement(path, after: previous), "round \(round): no checkpoint appeared")
             usleep(UInt32.random(in: 150_000...600_000, using: &generator))
             for rank in job.rankPIDs() { kill(rank, SIGKILL) }
             let outcome = job.wait(timeout: 30)
