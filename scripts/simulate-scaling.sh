@@ -3,9 +3,13 @@
 # ranks under SimGrid's SMPI (Debian's libsimgrid-dev), checked against measured runs where they
 # can be made (this machine's shared memory, and 2 to 4 network-namespace hosts).
 #
-# 1. Record: a real 2-rank run per model and compression, its MPI calls recorded through MPI's
+# 1. Record: a real 2-rank run per model and reducer, its MPI calls recorded through MPI's
 #    profiling interface (scripts/simulate/mpi_call_trace.c, LD_PRELOAD): the steady step's calls,
-#    their sizes and order, and the local compute before each, measured on this CPU.
+#    their sizes, order and communicators, and the local compute before each (the thread's CPU
+#    time), measured on this CPU. The hierarchical reducer (--allreduce shared-memory, what the
+#    default picks on nodes of several ranks: shared memory within a node, MPI_Allreduce across)
+#    is recorded on 2 network-namespace hosts of 2 ranks (root), so that its step has the call
+#    across nodes.
 # 2. Simulate: scripts/simulate/step_replay.c (built with smpicc) replays that step on platform
 #    files (scripts/simulate/simulate.py platform): a flat switch of one rank per host, and a
 #    two-level fat tree of nodes of 8 ranks (fattree:8: the ranks share the node's link and talk
@@ -15,10 +19,11 @@
 #    start at their first wait, as Open MPI's move only inside MPI calls
 #    (STEP_REPLAY_ASYNC_PROGRESS=1: where they are called, a network that progresses alone).
 # 3. Validate (VALIDATE="shm 1gbit 10gbit"): shm sets the 2-rank runs of step 1 against one
-#    simulated node of 2 ranks; each rate (root) runs every model and compression on 2, 3 and 4
-#    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links, its calls recorded, and sets
-#    the measured step against the simulated one on a platform of tc's rate and the latency of
-#    small allreduces over the link.
+#    simulated node of 2 ranks; each rate (root) runs every model and reducer on 2, 3 and 4
+#    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links (the hierarchical one on 2 hosts
+#    of 2 ranks), its calls recorded, and sets the measured step against the simulated one on a
+#    platform of tc's rate and the latency of small allreduces over the link, whose ranks share
+#    this machine's cores as the hosts did (STEP_REPLAY_MACHINE_CORES in step_replay.c).
 # Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
 # compression and link, the winner bold), simulated.json, efficiency-MODEL.png.
 #   scripts/simulate-scaling.sh                           # everything: about 30 minutes on 2 cores
@@ -31,12 +36,15 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 if [ "${QUICK:-0}" = 1 ]; then
-  : "${MODELS:=mlp}" "${COMPRESSIONS:=none}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat}" \
+  : "${MODELS:=mlp}" "${COMPRESSIONS:=none hierarchical}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat flat:2}" \
     "${VALIDATE=shm 1gbit}" "${VALIDATE_HOSTS:=2}"
 fi
 MODELS=${MODELS:-mlp lenet5}
-# --compression values, and overlap (--overlap: a nonblocking sum per layer, waited for at the step's end).
-COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap}
+# Reducers: --compression values (MPI_Allreduce of the whole job), overlap (--overlap: a nonblocking
+# sum per layer, waited for at the step's end), and hierarchical (--allreduce shared-memory: within
+# a node in shared memory, across nodes by MPI_Allreduce of a 1/C chunk a rank; on topologies with
+# nodes of C > 1 ranks only: with one rank a node the trainer sums by MPI_Allreduce, as none does).
+COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap hierarchical}
 # Link bandwidth:latency, SimGrid units; the latencies are a switch hop's (Ethernet to InfiniBand).
 LINKS=${LINKS:-1Gbps:50us 10Gbps:5us 25Gbps:2us 100Gbps:1us}
 RANKS=${RANKS:-2 4 8 16 32 64 128 256 512 1024}
@@ -79,10 +87,11 @@ model_args() {  # MODEL
   esac
 }
 
-reducer_args() {  # COMPRESSION: a --compression value, or overlap (float32, one nonblocking sum per layer)
+reducer_args() {  # REDUCER: a --compression value, overlap (float32, one nonblocking sum per layer) or hierarchical
   case $1 in
-    overlap) echo "--compression none --overlap" ;;
-    *) echo "--compression $1" ;;
+    overlap) echo "--compression none --overlap --allreduce mpi" ;;
+    hierarchical) echo "--compression none --allreduce shared-memory" ;;
+    *) echo "--compression $1 --allreduce mpi" ;;
   esac
 }
 
@@ -93,13 +102,14 @@ record() {
   while [ "$1" != :: ]; do launch+=("$1"); shift; done
   shift
   rm -f "$PWD/$WORK/$name.trace".*
-  "${launch[@]}" "$BIN" train --data "$DATA_DIR" --epochs 1 --eval-every 0 --log-every 1000 --allreduce mpi "$@" > /dev/null
-  python3 scripts/simulate/simulate.py schedule "$PWD/$WORK/$name.trace" "$WORK/$name.sched" > "$WORK/$name.step.json"
+  "${launch[@]}" "$BIN" train --data "$DATA_DIR" --epochs 1 --eval-every 0 --log-every 1000 "$@" > /dev/null
+  python3 scripts/simulate/simulate.py schedule "$PWD/$WORK/$name.trace" "$WORK/$name.sched" cpu > "$WORK/$name.step.json"
 }
 
-# Simulated seconds a step: SCHEDULE PLATFORM HOSTFILE RANKS
+# Simulated seconds a step: SCHEDULE PLATFORM HOSTFILE RANKS (MACHINE_CORES: the ranks share that
+# many cores, as a validation run's namespace hosts did)
 simulate() {
-  smpirun -np "$4" -platform "$2" -hostfile "$3" --cfg=smpi/host-speed:1Gf --cfg=smpi/coll-selector:ompi \
+  STEP_REPLAY_MACHINE_CORES=${MACHINE_CORES:-} smpirun -np "$4" -platform "$2" -hostfile "$3" --cfg=smpi/host-speed:1Gf --cfg=smpi/coll-selector:ompi \
     --log=root.thresh:error "$WORK/step_replay" "$1" "$STEPS" 2>&1 \
     | awk '/^seconds_per_step/ {print $2}'
 }
@@ -122,7 +132,7 @@ mpirun -np 2 --bind-to core "$BIN" bench allreduce --sweep --rounds 3 > "$WORK/s
 python3 scripts/simulate/simulate.py fit "$WORK/sweep-shm.json" shm > "$WORK/loopback.json"
 say "loopback: $(cat "$WORK/loopback.json")"
 
-say "recording the calls of real 2-rank runs (shared memory, MPI_Allreduce): models $MODELS, compressions $COMPRESSIONS"
+say "recording the calls of real 2-rank runs (one node): models $MODELS, reducers $COMPRESSIONS"
 for model in $MODELS; do
   for compression in $COMPRESSIONS; do
     # shellcheck disable=SC2046
@@ -131,6 +141,29 @@ for model in $MODELS; do
     say "$model, $compression: $(cat "$WORK/$model-$compression.step.json")"
   done
 done
+
+# The hierarchical reducer's step across nodes: 2 namespace hosts of 2 ranks (the 4 ranks share
+# this machine's cores; the schedule's local work is each thread's CPU time). MODEL-hierarchical-nodes.
+# Records NAME MODEL RATE: 2 hosts of 2 ranks at tc's RATE.
+record_nodes() {
+  local yield=()
+  [ 4 -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
+  # shellcheck disable=SC2046
+  RANKS_PER_HOST=2 LINK_RATE=$3 record "$1" scripts/cluster/netns-launch.sh 4 -x OPENBLAS_NUM_THREADS=1 \
+    ${yield[@]+"${yield[@]}"} -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$1.trace" -- :: $(model_args "$2") \
+    $(reducer_args hierarchical)
+}
+if [[ " $COMPRESSIONS " == *" hierarchical "* ]]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "SKIPPED: the hierarchical reducer across nodes (its step is recorded on namespace hosts: needs root)"
+  else
+    say "recording the hierarchical reducer across nodes: 2 namespace hosts of 2 ranks, 10gbit: models $MODELS"
+    for model in $MODELS; do
+      record_nodes "$model-hierarchical-nodes" "$model" 10gbit
+      say "$model, hierarchical on 2 hosts of 2: $(cat "$WORK/$model-hierarchical-nodes.step.json")"
+    done
+  fi
+fi
 
 for topology in $TOPOLOGIES; do
   for link in $LINKS; do
@@ -145,9 +178,15 @@ for topology in $TOPOLOGIES; do
       for model in $MODELS; do
         reference=$(local_seconds "$WORK/$model-none.sched.json" 2>/dev/null || local_seconds "$WORK/$model-${COMPRESSIONS%% *}.sched.json")
         for compression in $COMPRESSIONS; do
-          step=$(simulate "$WORK/$model-$compression.sched" "$WORK/platform.xml" "$WORK/hosts" "$ranks")
+          schedule=$WORK/$model-$compression.sched
+          if [ "$compression" = hierarchical ]; then
+            # Nodes of one rank sum by MPI_Allreduce (none's points); without the recording across nodes, nothing.
+            [[ $topology == *:* && ${topology##*:} -gt 1 && -f $WORK/$model-hierarchical-nodes.sched ]] || continue
+            schedule=$WORK/$model-hierarchical-nodes.sched
+          fi
+          step=$(simulate "$schedule" "$WORK/platform.xml" "$WORK/hosts" "$ranks")
           point "$model" "$compression" "$topology" "$bandwidth" "$ranks" "$step" \
-            "$(local_seconds "$WORK/$model-$compression.sched.json")" "$reference" "" simulated
+            "$(local_seconds "$schedule.json")" "$reference" "" simulated
         done
       done
       say "simulated $ranks ranks, $topology, $bandwidth: $(( $(date +%s) - started )) s"
@@ -159,7 +198,7 @@ done
 # NAME MODEL COMPRESSION TOPOLOGY PLATFORM HOSTFILE RANKS LINK_LABEL
 validate() {
   local step local_time measured
-  step=$(simulate "$WORK/$1.sched" "$5" "$6" "$7")
+  step=$(MACHINE_CORES=$(nproc) simulate "$WORK/$1.sched" "$5" "$6" "$7")
   local_time=$(local_seconds "$WORK/$1.sched.json")
   measured=$(measured_seconds "$WORK/$1.sched.json")
   point "$2" "$3" "$4" "$8" "$7" "$step" "$local_time" "$local_time" "$measured" validation
@@ -197,6 +236,7 @@ for rate in $VALIDATE; do
     [ "$hosts" -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
     for model in $MODELS; do
       for compression in $COMPRESSIONS; do
+        [ "$compression" != hierarchical ] || continue  # 2 hosts of 2 ranks, below
         name=$model-$compression-$rate-$hosts
         # shellcheck disable=SC2046
         LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 ${yield[@]+"${yield[@]}"} \
@@ -206,6 +246,17 @@ for rate in $VALIDATE; do
       done
     done
   done
+  if [[ " $COMPRESSIONS " == *" hierarchical "* ]]; then
+    # 2 hosts of 2 ranks: a node's ranks talk through its loopback (this machine's shared memory).
+    python3 scripts/simulate/simulate.py platform 4 "$bandwidth" "$latency" flat:2 "$WORK/nodes2-$rate.xml" \
+      "$WORK/nodes2-$rate" "$WORK/loopback.json"
+    for model in $MODELS; do
+      name=$model-hierarchical-$rate-2x2
+      record_nodes "$name" "$model" "$rate"
+      validate "$name" "$model" hierarchical "2 nodes of 2" "$WORK/nodes2-$rate.xml" "$WORK/nodes2-$rate" 4 \
+        "$rate $LINK_SHAPER: $bandwidth $latency"
+    done
+  fi
 done
 
 python3 scripts/simulate/simulate.py report "$OUT"

@@ -1,7 +1,8 @@
 """The trainer's step under SimGrid's SMPI: schedules from recorded calls, platform files, and
 the report of scripts/simulate-scaling.sh.
 
-    simulate.py schedule TRACE_PREFIX OUT_SCHEDULE      # TRACE_PREFIX.R (mpi_call_trace.c) -> OUT_SCHEDULE(.R) + .json
+    simulate.py schedule TRACE_PREFIX OUT_SCHEDULE [cpu] # TRACE_PREFIX.R (mpi_call_trace.c) -> OUT_SCHEDULE(.R) + .json
+                                                         # cpu: local work as the thread's CPU time (ranks sharing cores)
     simulate.py platform RANKS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE [LOOPBACK_JSON]
                                                          # TOPOLOGY: flat, fattree, or either :C (nodes of C ranks)
     simulate.py fit ALLREDUCE_SWEEP_JSON RATE            # a namespace link as a platform: tc's rate, the sweep's latency
@@ -21,20 +22,44 @@ import scaling  # noqa: E402  (fit_ring, gnuplot)
 
 # Calls the replay knows (step_replay.c); others in a trace (none seen in a step) stop the schedule.
 REPLAYED = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"}
+# The communicators the replay makes (mpi_call_trace.c's roles): the whole job, this rank's node,
+# the ranks of equal node rank (one per node); "none" for a wait.
+ROLES = {"world", "node", "cross", "none"}
 
 
 # MARK: - Schedules from recorded calls
 
 def read_trace(path):
-    """[(start, end, call, elements, bytes, communicator size)] of one rank's trace file."""
+    """[(start, end, call, elements, bytes, communicator size, role, cpu start, cpu end)] of one
+    rank's trace file (a trace without roles and CPU times: the whole job's, the wall clock's)."""
     events = []
     with open(path) as handle:
         for line in handle:
             if line.startswith("#") or not line.strip():
                 continue
-            start, end, call, elements, size, ranks = line.split()
-            events.append((float(start), float(end), call, int(elements), int(size), int(ranks)))
+            fields = line.split()
+            start, end, call, elements, size, ranks = fields[:6]
+            role, cpu_start, cpu_end = fields[6:9] if len(fields) >= 9 else ("world", start, end)
+            events.append((float(start), float(end), call, int(elements), int(size), int(ranks), role,
+                           float(cpu_start), float(cpu_end)))
     return events
+
+
+def ranks_per_node(path):
+    """The ranks of the recorded rank's node (the trace's header; 1 when it has none)."""
+    with open(path) as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            fields = line.split()
+            if "ranks_per_node" in fields:
+                return int(fields[fields.index("ranks_per_node") + 1])
+    return 1
+
+
+def full(event):
+    """An event with its role and CPU times (synthetic traces give the first six fields)."""
+    return event if len(event) >= 9 else tuple(event) + ("world", event[0], event[1])
 
 
 def period(signatures, tolerance=0.9):
@@ -50,16 +75,41 @@ def period(signatures, tolerance=0.9):
     return None
 
 
-def schedule(events, steady_fraction=0.6):
+def repeating_gaps(steady, p, most=4):
+    """`p`, or the smallest multiple of it (up to `most` times) whose every position sees about
+    the same local time before its call: calls alike in name and size can still be different
+    points of a step (the shared-memory reducer's two node barriers a step, one after the
+    compute, one after the chunk's additions)."""
+    gaps = [steady[i][0] - steady[i - 1][1] for i in range(1, len(steady))]
+    for multiple in range(1, most + 1):
+        q = multiple * p
+        if len(gaps) < 4 * q:
+            break
+        spread = total = 0.0
+        for k in range(q):
+            values = gaps[k::q]
+            middle = statistics.median(values)
+            deviations = sorted(abs(v - middle) for v in values)
+            spread += deviations[3 * len(deviations) // 4]  # the upper quartile: a few outliers do not count
+            total += middle
+        if total > 0 and spread <= 0.2 * total:
+            return q
+    return p
+
+
+def schedule(events, steady_fraction=0.6, cpu=False):
     """The steady step of a trace: the last `steady_fraction` of its calls (past start-up,
     warm-ups such as PowerSGD's first uncompressed steps), cut into periods of the calls a step
-    makes; per call of the step, the median local time before it and the median time in it, and
-    the median whole step. Returns None when no period is found."""
+    makes; per call of the step, the median local time before it (wall clock, or with `cpu` the
+    thread's CPU time: the work as a core of its own runs it, where ranks shared cores) and the
+    median time in it, and the median whole step. Returns None when no period is found."""
+    events = [full(e) for e in events]
     steady = events[int(len(events) * (1 - steady_fraction)):]
-    signatures = [(e[2], e[3], e[4], e[5]) for e in steady]
+    signatures = [(e[2], e[3], e[4], e[5], e[6]) for e in steady]
     p = period(signatures)
     if p is None:
         return None
+    p = repeating_gaps(steady, p)
     # Start each period at the call after the step's longest local stretch (forward and most of
     # backward), so that the step's calls keep the trainer's order: nonblocking sums started in
     # backward are waited for before the next step's forward, as in the run.
@@ -67,7 +117,7 @@ def schedule(events, steady_fraction=0.6):
             for k in range(p)]
     first = max(range(p), key=lambda k: gaps[k])
     cycles = [steady[i:i + p] for i in range(first, len(steady) - p + 1, p)]
-    cycles = [c for c in cycles if [(e[2], e[3], e[4], e[5]) for e in c] == signatures[first:first + p]]
+    cycles = [c for c in cycles if [(e[2], e[3], e[4], e[5], e[6]) for e in c] == signatures[first:first + p]]
     befores = [[] for _ in range(p)]
     durations = [[] for _ in range(p)]
     steps = []
@@ -77,13 +127,17 @@ def schedule(events, steady_fraction=0.6):
         previous_end = cycles[index - 1][-1][1]
         steps.append(cycle[-1][1] - previous_end)
         for k, event in enumerate(cycle):
-            befores[k].append(event[0] - (previous_end if k == 0 else cycle[k - 1][1]))
+            if cpu:
+                befores[k].append(event[7] - (cycles[index - 1][-1][8] if k == 0 else cycle[k - 1][8]))
+            else:
+                befores[k].append(event[0] - (previous_end if k == 0 else cycle[k - 1][1]))
             durations[k].append(event[1] - event[0])
     calls = []
     for k, event in enumerate(cycles[0]):
         calls.append({"call": event[2], "elements": event[3], "bytes": event[4], "communicator_size": event[5],
-                      "before_seconds": statistics.median(befores[k]), "seconds": statistics.median(durations[k])})
-    return {"calls": calls, "steps_seen": len(steps), "measured_step_seconds": statistics.median(steps),
+                      "role": event[6], "before_seconds": statistics.median(befores[k]), "seconds": statistics.median(durations[k])})
+    return {"calls": calls, "steps_seen": len(steps), "local_clock": "cpu" if cpu else "wall",
+            "measured_step_seconds": statistics.median(steps),
             "local_seconds": sum(c["before_seconds"] for c in calls),
             "communication_seconds": sum(c["seconds"] for c in calls)}
 
@@ -92,16 +146,26 @@ def check_replayable(step, world, name):
     for call in step["calls"]:
         if call["call"] not in REPLAYED:
             sys.exit(f"error: {name}: the step calls {call['call']}, which step_replay.c does not replay")
-        if call["communicator_size"] not in (0, world):
+        if call.get("role", "world") not in ROLES:
             sys.exit(f"error: {name}: the step calls {call['call']} on a communicator of {call['communicator_size']} "
-                     f"ranks of {world}: only whole-job collectives are replayed (run with --allreduce mpi)")
+                     f"ranks of {world} that is neither the whole job, a node, nor one rank a node: the replay does "
+                     "not make it")
 
 
-def write_steps(path, step):
+def write_steps(path, step, per_node):
     with open(path, "w") as handle:
-        handle.write("# before_seconds call elements bytes_per_element (one step; simulate.py schedule)\n")
+        handle.write(f"# ranks_per_node {per_node}\n")
+        handle.write("# before_seconds call elements bytes_per_element role (one step; simulate.py schedule)\n")
         for call in step["calls"]:
-            handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']}\n")
+            handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']} "
+                         f"{call.get('role', 'world')}\n")
+
+
+def same_call(a, b):
+    """The same call on the same communicator, of the same size but for a node's chunks being cut
+    on 16-float lines (ranks of a node sum chunks a few dozen elements apart)."""
+    return (a["call"], a.get("role"), a["bytes"]) == (b["call"], b.get("role"), b["bytes"]) and \
+        abs(a["elements"] - b["elements"]) <= max(64, a["elements"] // 100)
 
 
 def aligned(own, reference):
@@ -111,38 +175,43 @@ def aligned(own, reference):
     same step. None when no rotation gives the reference's calls and sizes."""
     if own is None or len(own["calls"]) != len(reference["calls"]):
         return None
-    wanted = [(c["call"], c["elements"], c["bytes"]) for c in reference["calls"]]
     calls = own["calls"]
     for shift in range(len(calls)):
         rotated = calls[shift:] + calls[:shift]
-        if [(c["call"], c["elements"], c["bytes"]) for c in rotated] == wanted:
+        if all(same_call(mine, theirs) for mine, theirs in zip(rotated, reference["calls"])):
             return dict(own, calls=rotated)
     return None
 
 
-def write_schedule(trace_prefix, out):
+def write_schedule(trace_prefix, out, clock="wall"):
     """Rank 0's steady step as OUT (every simulated rank replays it: weak scaling), and where the
     run had more than 2 ranks, each rank's own as OUT.R (step_replay.c takes OUT.R when it exists:
-    a validation run's ranks do not compute equally, e.g. 4 ranks on 2 cores)."""
+    a validation run's ranks do not compute equally, e.g. 4 ranks on 2 cores). `clock` "cpu":
+    the local work as the thread's CPU time."""
+    if clock not in ("wall", "cpu"):
+        sys.exit(f"error: schedule: clock {clock}: give wall or cpu")
+    cpu = clock == "cpu"
     events = read_trace(trace_prefix + ".0")
-    step = schedule(events)
+    per_node = ranks_per_node(trace_prefix + ".0")
+    step = schedule(events, cpu=cpu)
     if step is None:
         sys.exit(f"error: {trace_prefix}.0 has no repeating step (fewer than a few steps recorded?): "
                  "record at least one full epoch")
     world = max(e[5] for e in events)
     check_replayable(step, world, f"{trace_prefix}.0")
-    write_steps(out, step)
+    write_steps(out, step, per_node)
     for rank in range(1, world):
         stale = f"{out}.{rank}"
         if os.path.exists(stale):
             os.remove(stale)
     if world > 2:
         for rank in range(1, world):
-            own = aligned(schedule(read_trace(f"{trace_prefix}.{rank}")), step)
+            own = aligned(schedule(read_trace(f"{trace_prefix}.{rank}"), cpu=cpu), step)
             if own is None:
                 sys.exit(f"error: {trace_prefix}.{rank}: its steady step does not match rank 0's calls")
             check_replayable(own, world, f"{trace_prefix}.{rank}")
-            write_steps(f"{out}.{rank}", own)
+            write_steps(f"{out}.{rank}", own, per_node)
+    step["ranks_per_node"] = per_node
     with open(out + ".json", "w") as handle:
         json.dump(step, handle, indent=1)
     print(json.dumps({k: v for k, v in step.items() if k != "calls"}))
@@ -375,8 +444,8 @@ plot {', '.join(plots)}
 
 def main(argv):
     command = argv[1] if len(argv) > 1 else ""
-    if command == "schedule" and len(argv) == 4:
-        write_schedule(argv[2], argv[3])
+    if command == "schedule" and len(argv) in (4, 5):
+        write_schedule(*argv[2:])
     elif command == "platform" and len(argv) in (8, 9):
         write_platform(*argv[2:])
     elif command == "fit" and len(argv) == 4:

@@ -1,7 +1,16 @@
 // Replays the trainer's step under SimGrid's SMPI: the schedule simulate.py took from a real
 // run's recorded calls (mpi_call_trace.c): per event, the local time before it (compute and the
 // optimizer, measured on the real CPU; simulated here with smpi_execute) and the collective with
-// its element count and size. Every rank runs the same schedule (weak scaling: the per-rank
+// its element count, size and communicator: the whole job, this rank's node (the ranks the
+// platform puts on its host, MPI_Comm_split_type), or the ranks of equal node rank (one a node).
+// A call across nodes was recorded on nodes of the schedule's ranks_per_node ranks, each summing
+// its chunk of 1/ranks_per_node of the elements (the shared-memory reducer's hierarchical sum):
+// on nodes of C ranks its elements are scaled by ranks_per_node / C.
+// STEP_REPLAY_MACHINE_CORES=C: the simulated ranks are a validation run's, which shared C cores
+// of one machine (namespace hosts): rank r's local work takes as many times its recorded CPU time
+// as ranks share its core r mod C (the kernel keeps a rank on a core for many steps, so in a step
+// the ranks that share a core run at half speed while a rank alone runs at full; 3 ranks on 2
+// cores take twice, not 1.5 times, their work). Every rank runs the same schedule (weak scaling: the per-rank
 // batch and so the per-rank compute stay the same at any rank count), or its own SCHEDULE.RANK
 // where that file exists (a validation run's ranks, recorded one by one). Rank 0 prints the
 // simulated seconds a step, the mean over the timed steps after one warm-up step.
@@ -21,11 +30,14 @@
 
 enum call { ALLREDUCE, IALLREDUCE, WAIT, ALLGATHER, ALLGATHERV, BCAST, BARRIER };
 
+enum role { WORLD, NODE, CROSS };
+
 struct event {
   double before;  // seconds of local work before the call
   enum call call;
   long elements;
   int bytes;
+  enum role role;
 };
 
 static MPI_Datatype type_of(int bytes) {
@@ -41,6 +53,13 @@ static int parse(const char *name, enum call *call) {
   static const char *names[] = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"};
   for (int i = 0; i < 7; i++)
     if (strcmp(name, names[i]) == 0) { *call = (enum call)i; return 0; }
+  return -1;
+}
+
+static int parse_role(const char *name, enum role *role) {
+  if (name[0] == '\0' || strcmp(name, "world") == 0 || strcmp(name, "none") == 0) { *role = WORLD; return 0; }
+  if (strcmp(name, "node") == 0) { *role = NODE; return 0; }
+  if (strcmp(name, "cross") == 0) { *role = CROSS; return 0; }
   return -1;
 }
 
@@ -68,23 +87,44 @@ int main(int argc, char **argv) {
     if (rank == 0) fprintf(stderr, "step_replay: cannot read the schedule %s\n", argv[1]);
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
+  // This rank's node (the ranks the platform's hostfile puts on its host) and the ranks of equal
+  // node rank.
+  MPI_Comm node, cross;
+  int node_rank = 0, node_size = 1;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &node_rank);
+  MPI_Comm_size(node, &node_size);
+  MPI_Comm_split(MPI_COMM_WORLD, node_rank, rank, &cross);
+  MPI_Comm comms[] = {MPI_COMM_WORLD, node, cross};
   struct event events[256];
-  int count = 0;
+  int count = 0, recorded_per_node = 1;
   long largest = 1;
-  char line[512], name[64];
+  char line[512], name[64], role[64];
   while (fgets(line, sizeof line, file) && count < 256) {
-    if (line[0] == '#') continue;
+    if (line[0] == '#') {
+      sscanf(line, "# ranks_per_node %d", &recorded_per_node);
+      continue;
+    }
     struct event e;
-    if (sscanf(line, "%lf %63s %ld %d", &e.before, name, &e.elements, &e.bytes) != 4 || parse(name, &e.call) != 0) {
+    role[0] = '\0';
+    if (sscanf(line, "%lf %63s %ld %d %63s", &e.before, name, &e.elements, &e.bytes, role) < 4 ||
+        parse(name, &e.call) != 0 || parse_role(role, &e.role) != 0) {
       if (rank == 0) fprintf(stderr, "step_replay: %s: cannot read the line: %s", argv[1], line);
       MPI_Abort(MPI_COMM_WORLD, 2);
     }
+    if (e.role == CROSS) e.elements = (e.elements * recorded_per_node + node_size - 1) / node_size;
     long need = e.elements * (e.bytes > 0 ? e.bytes : 1) * (e.call == ALLGATHER || e.call == ALLGATHERV ? size : 1);
     if (need > largest) largest = need;
     events[count++] = e;
   }
   fclose(file);
   const int steps = atoi(argv[2]);
+  double slowdown = 1;
+  const char *machine = getenv("STEP_REPLAY_MACHINE_CORES");
+  if (machine != NULL && atoi(machine) > 0) {
+    const int cores = atoi(machine), core = rank % cores;
+    slowdown = size / cores + (core < size % cores ? 1 : 0);
+  }
   // One buffer pair for every rank (SMPI's shared malloc: 1,024 ranks do not need 1,024 copies;
   // the contents do not matter to the simulated time).
   char *send = SMPI_SHARED_MALLOC((size_t)largest);
@@ -105,14 +145,17 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; i < count; i++) {
       struct event *e = &events[i];
-      if (e->before > 0) smpi_execute(e->before);
+      if (e->before > 0) smpi_execute(e->before * slowdown);
       MPI_Datatype type = type_of(e->bytes);
       int n = (int)e->elements;
+      MPI_Comm comm = comms[e->role];
+      int members = size;
+      MPI_Comm_size(comm, &members);
       switch (e->call) {
-      case ALLREDUCE: MPI_Allreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD); break;
+      case ALLREDUCE: MPI_Allreduce(send, receive, n, type, MPI_SUM, comm); break;
       case IALLREDUCE:
         if (progress_alone) {
-          MPI_Iallreduce(send, receive, n, type, MPI_SUM, MPI_COMM_WORLD, &pending[last++ % 64]);
+          MPI_Iallreduce(send, receive, n, type, MPI_SUM, comm, &pending[last++ % 64]);
         } else {
           if (waiting == 64) {
             if (rank == 0) fprintf(stderr, "step_replay: %s: more than 64 nonblocking sums before a wait\n", argv[1]);
@@ -126,13 +169,13 @@ int main(int argc, char **argv) {
         waiting = run_deferred(deferred, deferred_types, waiting, send, receive);
         if (first < last) MPI_Wait(&pending[first++ % 64], MPI_STATUS_IGNORE);
         break;
-      case ALLGATHER: MPI_Allgather(send, n, type, receive, n, type, MPI_COMM_WORLD); break;
+      case ALLGATHER: MPI_Allgather(send, n, type, receive, n, type, comm); break;
       case ALLGATHERV:
-        for (int r = 0; r < size; r++) { counts[r] = n; displacements[r] = r * n; }
-        MPI_Allgatherv(send, n, type, receive, counts, displacements, type, MPI_COMM_WORLD);
+        for (int r = 0; r < members; r++) { counts[r] = n; displacements[r] = r * n; }
+        MPI_Allgatherv(send, n, type, receive, counts, displacements, type, comm);
         break;
-      case BCAST: MPI_Bcast(send, n, type, 0, MPI_COMM_WORLD); break;
-      case BARRIER: MPI_Barrier(MPI_COMM_WORLD); break;
+      case BCAST: MPI_Bcast(send, n, type, 0, comm); break;
+      case BARRIER: MPI_Barrier(comm); break;
       }
     }
     waiting = run_deferred(deferred, deferred_types, waiting, send, receive);
@@ -140,6 +183,8 @@ int main(int argc, char **argv) {
   }
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) printf("seconds_per_step %.9f ranks %d steps %d\n", (MPI_Wtime() - start) / steps, size, steps);
+  MPI_Comm_free(&node);
+  MPI_Comm_free(&cross);
   SMPI_SHARED_FREE(send);
   SMPI_SHARED_FREE(receive);
   free(counts);

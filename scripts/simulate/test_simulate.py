@@ -50,6 +50,50 @@ class ScheduleTests(unittest.TestCase):
         self.assertAlmostEqual(step["local_seconds"], 0.0017)
         self.assertAlmostEqual(step["measured_step_seconds"], 0.0017 + 0.0006)
 
+    def test_cpu_clock_takes_the_local_work_as_the_thread_ran_it(self):
+        # Ranks sharing cores: between its calls a rank waited for the core as long as it worked.
+        # The wall clock sees 2 ms before the sum, the thread's CPU time 1 ms.
+        events, clock, cpu = [], 0.0, 0.0
+        for _ in range(60):
+            clock += 0.002
+            cpu += 0.001
+            events.append((clock, clock + 0.0005, "allreduce", 269325, 4, 2, "world", cpu, cpu + 0.0001))
+            clock += 0.0005
+            cpu += 0.0001
+        self.assertAlmostEqual(simulate.schedule(events)["calls"][0]["before_seconds"], 0.002)
+        step = simulate.schedule(events, cpu=True)
+        self.assertAlmostEqual(step["calls"][0]["before_seconds"], 0.001)
+        self.assertEqual(step["local_clock"], "cpu")
+        self.assertAlmostEqual(step["measured_step_seconds"], 0.0025)  # the step itself is wall time
+
+    def test_roles_tell_the_node_from_the_job(self):
+        # The shared-memory reducer on 2 nodes of 2: a node barrier, the chunk's sum across nodes,
+        # a node barrier. A barrier of the whole job is another call.
+        calls = [("barrier", 0, 0, 2, "node"), ("allreduce", 134656, 4, 2, "cross"), ("barrier", 0, 0, 2, "node")]
+        events, clock = [], 0.0
+        for _ in range(60):
+            for index, (call, elements, size, ranks, role) in enumerate(calls):
+                clock += 0.0005 if index == 0 else 0.00001  # compute, then the chunk's additions
+                events.append((clock, clock + 0.0001, call, elements, size, ranks, role, clock, clock + 0.0001))
+                clock += 0.0001
+        step = simulate.schedule(events)
+        self.assertEqual([(c["call"], c["role"]) for c in step["calls"]],
+                         [("barrier", "node"), ("allreduce", "cross"), ("barrier", "node")])
+        simulate.check_replayable(step, 4, "test")
+        other = dict(step, calls=[dict(step["calls"][0], role="other")])
+        with self.assertRaises(SystemExit):
+            simulate.check_replayable(other, 4, "test")
+
+    def test_calls_alike_at_different_points_of_a_step_are_told_apart_by_their_gaps(self):
+        # The shared-memory reducer on one node: two node barriers a step, alike but for the
+        # 1.5 ms of compute before one and the 20 us of additions before the other.
+        calls = [(0.0015, 0.00001, "barrier", 0, 0), (0.00002, 0.00001, "barrier", 0, 0)]
+        for start_up in (5, 6):
+            step = simulate.schedule(synthetic_trace(100, calls, start_up=start_up))
+            self.assertEqual(len(step["calls"]), 2)
+            self.assertEqual([round(c["before_seconds"], 6) for c in step["calls"]], [0.0015, 0.00002])
+            self.assertAlmostEqual(step["local_seconds"], 0.00152)
+
     def test_no_period_is_none(self):
         events = [(float(i), float(i) + 0.1, "allreduce", i + 1, 4, 2) for i in range(50)]
         self.assertIsNone(simulate.schedule(events))
@@ -72,9 +116,10 @@ class RankScheduleTests(unittest.TestCase):
                 sys.stdout = stdout
             self.assertFalse(os.path.exists(out + ".0"))
             for rank, before in ((1, 0.003), (2, 0.004)):
-                line = open(f"{out}.{rank}").read().splitlines()[1].split()
+                lines = [line for line in open(f"{out}.{rank}").read().splitlines() if not line.startswith("#")]
+                line = lines[0].split()
                 self.assertAlmostEqual(float(line[0]), before)
-                self.assertEqual(line[1:], ["allreduce", "269325", "4"])
+                self.assertEqual(line[1:], ["allreduce", "269325", "4", "world"])
         finally:
             shutil.rmtree(folder)
 
