@@ -6,10 +6,10 @@
 # 1. Record: a real 2-rank run per model and reducer, its MPI calls recorded through MPI's
 #    profiling interface (scripts/simulate/mpi_call_trace.c, LD_PRELOAD): the steady step's calls,
 #    their sizes, order and communicators, and the local compute before each (the thread's CPU
-#    time), measured on this CPU. The hierarchical reducer (--allreduce shared-memory, what the
-#    default picks on nodes of several ranks: shared memory within a node, MPI_Allreduce across)
-#    is recorded on 2 network-namespace hosts of 2 ranks (root), so that its step has the call
-#    across nodes.
+#    time), measured on this CPU. The reducers that sum across nodes apart from within them (the
+#    hierarchical one, --allreduce shared-memory, what the default picks on nodes of several ranks;
+#    --deterministic's tree) are recorded on 2 network-namespace hosts of 2 ranks (root), so that
+#    their step has the calls across nodes.
 # 2. Simulate: scripts/simulate/step_replay.c (built with smpicc) replays that step on platform
 #    files (scripts/simulate/simulate.py platform): a flat switch of one rank per host, and a
 #    two-level fat tree of nodes of 8 ranks (fattree:8: the ranks share the node's link and talk
@@ -20,14 +20,14 @@
 #    (STEP_REPLAY_ASYNC_PROGRESS=1: where they are called, a network that progresses alone).
 # 3. Validate (VALIDATE="shm 1gbit 10gbit"): shm sets the 2-rank runs of step 1 against one
 #    simulated node of 2 ranks; each rate (root) runs every model and reducer on 2, 3 and 4
-#    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links (the hierarchical one on 2 hosts
-#    of 2 ranks), its calls recorded, and sets the measured step against the simulated one on a
+#    (VALIDATE_HOSTS) network-namespace hosts with tc-shaped links (hierarchical and deterministic
+#    also on 2 hosts of 2 ranks), its calls recorded, and sets the measured step against the simulated one on a
 #    platform of tc's rate and the latency of small allreduces over the link, whose ranks share
 #    this machine's cores as the hosts did (STEP_REPLAY_MACHINE_CORES in step_replay.c).
 # Writes results/NAME/: points.csv, report.md (validation table, efficiency per rank count,
 # compression and link, the winner bold), simulated.json, efficiency-MODEL.png.
 #   scripts/simulate-scaling.sh                           # everything: about 30 minutes on 2 cores
-#   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 2 and 4 ranks, 10 Gbit/s, shm and 2 hosts at 1 Gbit/s: ~1 minute
+#   QUICK=1 scripts/simulate-scaling.sh                   # the seed MLP, 3 reducers, 2 and 4 ranks, 10 Gbit/s; shm, 2 hosts and 2x2 at 10 Gbit/s: ~1 minute
 #   MODELS=mlp COMPRESSIONS=none LINKS=10Gbps:5us RANKS="2 64 1024" scripts/simulate-scaling.sh
 # RECORD=1 keeps the figures as docs/results/simulated-scaling-CPU.json.
 set -euo pipefail
@@ -36,15 +36,17 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 
 if [ "${QUICK:-0}" = 1 ]; then
-  : "${MODELS:=mlp}" "${COMPRESSIONS:=none hierarchical}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat flat:2}" \
-    "${VALIDATE=shm 1gbit}" "${VALIDATE_HOSTS:=2}"
+  : "${MODELS:=mlp}" "${COMPRESSIONS:=none hierarchical deterministic}" "${LINKS:=10Gbps:5us}" "${RANKS:=2 4}" "${TOPOLOGIES:=flat flat:2}" \
+    "${VALIDATE=shm 10gbit}" "${VALIDATE_HOSTS:=2}"
 fi
 MODELS=${MODELS:-mlp lenet5}
 # Reducers: --compression values (MPI_Allreduce of the whole job), overlap (--overlap: a nonblocking
 # sum per layer, waited for at the step's end), and hierarchical (--allreduce shared-memory: within
 # a node in shared memory, across nodes by MPI_Allreduce of a 1/C chunk a rank; on topologies with
-# nodes of C > 1 ranks only: with one rank a node the trainer sums by MPI_Allreduce, as none does).
-COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap hierarchical}
+# nodes of C > 1 ranks only: with one rank a node the trainer sums by MPI_Allreduce, as none does),
+# deterministic (--deterministic, 100 rows a rank: the tree sum in shared memory, rows exchanged
+# point to point between nodes, MPI_Allgatherv of the root's parts).
+COMPRESSIONS=${COMPRESSIONS:-none bf16 powersgd overlap hierarchical deterministic}
 # Link bandwidth:latency, SimGrid units; the latencies are a switch hop's (Ethernet to InfiniBand).
 LINKS=${LINKS:-1Gbps:50us 10Gbps:5us 25Gbps:2us 100Gbps:1us}
 RANKS=${RANKS:-2 4 8 16 32 64 128 256 512 1024}
@@ -87,8 +89,9 @@ model_args() {  # MODEL
   esac
 }
 
-reducer_args() {  # REDUCER: a --compression value, overlap (float32, one nonblocking sum per layer) or hierarchical
+reducer_args() {  # REDUCER RANKS: a --compression value, overlap (float32, one nonblocking sum per layer), hierarchical, deterministic
   case $1 in
+    deterministic) echo "--compression none --deterministic --global-batch $(( 100 * $2 ))" ;;
     overlap) echo "--compression none --overlap --allreduce mpi" ;;
     hierarchical) echo "--compression none --allreduce shared-memory" ;;
     *) echo "--compression $1 --allreduce mpi" ;;
@@ -137,32 +140,39 @@ for model in $MODELS; do
   for compression in $COMPRESSIONS; do
     # shellcheck disable=SC2046
     record "$model-$compression" mpirun -np 2 --bind-to core -x OPENBLAS_NUM_THREADS=1 -x LD_PRELOAD="$TRACER" \
-      -x MPI_CALL_TRACE="$PWD/$WORK/$model-$compression.trace" :: $(model_args "$model") $(reducer_args "$compression")
+      -x MPI_CALL_TRACE="$PWD/$WORK/$model-$compression.trace" :: $(model_args "$model") $(reducer_args "$compression" 2)
     say "$model, $compression: $(cat "$WORK/$model-$compression.step.json")"
   done
 done
 
-# The hierarchical reducer's step across nodes: 2 namespace hosts of 2 ranks (the 4 ranks share
-# this machine's cores; the schedule's local work is each thread's CPU time). MODEL-hierarchical-nodes.
-# Records NAME MODEL RATE: 2 hosts of 2 ranks at tc's RATE.
+# The step across nodes of the reducers that sum within a node apart: 2 namespace hosts of 2 ranks
+# (the 4 ranks share this machine's cores; the schedule's local work is each thread's CPU time).
+# Records NAME MODEL RATE REDUCER: 2 hosts of 2 ranks at tc's RATE.
 record_nodes() {
   local yield=()
   [ 4 -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
   # shellcheck disable=SC2046
   RANKS_PER_HOST=2 LINK_RATE=$3 record "$1" scripts/cluster/netns-launch.sh 4 -x OPENBLAS_NUM_THREADS=1 \
     ${yield[@]+"${yield[@]}"} -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$1.trace" -- :: $(model_args "$2") \
-    $(reducer_args hierarchical)
+    $(reducer_args "$4" 4)
 }
-if [[ " $COMPRESSIONS " == *" hierarchical "* ]]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "SKIPPED: the hierarchical reducer across nodes (its step is recorded on namespace hosts: needs root)"
-  else
-    say "recording the hierarchical reducer across nodes: 2 namespace hosts of 2 ranks, 10gbit: models $MODELS"
-    for model in $MODELS; do
-      record_nodes "$model-hierarchical-nodes" "$model" 10gbit
-      say "$model, hierarchical on 2 hosts of 2: $(cat "$WORK/$model-hierarchical-nodes.step.json")"
+ACROSS_NODES=()  # of COMPRESSIONS, the reducers recorded on nodes
+for reducer in hierarchical deterministic; do
+  [[ " $COMPRESSIONS " == *" $reducer "* ]] && ACROSS_NODES+=("$reducer")
+done
+if [ ${#ACROSS_NODES[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
+  say "SKIPPED: ${ACROSS_NODES[*]} across nodes (their step is recorded on namespace hosts: needs root); on one node only"
+elif [ ${#ACROSS_NODES[@]} -gt 0 ]; then
+  say "recording ${ACROSS_NODES[*]} across nodes: 2 namespace hosts of 2 ranks, 10gbit: models $MODELS"
+  for model in $MODELS; do
+    for reducer in "${ACROSS_NODES[@]}"; do
+      record_nodes "$model-$reducer-nodes" "$model" 10gbit "$reducer"
+      say "$model, $reducer on 2 hosts of 2: $(cat "$WORK/$model-$reducer-nodes.step.json")"
+      # Rank 0's step for every simulated rank, its local work as the 2-rank run's on one node.
+      say "$model, $reducer for the simulated ranks: $(python3 scripts/simulate/simulate.py scaled \
+        "$WORK/$model-$reducer-nodes.sched.json" "$WORK/$model-$reducer.sched.json" "$WORK/$model-$reducer-grid.sched")"
     done
-  fi
+  done
 fi
 
 for topology in $TOPOLOGIES; do
@@ -180,9 +190,12 @@ for topology in $TOPOLOGIES; do
         for compression in $COMPRESSIONS; do
           schedule=$WORK/$model-$compression.sched
           if [ "$compression" = hierarchical ]; then
-            # Nodes of one rank sum by MPI_Allreduce (none's points); without the recording across nodes, nothing.
-            [[ $topology == *:* && ${topology##*:} -gt 1 && -f $WORK/$model-hierarchical-nodes.sched ]] || continue
-            schedule=$WORK/$model-hierarchical-nodes.sched
+            # Nodes of one rank sum by MPI_Allreduce (none's points).
+            [[ $topology == *:* && ${topology##*:} -gt 1 ]] || continue
+          fi
+          if [ "$compression" = hierarchical ] || [ "$compression" = deterministic ]; then
+            schedule=$WORK/$model-$compression-grid.sched
+            [ -f "$schedule" ] || continue  # not recorded across nodes (not root)
           fi
           step=$(simulate "$schedule" "$WORK/platform.xml" "$WORK/hosts" "$ranks")
           point "$model" "$compression" "$topology" "$bandwidth" "$ranks" "$step" \
@@ -236,25 +249,27 @@ for rate in $VALIDATE; do
     [ "$hosts" -le "$(nproc)" ] || yield=(--mca mpi_yield_when_idle 1)
     for model in $MODELS; do
       for compression in $COMPRESSIONS; do
-        [ "$compression" != hierarchical ] || continue  # 2 hosts of 2 ranks, below
+        [ "$compression" != hierarchical ] || continue  # 2 hosts of 2 ranks only, below
         name=$model-$compression-$rate-$hosts
         # shellcheck disable=SC2046
         LINK_RATE=$rate record "$name" scripts/cluster/netns-launch.sh "$hosts" -x OPENBLAS_NUM_THREADS=1 ${yield[@]+"${yield[@]}"} \
-          -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression")
+          -x LD_PRELOAD="$TRACER" -x MPI_CALL_TRACE="$PWD/$WORK/$name.trace" -- :: $(model_args "$model") $(reducer_args "$compression" "$hosts")
         validate "$name" "$model" "$compression" flat "$WORK/hosts$hosts-$rate.xml" "$WORK/hosts$hosts-$rate" "$hosts" \
           "$rate $LINK_SHAPER: $bandwidth $latency"
       done
     done
   done
-  if [[ " $COMPRESSIONS " == *" hierarchical "* ]]; then
+  if [ ${#ACROSS_NODES[@]} -gt 0 ]; then
     # 2 hosts of 2 ranks: a node's ranks talk through its loopback (this machine's shared memory).
     python3 scripts/simulate/simulate.py platform 4 "$bandwidth" "$latency" flat:2 "$WORK/nodes2-$rate.xml" \
       "$WORK/nodes2-$rate" "$WORK/loopback.json"
     for model in $MODELS; do
-      name=$model-hierarchical-$rate-2x2
-      record_nodes "$name" "$model" "$rate"
-      validate "$name" "$model" hierarchical "2 nodes of 2" "$WORK/nodes2-$rate.xml" "$WORK/nodes2-$rate" 4 \
-        "$rate $LINK_SHAPER: $bandwidth $latency"
+      for reducer in "${ACROSS_NODES[@]}"; do
+        name=$model-$reducer-$rate-2x2
+        record_nodes "$name" "$model" "$rate" "$reducer"
+        validate "$name" "$model" "$reducer" "2 nodes of 2" "$WORK/nodes2-$rate.xml" "$WORK/nodes2-$rate" 4 \
+          "$rate $LINK_SHAPER: $bandwidth $latency"
+      done
     done
   fi
 done

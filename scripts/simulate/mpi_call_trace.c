@@ -141,6 +141,33 @@ int MPI_Comm_free(MPI_Comm *comm) {
   return PMPI_Comm_free(comm);
 }
 
+// Point to point: elements as bytes (the trainer sends rows of a derived datatype), the peer
+// left out (the trainer's exchanges go to every other member of the communicator).
+int MPI_Isend(const void *buffer, int count, MPI_Datatype type, int peer, int tag, MPI_Comm comm, MPI_Request *request) {
+  double start = now(), cpu_start = cpu_now();
+  int status = PMPI_Isend(buffer, count, type, peer, tag, comm, request);
+  int bytes = 0;
+  PMPI_Type_size(type, &bytes);
+  record("isend", start, cpu_start, (long)count * bytes, MPI_BYTE, comm);
+  return status;
+}
+
+int MPI_Irecv(void *buffer, int count, MPI_Datatype type, int peer, int tag, MPI_Comm comm, MPI_Request *request) {
+  double start = now(), cpu_start = cpu_now();
+  int status = PMPI_Irecv(buffer, count, type, peer, tag, comm, request);
+  int bytes = 0;
+  PMPI_Type_size(type, &bytes);
+  record("irecv", start, cpu_start, (long)count * bytes, MPI_BYTE, comm);
+  return status;
+}
+
+int MPI_Waitall(int count, MPI_Request *requests, MPI_Status *statuses) {
+  double start = now(), cpu_start = cpu_now();
+  int status = PMPI_Waitall(count, requests, statuses);
+  record("waitall", start, cpu_start, count, MPI_DATATYPE_NULL, MPI_COMM_NULL);
+  return status;
+}
+
 int MPI_Allreduce(const void *send, void *receive, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
   double start = now(), cpu_start = cpu_now();
   int status = PMPI_Allreduce(send, receive, count, type, op, comm);

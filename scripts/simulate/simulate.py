@@ -3,6 +3,7 @@ the report of scripts/simulate-scaling.sh.
 
     simulate.py schedule TRACE_PREFIX OUT_SCHEDULE [cpu] # TRACE_PREFIX.R (mpi_call_trace.c) -> OUT_SCHEDULE(.R) + .json
                                                          # cpu: local work as the thread's CPU time (ranks sharing cores)
+    simulate.py scaled NODES_JSON ONE_NODE_JSON OUT      # a step across nodes, its local work as on one node's
     simulate.py platform RANKS BANDWIDTH LATENCY TOPOLOGY OUT_XML OUT_HOSTFILE [LOOPBACK_JSON]
                                                          # TOPOLOGY: flat, fattree, or either :C (nodes of C ranks)
     simulate.py fit ALLREDUCE_SWEEP_JSON RATE            # a namespace link as a platform: tc's rate, the sweep's latency
@@ -21,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import scaling  # noqa: E402  (fit_ring, gnuplot)
 
 # Calls the replay knows (step_replay.c); others in a trace (none seen in a step) stop the schedule.
-REPLAYED = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"}
+REPLAYED = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier", "exchange"}
 # The communicators the replay makes (mpi_call_trace.c's roles): the whole job, this rank's node,
 # the ranks of equal node rank (one per node); "none" for a wait.
 ROLES = {"world", "node", "cross", "none"}
@@ -136,10 +137,35 @@ def schedule(events, steady_fraction=0.6, cpu=False):
     for k, event in enumerate(cycles[0]):
         calls.append({"call": event[2], "elements": event[3], "bytes": event[4], "communicator_size": event[5],
                       "role": event[6], "before_seconds": statistics.median(befores[k]), "seconds": statistics.median(durations[k])})
+    calls = merged_exchanges(calls)
     return {"calls": calls, "steps_seen": len(steps), "local_clock": "cpu" if cpu else "wall",
             "measured_step_seconds": statistics.median(steps),
             "local_seconds": sum(c["before_seconds"] for c in calls),
             "communication_seconds": sum(c["seconds"] for c in calls)}
+
+
+def merged_exchanges(calls):
+    """Each run of point-to-point calls (isend, irecv) and the waitall after it as one "exchange"
+    with every other member of the communicator, of the bytes sent to each (their mean): the
+    deterministic reducer sends each other node that node's part of its rows, so on more nodes
+    there are more peers, each sent less (step_replay.c scales by the nodes)."""
+    merged, run = [], []
+    for call in calls:
+        if call["call"] in ("isend", "irecv"):
+            run.append(call)
+            continue
+        if run and call["call"] == "waitall":
+            sends = [c["elements"] for c in run if c["call"] == "isend"] or [c["elements"] for c in run]
+            merged.append({"call": "exchange", "elements": round(statistics.mean(sends)), "bytes": 1,
+                           "communicator_size": run[0]["communicator_size"], "role": run[0]["role"],
+                           "before_seconds": sum(c["before_seconds"] for c in run + [call]),
+                           "seconds": sum(c["seconds"] for c in run + [call])})
+            run = []
+            continue
+        merged.extend(run)
+        run = []
+        merged.append(call)
+    return merged + run
 
 
 def check_replayable(step, world, name):
@@ -152,9 +178,9 @@ def check_replayable(step, world, name):
                      "not make it")
 
 
-def write_steps(path, step, per_node):
+def write_steps(path, step, per_node, world):
     with open(path, "w") as handle:
-        handle.write(f"# ranks_per_node {per_node}\n")
+        handle.write(f"# ranks_per_node {per_node} nodes {max(1, world // per_node)}\n")
         handle.write("# before_seconds call elements bytes_per_element role (one step; simulate.py schedule)\n")
         for call in step["calls"]:
             handle.write(f"{call['before_seconds']:.9f} {call['call']} {call['elements']} {call['bytes']} "
@@ -199,7 +225,7 @@ def write_schedule(trace_prefix, out, clock="wall"):
                  "record at least one full epoch")
     world = max(e[5] for e in events)
     check_replayable(step, world, f"{trace_prefix}.0")
-    write_steps(out, step, per_node)
+    write_steps(out, step, per_node, world)
     for rank in range(1, world):
         stale = f"{out}.{rank}"
         if os.path.exists(stale):
@@ -210,11 +236,31 @@ def write_schedule(trace_prefix, out, clock="wall"):
             if own is None:
                 sys.exit(f"error: {trace_prefix}.{rank}: its steady step does not match rank 0's calls")
             check_replayable(own, world, f"{trace_prefix}.{rank}")
-            write_steps(f"{out}.{rank}", own, per_node)
+            write_steps(f"{out}.{rank}", own, per_node, world)
     step["ranks_per_node"] = per_node
+    step["nodes"] = max(1, world // per_node)
     with open(out + ".json", "w") as handle:
         json.dump(step, handle, indent=1)
     print(json.dumps({k: v for k, v in step.items() if k != "calls"}))
+
+
+def write_scaled(nodes_json, one_node_json, out):
+    """A step recorded across nodes (nodes_json: 2 namespace hosts of 2 ranks, sharing this
+    machine's 2 cores) with its local work scaled to the same reducer's on one node of 2 ranks
+    (one_node_json: a core each) as OUT, for every simulated rank. Ranks that take turns on a core
+    evict each other's caches, so their CPU time is more than the work (measured: +5% for the
+    hierarchical reducer's step, +40% for the deterministic one's, whose tree sums in cache)."""
+    with open(nodes_json) as handle:
+        step = json.load(handle)
+    with open(one_node_json) as handle:
+        reference = json.load(handle)
+    scale = reference["local_seconds"] / step["local_seconds"]
+    calls = [dict(c, before_seconds=c["before_seconds"] * scale) for c in step["calls"]]
+    scaled = dict(step, calls=calls, local_seconds=reference["local_seconds"], local_scale=scale)
+    write_steps(out, scaled, step["ranks_per_node"], step["ranks_per_node"] * step["nodes"])
+    with open(out + ".json", "w") as handle:
+        json.dump(scaled, handle, indent=1)
+    print(json.dumps({"local_scale": scale, "local_seconds": reference["local_seconds"]}))
 
 
 # MARK: - Platforms
@@ -446,6 +492,8 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "schedule" and len(argv) in (4, 5):
         write_schedule(*argv[2:])
+    elif command == "scaled" and len(argv) == 5:
+        write_scaled(*argv[2:])
     elif command == "platform" and len(argv) in (8, 9):
         write_platform(*argv[2:])
     elif command == "fit" and len(argv) == 4:

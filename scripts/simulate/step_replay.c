@@ -3,9 +3,14 @@
 // optimizer, measured on the real CPU; simulated here with smpi_execute) and the collective with
 // its element count, size and communicator: the whole job, this rank's node (the ranks the
 // platform puts on its host, MPI_Comm_split_type), or the ranks of equal node rank (one a node).
-// A call across nodes was recorded on nodes of the schedule's ranks_per_node ranks, each summing
-// its chunk of 1/ranks_per_node of the elements (the shared-memory reducer's hierarchical sum):
-// on nodes of C ranks its elements are scaled by ranks_per_node / C.
+// A call across nodes was recorded on the schedule's nodes of ranks_per_node ranks, and its size
+// follows how the trainer's reducers cut their buffers, for N nodes of C ranks:
+// - allreduce: the shared-memory reducer's chunk, 1/C of the buffer: scaled by ranks_per_node / C;
+// - allgather(v): the deterministic reducer's part of a rank's slice, 1/(C N) of a row: scaled by
+//   (ranks_per_node nodes) / (C N);
+// - exchange (the deterministic reducer's rows of each other node's part, recorded as isend,
+//   irecv, waitall and merged by simulate.py): bytes to each other member, blocks x row / N:
+//   scaled by nodes / N, sent to and received from every other member.
 // STEP_REPLAY_MACHINE_CORES=C: the simulated ranks are a validation run's, which shared C cores
 // of one machine (namespace hosts): rank r's local work takes as many times its recorded CPU time
 // as ranks share its core r mod C (the kernel keeps a rank on a core for many steps, so in a step
@@ -28,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum call { ALLREDUCE, IALLREDUCE, WAIT, ALLGATHER, ALLGATHERV, BCAST, BARRIER };
+enum call { ALLREDUCE, IALLREDUCE, WAIT, ALLGATHER, ALLGATHERV, BCAST, BARRIER, EXCHANGE };
 
 enum role { WORLD, NODE, CROSS };
 
@@ -50,8 +55,8 @@ static MPI_Datatype type_of(int bytes) {
 }
 
 static int parse(const char *name, enum call *call) {
-  static const char *names[] = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier"};
-  for (int i = 0; i < 7; i++)
+  static const char *names[] = {"allreduce", "iallreduce", "wait", "allgather", "allgatherv", "bcast", "barrier", "exchange"};
+  for (int i = 0; i < 8; i++)
     if (strcmp(name, names[i]) == 0) { *call = (enum call)i; return 0; }
   return -1;
 }
@@ -97,12 +102,13 @@ int main(int argc, char **argv) {
   MPI_Comm_split(MPI_COMM_WORLD, node_rank, rank, &cross);
   MPI_Comm comms[] = {MPI_COMM_WORLD, node, cross};
   struct event events[256];
-  int count = 0, recorded_per_node = 1;
+  int count = 0, recorded_per_node = 1, recorded_nodes = 1, node_count = 1;
+  MPI_Comm_size(cross, &node_count);
   long largest = 1;
   char line[512], name[64], role[64];
   while (fgets(line, sizeof line, file) && count < 256) {
     if (line[0] == '#') {
-      sscanf(line, "# ranks_per_node %d", &recorded_per_node);
+      sscanf(line, "# ranks_per_node %d nodes %d", &recorded_per_node, &recorded_nodes);
       continue;
     }
     struct event e;
@@ -112,7 +118,12 @@ int main(int argc, char **argv) {
       if (rank == 0) fprintf(stderr, "step_replay: %s: cannot read the line: %s", argv[1], line);
       MPI_Abort(MPI_COMM_WORLD, 2);
     }
-    if (e.role == CROSS) e.elements = (e.elements * recorded_per_node + node_size - 1) / node_size;
+    if (e.role == CROSS) {
+      long recorded = (long)recorded_per_node * (e.call == ALLREDUCE || e.call == IALLREDUCE ? 1 : recorded_nodes);
+      long simulated = (long)node_size * (e.call == ALLREDUCE || e.call == IALLREDUCE ? 1 : node_count);
+      if (e.call == EXCHANGE) recorded = recorded_nodes, simulated = node_count;
+      e.elements = (e.elements * recorded + simulated - 1) / simulated;
+    }
     long need = e.elements * (e.bytes > 0 ? e.bytes : 1) * (e.call == ALLGATHER || e.call == ALLGATHERV ? size : 1);
     if (need > largest) largest = need;
     events[count++] = e;
@@ -127,10 +138,15 @@ int main(int argc, char **argv) {
   }
   // One buffer pair for every rank (SMPI's shared malloc: 1,024 ranks do not need 1,024 copies;
   // the contents do not matter to the simulated time).
+  // Receives may be a little larger than this rank's own sends (a validation run's ranks cut
+  // their chunks on 16-float lines): room for slack bytes more.
+  const long slack = 65536;
+  largest += slack;
   char *send = SMPI_SHARED_MALLOC((size_t)largest);
   char *receive = SMPI_SHARED_MALLOC((size_t)largest);
   int *counts = malloc(sizeof(int) * (size_t)size), *displacements = malloc(sizeof(int) * (size_t)size);
   MPI_Request pending[64];
+  MPI_Request *exchanges = malloc(sizeof(MPI_Request) * 2 * (size_t)size);
   int first = 0, last = 0;
   const char *async = getenv("STEP_REPLAY_ASYNC_PROGRESS");
   const int progress_alone = async != NULL && strcmp(async, "1") == 0;
@@ -176,6 +192,17 @@ int main(int argc, char **argv) {
         break;
       case BCAST: MPI_Bcast(send, n, type, 0, comm); break;
       case BARRIER: MPI_Barrier(comm); break;
+      case EXCHANGE: {
+        int posted = 0, me = 0;
+        MPI_Comm_rank(comm, &me);
+        for (int peer = 0; peer < members; peer++) {
+          if (peer == me) continue;
+          MPI_Irecv(receive, (int)largest, MPI_CHAR, peer, 0, comm, &exchanges[posted++]);
+          MPI_Isend(send, n, type, peer, 0, comm, &exchanges[posted++]);
+        }
+        MPI_Waitall(posted, exchanges, MPI_STATUSES_IGNORE);
+        break;
+      }
       }
     }
     waiting = run_deferred(deferred, deferred_types, waiting, send, receive);
@@ -188,6 +215,7 @@ int main(int argc, char **argv) {
   SMPI_SHARED_FREE(send);
   SMPI_SHARED_FREE(receive);
   free(counts);
+  free(exchanges);
   free(displacements);
   MPI_Finalize();
   return 0;

@@ -94,6 +94,18 @@ class ScheduleTests(unittest.TestCase):
             self.assertEqual([round(c["before_seconds"], 6) for c in step["calls"]], [0.0015, 0.00002])
             self.assertAlmostEqual(step["local_seconds"], 0.00152)
 
+    def test_point_to_point_calls_merge_into_one_exchange(self):
+        # The deterministic reducer on 2 nodes of 2: a node barrier, the rows of the other node's
+        # part sent and received, the root's parts gathered, a node barrier.
+        calls = [(0.0008, 0.0001, "barrier", 0, 0), (0.000005, 0.000001, "irecv", 538624, 1),
+                 (0.000001, 0.00004, "isend", 538624, 1), (0.000001, 0.0008, "waitall", 2, 0),
+                 (0.00002, 0.0005, "allgatherv", 67328, 4), (0.000002, 0.000001, "barrier", 0, 0)]
+        step = simulate.schedule(synthetic_trace(80, calls))
+        self.assertEqual([(c["call"], c["elements"]) for c in step["calls"]],
+                         [("barrier", 0), ("exchange", 538624), ("allgatherv", 67328), ("barrier", 0)])
+        self.assertAlmostEqual(step["calls"][1]["before_seconds"], 0.000007)
+        simulate.check_replayable(step, 2, "test")
+
     def test_no_period_is_none(self):
         events = [(float(i), float(i) + 0.1, "allreduce", i + 1, 4, 2) for i in range(50)]
         self.assertIsNone(simulate.schedule(events))
@@ -133,6 +145,30 @@ class RankScheduleTests(unittest.TestCase):
         self.assertEqual([(c["call"], c["elements"], c["before_seconds"]) for c in rotated["calls"]],
                          [("wait", 0, 0.003), ("iallreduce", 853, 0.001), ("iallreduce", 156, 0.0004)])
         self.assertIsNone(simulate.aligned(step(("wait", 0, 0.1), ("iallreduce", 9, 0.1), ("iallreduce", 156, 0.1)), reference))
+
+
+class ScaledScheduleTests(unittest.TestCase):
+    def test_local_work_as_on_one_node(self):
+        folder = tempfile.mkdtemp()
+        try:
+            nodes, one, out = (os.path.join(folder, name) for name in ("nodes.json", "one.json", "grid.sched"))
+            with open(nodes, "w") as handle:
+                json.dump({"calls": [{"call": "barrier", "elements": 0, "bytes": 0, "role": "node", "before_seconds": 0.0008},
+                                     {"call": "exchange", "elements": 538624, "bytes": 1, "role": "cross", "before_seconds": 0.0002}],
+                           "local_seconds": 0.001, "ranks_per_node": 2, "nodes": 2}, handle)
+            with open(one, "w") as handle:
+                json.dump({"calls": [], "local_seconds": 0.0006}, handle)
+            stdout, sys.stdout = sys.stdout, io.StringIO()
+            try:
+                simulate.write_scaled(nodes, one, out)
+            finally:
+                sys.stdout = stdout
+            lines = open(out).read().splitlines()
+            self.assertEqual(lines[0], "# ranks_per_node 2 nodes 2")
+            self.assertEqual([line.split() for line in lines[2:]],
+                             [["0.000480000", "barrier", "0", "0", "node"], ["0.000120000", "exchange", "538624", "1", "cross"]])
+        finally:
+            shutil.rmtree(folder)
 
 
 class PlatformTests(unittest.TestCase):
