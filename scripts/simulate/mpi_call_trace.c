@@ -143,21 +143,23 @@ int MPI_Comm_free(MPI_Comm *comm) {
 
 // Point to point: elements as bytes (the trainer sends rows of a derived datatype), the peer
 // left out (the trainer's exchanges go to every other member of the communicator).
+static void record_bytes(const char *name, double start, double cpu_start, int count, MPI_Datatype type, MPI_Comm comm) {
+  int bytes = 0;
+  PMPI_Type_size(type, &bytes);
+  record(name, start, cpu_start, (long)count * bytes, MPI_BYTE, comm);
+}
+
 int MPI_Isend(const void *buffer, int count, MPI_Datatype type, int peer, int tag, MPI_Comm comm, MPI_Request *request) {
   double start = now(), cpu_start = cpu_now();
   int status = PMPI_Isend(buffer, count, type, peer, tag, comm, request);
-  int bytes = 0;
-  PMPI_Type_size(type, &bytes);
-  record("isend", start, cpu_start, (long)count * bytes, MPI_BYTE, comm);
+  record_bytes("isend", start, cpu_start, count, type, comm);
   return status;
 }
 
 int MPI_Irecv(void *buffer, int count, MPI_Datatype type, int peer, int tag, MPI_Comm comm, MPI_Request *request) {
   double start = now(), cpu_start = cpu_now();
   int status = PMPI_Irecv(buffer, count, type, peer, tag, comm, request);
-  int bytes = 0;
-  PMPI_Type_size(type, &bytes);
-  record("irecv", start, cpu_start, (long)count * bytes, MPI_BYTE, comm);
+  record_bytes("irecv", start, cpu_start, count, type, comm);
   return status;
 }
 
