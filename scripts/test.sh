@@ -78,8 +78,10 @@ if dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q 'install ok in
 else
   say "SKIPPED: the oneDNN checks and tests (libdnnl-dev could not be installed: OpenBLAS kernels only)"
 fi
-say "static checks: docs/cli.md against the binary's --help, quoted figures against docs/results, docker-compose config -q, shellcheck"
+say "static checks: docs/cli.md against the binary's --help, quoted figures against docs/results, functions under Sources/Training and Sources/Elastic within 60 lines, docker-compose config -q, shellcheck"
 scripts/cli-docs.sh --check "$MNIST_MPI_BIN"
+python3 -m unittest discover -s scripts/lint 2>&1 | tail -n 1
+python3 scripts/lint/function_lengths.py --limit 60 Sources/Training Sources/Elastic
 python3 scripts/figures/check_figures.py
 python3 -m unittest discover -s scripts/figures -p 'test_*.py' 2>&1 | tail -n 1
 docker-compose -f docker-compose.yml config -q

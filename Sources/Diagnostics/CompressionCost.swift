@@ -21,7 +21,7 @@ public enum CompressionCost {
     ///   - rank: PowerSGD's rank.
     public static func measure(sizes: [Int], rank: Int, steps: Int, repeats: Int) -> Result {
         setBLASThreads(1)
-        let layout = MLPLayout(sizes: sizes)
+        let layout = NetworkLayout(sizes: sizes)
         let controls = 3
         let count = layout.parameterCount + controls
         var random = RandomSource(seed: 2)

@@ -46,7 +46,7 @@ public enum ComputeFloor {
     ) throws -> Result {
         setBLASThreads(1)
         if kernels.library == .onednn { OneDNN.setThreads(1) }
-        let layout = MLPLayout(sizes: sizes)
+        let layout = NetworkLayout(sizes: sizes)
         var products: [Product] = []
         for (index, layer) in layout.layers.enumerated() {
             products.append(Product(name: "layer \(index) forward", m: batchSize, n: layer.outputs, k: layer.inputs,

@@ -21,13 +21,13 @@ public enum PrimitiveFloor {
     /// Times `repeats` epochs of `steps` batches of `batchSize` images through `layout`.
     ///
     /// - Parameters:
-    ///   - layout: a model on images (`MLPLayout(input:layers:)`); every layer's buffers are
+    ///   - layout: a model on images (`NetworkLayout(input:layers:)`); every layer's buffers are
     ///     `[batchSize, layer.inputs]` in and `[batchSize, layer.outputs]` out, channels last.
     ///   - activation: fused after the bias of every activated layer.
     ///   - steps: batches per epoch (300 for one of 2 ranks at a global batch of 200).
     /// - Throws: `KernelError` when oneDNN is missing or has no primitive for a layer.
     public static func measure(
-        layout: MLPLayout, activation: Activation, batchSize: Int, steps: Int, repeats: Int
+        layout: NetworkLayout, activation: Activation, batchSize: Int, steps: Int, repeats: Int
     ) throws -> ComputeFloor.Result {
         // Loads oneDNN (a thread count set before that would not reach its OpenMP).
         _ = try ComputeKernels.resolve(library: .onednn, precision: .fp32)

@@ -57,59 +57,75 @@ public final class ElasticSupervisor {
         // The step the current launch started from (-1: unknown, copies on the nodes' disks).
         var startedStep = settings.train.checkpointCopiesOnNodes ? -1 : 0
         while true {
-            unlink(ProgressMarker.path(forCheckpoint: checkpoint))
-            let listener = try HeartbeatListener()
-            let heartbeat = heartbeatArguments(hosts, listener)
-            let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath] + heartbeat)
-            let watch = watchJob(job, hosts: hosts, heartbeats: heartbeat.isEmpty ? nil : listener)
-            let status = job.exitStatus ?? 1
-            if status == 0 {
-                logger.info("elastic: training finished after \(records.count) restart\(records.count == 1 ? "" : "s")")
-                return 0
-            }
-            if let signal = watch.userSignal {
-                // Asked for (Ctrl-C, docker stop, scancel): the job's own line said where it stopped.
-                logger.info("elastic: stopped by signal \(signal) (exit \(status)); no relaunch")
-                return status
-            }
-            let endedAt = watch.endedAt ?? Date().timeIntervalSince1970
-            let lastStep = ProgressMarker.read(checkpoint: checkpoint)
-            let answering = answeringHosts(running: hosts) ?? hosts
-            let lost = hosts.filter { host in
-                !answering.contains { $0.host == host.host } || watch.hungHosts.contains(host.host)
-                    || watch.slowHosts.contains(host.host)
-            }
-            let added = addable(answering, to: hosts.filter { host in !lost.contains(host) })
-            let hostsChanged = watch.stopAsked || !lost.isEmpty || !added.isEmpty
+            let (status, watch) = try launchAndWatch(hosts, arguments: arguments)
+            if let final = finalStatus(status, watch: watch, restarts: records.count) { return final }
+            let ending = JobEnding(of: hosts, watch: watch, supervisor: self)
             try policy.check(
-                status: status, hostsChanged: hostsChanged,
-                reachedStep: lastStep ?? (records.isEmpty && !settings.train.checkpointCopiesOnNodes ? nil : startedStep),
+                status: status, hostsChanged: ending.hostsChanged,
+                reachedStep: ending.lastStep ?? (records.isEmpty && !settings.train.checkpointCopiesOnNodes ? nil : startedStep),
                 restartsDone: records.count)
             if policy.backoffSeconds > 0 {
                 logger.info("elastic: the job failed again at the same step: waiting \(Int(policy.backoffSeconds)) s")
                 usleep(UInt32(policy.backoffSeconds * 1_000_000))
             }
-            let reason = !watch.hungHosts.isEmpty ? "host hung" : !watch.slowHosts.isEmpty ? "host slow" : !lost.isEmpty ? "host lost" : !added.isEmpty ? "host added" : "rank failed"
-            logger.info("elastic: the job ended (exit \(status), \(reason)\(lost.isEmpty ? "" : ": " + lost.map(\.host).joined(separator: ", "))); relaunching")
+            logger.info("elastic: the job ended (exit \(status), \(ending.reason)\(ending.lost.isEmpty ? "" : ": " + ending.lost.map(\.host).joined(separator: ", "))); relaunching")
             let before = hosts
-            hosts = try waitForHosts(keeping: before.filter { !lost.contains($0) }, wanted: settings.minHosts)
-            // Not readable here (copies on the nodes' own disks): the trainer's log says where it resumed.
-            let readStep = FileManager.default.fileExists(atPath: checkpoint)
-                ? (try? CheckpointFile.read(path: checkpoint).header.optimizerSteps) : nil
-            startedStep = readStep ?? (settings.train.checkpointCopiesOnNodes ? -1 : 0)
-            let record = RestartRecord(
-                restart: records.count + 1, reason: reason, lostHosts: lost.map(\.host),
-                addedHosts: hosts.filter { host in !before.contains { $0.host == host.host } }.map(\.host),
-                hosts: hosts.map(\.host), ranksBefore: before.reduce(0) { $0 + $1.slots },
-                ranksAfter: hosts.reduce(0) { $0 + $1.slots }, lastStep: lastStep,
-                resumedStep: startedStep >= 0 ? startedStep : nil,
-                endedAt: endedAt, relaunchedAt: Date().timeIntervalSince1970)
-            // The trainer may have added its first-step time to the earlier records.
-            records = ((try? RestartHistory.read(path: restartsPath)) ?? records) + [record]
-            try writeRestarts(records)
-            logger.info("elastic: \(record.description)")
+            hosts = try waitForHosts(keeping: before.filter { !ending.lost.contains($0) }, wanted: settings.minHosts)
+            startedStep = checkpointStep() ?? (settings.train.checkpointCopiesOnNodes ? -1 : 0)
+            records = try recordRestart(
+                after: records, ending: ending, before: before, hosts: hosts, resumedStep: startedStep >= 0 ? startedStep : nil)
             arguments = settings.relaunchArguments
         }
+    }
+
+    /// One launch on `hosts`, watched to its end: its exit status (1 when it has none) and
+    /// what the watch saw.
+    private func launchAndWatch(_ hosts: [HostSlots], arguments: [String]) throws -> (Int32, Watch) {
+        unlink(ProgressMarker.path(forCheckpoint: checkpoint))
+        let listener = try HeartbeatListener()
+        let heartbeat = heartbeatArguments(hosts, listener)
+        let job = try launch(hosts, arguments: arguments + ["--restarts-file", restartsPath] + heartbeat)
+        let watch = watchJob(job, hosts: hosts, heartbeats: heartbeat.isEmpty ? nil : listener)
+        return (job.exitStatus ?? 1, watch)
+    }
+
+    /// The supervisor's own exit status when the launch ends the job (finished, or stopped
+    /// by a signal the user sent); nil when it is to be relaunched.
+    private func finalStatus(_ status: Int32, watch: Watch, restarts: Int) -> Int32? {
+        if status == 0 {
+            logger.info("elastic: training finished after \(restarts) restart\(restarts == 1 ? "" : "s")")
+            return 0
+        }
+        if let signal = watch.userSignal {
+            // Asked for (Ctrl-C, docker stop, scancel): the job's own line said where it stopped.
+            logger.info("elastic: stopped by signal \(signal) (exit \(status)); no relaunch")
+            return status
+        }
+        return nil
+    }
+
+    /// The optimizer steps of the checkpoint the next launch resumes from; nil where it cannot
+    /// be read here (copies on the nodes' own disks: the trainer's log says where it resumed).
+    private func checkpointStep() -> Int? {
+        guard FileManager.default.fileExists(atPath: checkpoint) else { return nil }
+        return try? CheckpointFile.read(path: checkpoint).header.optimizerSteps
+    }
+
+    /// The restart history with this relaunch added, written and logged.
+    private func recordRestart(
+        after records: [RestartRecord], ending: JobEnding, before: [HostSlots], hosts: [HostSlots], resumedStep: Int?
+    ) throws -> [RestartRecord] {
+        let record = RestartRecord(
+            restart: records.count + 1, reason: ending.reason, lostHosts: ending.lost.map(\.host),
+            addedHosts: hosts.filter { host in !before.contains { $0.host == host.host } }.map(\.host),
+            hosts: hosts.map(\.host), ranksBefore: before.reduce(0) { $0 + $1.slots },
+            ranksAfter: hosts.reduce(0) { $0 + $1.slots }, lastStep: ending.lastStep,
+            resumedStep: resumedStep, endedAt: ending.endedAt, relaunchedAt: Date().timeIntervalSince1970)
+        // The trainer may have added its first-step time to the earlier records.
+        let updated = ((try? RestartHistory.read(path: restartsPath)) ?? records) + [record]
+        try writeRestarts(updated)
+        logger.info("elastic: \(record.description)")
+        return updated
     }
 
     /// The hosts in `answering` that are not in `hosts` and fit under `maxHosts`.

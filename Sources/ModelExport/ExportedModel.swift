@@ -1,7 +1,7 @@
 import NeuralNet
 
 /// A trained model as the exporters see it: its layout, the hidden activation, the flat
-/// parameters in `MLPLayout` order and the metadata to carry along, laid out as the modules of
+/// parameters in `NetworkLayout` order and the metadata to carry along, laid out as the modules of
 /// a PyTorch `nn.Sequential` (`modules`), whose positions name the tensors.
 ///
 /// The exported graph takes `[N, inputs]` float pixels already scaled to 0...1 (grey level / 255,
@@ -26,7 +26,7 @@ public struct ExportedModel {
         case activation
     }
 
-    public let layout: MLPLayout
+    public let layout: NetworkLayout
     public let activation: Activation
     /// `[layout.parameterCount]`: per layer the weights then the biases, as the trainer keeps them.
     public let parameters: [Float]
@@ -39,7 +39,7 @@ public struct ExportedModel {
     /// - Parameter image: the images a model with convolutions or pooling reads (nil for a
     ///   multilayer perceptron).
     public init(
-        layout: MLPLayout, activation: Activation, parameters: [Float], metadata: [(key: String, value: String)],
+        layout: NetworkLayout, activation: Activation, parameters: [Float], metadata: [(key: String, value: String)],
         image: ImageShape? = nil
     ) {
         precondition(parameters.count == layout.parameterCount, "parameters do not fit the layout")

@@ -6,7 +6,7 @@ import CElementwise
 /// added back to the image; pooling forward and backward. Same bits on every CPU (C loops in a
 /// fixed order).
 struct ImageLayerPasses {
-    let layout: MLPLayout
+    let layout: NetworkLayout
     /// Per layer: a convolution's lowered input `[capacity · positions, k·k·C]` (kept from the
     /// forward pass for the weight gradient); empty for other layers. Convolutions share one
     /// buffer in a forward-only workspace.
@@ -15,7 +15,7 @@ struct ImageLayerPasses {
     /// input's delta before it is added back (training only).
     let loweredDelta: FloatBuffer
 
-    init(layout: MLPLayout, capacity: Int, training: Bool) {
+    init(layout: NetworkLayout, capacity: Int, training: Bool) {
         self.layout = layout
         let shared = training ? nil : FloatBuffer(count: capacity * layout.loweredCountPerImage)
         lowered = layout.layers.map { layer in

@@ -1,8 +1,8 @@
 /// The matrix products (and what is fused with them) of one model's layers, for one
 /// workspace's buffers: OpenBLAS in float32 (`OpenBLASLayerKernels`), oneDNN in float32 or
-/// mixed bfloat16 (`OneDNNLayerKernels`). `MLP` runs its one forward and one backward loop
+/// mixed bfloat16 (`OneDNNLayerKernels`). `Network` runs its one forward and one backward loop
 /// through these calls; a new kernel library is one type that conforms, plus one case in
-/// `MLPWorkspace.makeKernels`.
+/// `NetworkWorkspace.makeKernels`.
 ///
 /// Shapes: layer `l` maps `[rows, inputs_l]` to `[rows, outputs_l]` with weights
 /// `W_l [inputs_l, outputs_l]` and bias `b_l [outputs_l]` (row-major, at the layout's offsets

@@ -32,7 +32,7 @@ final class OneDNNLayerKernels: LayerKernels {
         var convolution: OneDNNConvolution? = nil
     }
 
-    let layout: MLPLayout
+    let layout: NetworkLayout
     let activation: Activation
     let precision: Precision
     let training: Bool
@@ -58,7 +58,7 @@ final class OneDNNLayerKernels: LayerKernels {
 
     /// - Parameter training: false leaves out the bfloat16 delta buffer (forward passes only).
     init(
-        layout: MLPLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
+        layout: NetworkLayout, activation: Activation, precision: Precision, capacity: Int, training: Bool,
         activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock
     ) throws {
         guard precision == .fp32 || layout.isDense || Self.useConvolutionPrimitives else {
@@ -179,7 +179,7 @@ final class OneDNNLayerKernels: LayerKernels {
             clock.measure { primitives.weightGradient(input: input, delta: delta, into: gradient, adding: adding) }
             return
         }
-        // A training workspace (checked by MLP.forwardAndLoss) has every backward product.
+        // A training workspace (checked by Network.forwardAndLoss) has every backward product.
         guard let product = adding ? current[index].weightGradientAdding : current[index].weightGradient else {
             preconditionFailure("forward-only workspace")
         }

@@ -1,7 +1,7 @@
 /// The layers' products on OpenBLAS `cblas_sgemm`, float32, with bias and activation applied
 /// in one pass after each forward product; a convolution is the product of its lowered input.
 final class OpenBLASLayerKernels: LayerKernels {
-    private let layout: MLPLayout
+    private let layout: NetworkLayout
     private let activation: Activation
     /// The workspace's `[capacity, outputs_l]` buffers, one per layer.
     private let activations: [FloatBuffer]
@@ -12,7 +12,7 @@ final class OpenBLASLayerKernels: LayerKernels {
     /// Times the sgemm calls (not the bias, activation, lowering, pooling and derivative passes).
     private let clock: ProductClock
 
-    init(layout: MLPLayout, activation: Activation, activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock) {
+    init(layout: NetworkLayout, activation: Activation, activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock) {
         self.layout = layout
         self.clock = clock
         self.activation = activation

@@ -27,7 +27,7 @@ public final class Optimizer {
     ///
     /// - Parameters:
     ///   - segments: the tensors in the flat buffer, for LARS and LAMB (e.g.
-    ///     `MLPLayout.parameterSegments`); nil: one adapted tensor of all parameters.
+    ///     `NetworkLayout.parameterSegments`); nil: one adapted tensor of all parameters.
     public init(_ configuration: OptimizerConfiguration, parameterCount: Int, segments: [ParameterSegment]? = nil) {
         self.configuration = configuration
         let needsFirst = configuration.kind != .sgd

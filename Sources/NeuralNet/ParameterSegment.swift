@@ -13,7 +13,7 @@ public struct ParameterSegment: Sendable, Equatable {
     }
 }
 
-extension MLPLayout {
+extension NetworkLayout {
     /// Every layer's weights (adapted) and biases (not), in buffer order (none for pooling).
     public var parameterSegments: [ParameterSegment] {
         layers.filter { $0.biasCount > 0 }.flatMap { layer in

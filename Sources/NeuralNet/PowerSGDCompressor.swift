@@ -48,7 +48,7 @@ public final class PowerSGDCompressor {
     ///   - layout: the model whose gradients are compressed.
     ///   - rank: the approximation rank r (≥ 1).
     ///   - seed: Q's initial values are drawn from N(0, 1) with this seed (equal on every rank).
-    public init(layout: MLPLayout, rank: Int, seed: UInt64) {
+    public init(layout: NetworkLayout, rank: Int, seed: UInt64) {
         precondition(rank >= 1, "PowerSGD rank must be at least 1")
         self.rank = rank
         var matrices: [Matrix] = []
@@ -80,7 +80,7 @@ public final class PowerSGDCompressor {
 
     /// The P and Q float counts of a model of `layout` at `rank`, without making one (nil when
     /// they overflow): what a checkpoint's PowerSGD state must hold.
-    public static func factorCounts(layout: MLPLayout, rank: Int) -> (p: Int, q: Int)? {
+    public static func factorCounts(layout: NetworkLayout, rank: Int) -> (p: Int, q: Int)? {
         var p = 0, q = 0
         for layer in layout.layers where layer.biasCount > 0 {
             let (n, m) = (layer.weightRows, layer.weightColumns)

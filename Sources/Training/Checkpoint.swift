@@ -16,7 +16,7 @@ public struct Checkpoint: Equatable {
         public var optimizerSteps: Int
         /// The summed cost of the steps of `nextEpoch` already taken (all ranks).
         public var partialLoss: Double
-        /// Floats per row from input to output (`MLPLayout.sizes`).
+        /// Floats per row from input to output (`NetworkLayout.sizes`).
         public var layerSizes: [Int]
         public var activation: Activation
         public var optimizer: OptimizerConfiguration.Kind
@@ -59,13 +59,13 @@ public struct Checkpoint: Equatable {
         /// The layout these layers make.
         ///
         /// - Throws: `LayoutError` when `model` names no model (a crafted or damaged header).
-        public func layout() throws(LayoutError) -> MLPLayout {
-            guard let model else { return MLPLayout(sizes: layerSizes) }
+        public func layout() throws(LayoutError) -> NetworkLayout {
+            guard let model else { return NetworkLayout(sizes: layerSizes) }
             let image = imageShape ?? DataParallelTrainer.imageShape
             guard image.height > 0, image.width > 0, image.channels > 0, image.height <= 1 << 14, image.width <= 1 << 14,
                   image.channels <= 1 << 14
             else { throw LayoutError("an image shape of \(image)") }
-            return try MLPLayout(input: image, layers: try LayerSpec.parseList(model), maximumParameters: CheckpointFile.maximumParameterCount)
+            return try NetworkLayout(input: image, layers: try LayerSpec.parseList(model), maximumParameters: CheckpointFile.maximumParameterCount)
         }
     }
 

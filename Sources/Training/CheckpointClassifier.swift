@@ -6,7 +6,7 @@ import NeuralNet
 /// `predict`, `export` and `evaluate --save-logits` start here.
 public final class CheckpointClassifier {
     public let checkpoint: Checkpoint
-    public let model: MLP
+    public let model: Network
     /// The data set it was trained on (the checkpoint's `--dataset`, MNIST for older files).
     public let dataset: Dataset
     private let kernels: ComputeKernels
@@ -18,8 +18,8 @@ public final class CheckpointClassifier {
     public init(checkpointPath: String, kernels: ComputeKernels = .openblas) throws {
         checkpoint = try CheckpointFile.read(path: checkpointPath)
         // `CheckpointFile.read` checked that the header's model has a layout.
-        let layout = (try? checkpoint.header.layout()) ?? MLPLayout(sizes: checkpoint.header.layerSizes)
-        model = MLP(layout: layout, activation: checkpoint.header.activation)
+        let layout = (try? checkpoint.header.layout()) ?? NetworkLayout(sizes: checkpoint.header.layerSizes)
+        model = Network(layout: layout, activation: checkpoint.header.activation)
         model.parameters.assign(checkpoint.parameters)
         dataset = checkpoint.header.settings?["--dataset"].flatMap(Dataset.init(rawValue:)) ?? .mnist
         self.kernels = kernels
@@ -42,7 +42,7 @@ public final class CheckpointClassifier {
         precondition(pixels.count == rows * inputSize, "pixels do not fit \(rows) pictures")
         guard rows > 0 else { return [] }
         let chunk = min(chunkSize, rows)
-        let workspace = try MLPWorkspace(model: model, capacity: chunk, kernels: kernels, training: false)
+        let workspace = try NetworkWorkspace(model: model, capacity: chunk, kernels: kernels, training: false)
         let input = FloatBuffer(count: chunk * inputSize)
         var output = [Float](repeating: 0, count: rows * classCount)
         var start = 0

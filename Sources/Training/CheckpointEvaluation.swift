@@ -12,7 +12,7 @@ public enum CheckpointEvaluation {
     ///   - kernels: the products' kernels and precision (as the run trained, to reproduce its count).
     /// - Throws: `MNISTDataError`, `TrainingError` or `KernelError` naming the problem.
     public static func evaluate(
-        _ model: MLP, dataDirectory: String, limit: Int? = nil, kernels: ComputeKernels = .openblas
+        _ model: Network, dataDirectory: String, limit: Int? = nil, kernels: ComputeKernels = .openblas
     ) throws -> TestResult {
         let layout = model.layout
         let source = try MNISTSource(directory: dataDirectory, split: .test)

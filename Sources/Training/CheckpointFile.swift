@@ -122,7 +122,7 @@ public enum CheckpointFile {
             }
             implied = total
         }
-        let layout: MLPLayout
+        let layout: NetworkLayout
         do {
             layout = try header.layout()
         } catch {

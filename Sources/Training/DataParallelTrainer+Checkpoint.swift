@@ -84,7 +84,7 @@ extension DataParallelTrainer {
         return code[0] >= 0 ? cases[Int(code[0])] : nil
     }
 
-    func prepareCheckpoint(model: MLP, optimizer: Optimizer, reducer: any GradientReducer) throws -> StartPoint {
+    func prepareCheckpoint(model: Network, optimizer: Optimizer, reducer: any GradientReducer) throws -> StartPoint {
         let config = configuration
         guard let path = config.reliability.checkpointPath else { return StartPoint() }
         guard config.reliability.resume else {
@@ -126,33 +126,48 @@ extension DataParallelTrainer {
         let hadState = saved != nil
         let restored = try reducer.restore(saved, writtenOnRanks: header?.ranks)
         let start = StartPoint(epoch: Int(position[0]), step: Int(position[1]), partialLoss: position[3])
-        if owner != 0 {
+        logResume(
+            from: path, at: start, owner: owner, loaded: loaded,
+            stateNote: reducerStateNote(owner: reducer.stateOwner, restored: restored, hadState: hadState))
+        return start
+    }
+
+    /// Rank 0's line about the resume: where it starts, what changed since the checkpoint, and
+    /// what became of the gradient compression's state.
+    private func logResume(
+        from path: String, at start: StartPoint, owner: Int, loaded: (checkpoint: Checkpoint, changes: ResumeChanges?)?,
+        stateNote: String
+    ) {
+        guard owner == 0 else {
             // Rank 0 prints; the copy and its notes were on another node.
             logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step) (the newest copy, on rank \(owner)'s node)")
-        } else if let loaded {
-            let notes: String
-            if let changes = loaded.changes {
-                notes = changes.named.isEmpty
-                    ? ""
-                    : " (changed: \(changes.named.joined(separator: ", "))"
-                        + (changes.changeTheResult ? "; results will differ from an uninterrupted run)" : ")")
-            } else {
-                let sameRun = loaded.checkpoint.header.fingerprint == config.trajectoryFingerprint
-                    && loaded.checkpoint.header.ranks == communicator.size
-                notes = sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)"
-            }
-            let stateNote: String
-            switch (reducer.stateOwner, restored) {
-            case (let owner?, false):
-                stateNote = " (\(owner) starts afresh: the checkpoint holds no \(owner) state of this rank and rank count)"
-            case (nil, _) where hadState:
-                stateNote = " (the checkpoint's gradient-compression state is not used by this run)"
-            default:
-                stateNote = ""
-            }
-            logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step)" + notes + stateNote)
+            return
         }
-        return start
+        guard let loaded else { return }
+        let notes: String
+        if let changes = loaded.changes {
+            notes = changes.named.isEmpty
+                ? ""
+                : " (changed: \(changes.named.joined(separator: ", "))"
+                    + (changes.changeTheResult ? "; results will differ from an uninterrupted run)" : ")")
+        } else {
+            let sameRun = loaded.checkpoint.header.fingerprint == configuration.trajectoryFingerprint
+                && loaded.checkpoint.header.ranks == communicator.size
+            notes = sameRun ? "" : " (note: other settings or rank count than the run that wrote it; results will differ from an uninterrupted run)"
+        }
+        logger.info("resuming from \(path) at epoch \(start.epoch) step \(start.step)" + notes + stateNote)
+    }
+
+    /// What the resume did with the reducer's saved state ("" when nothing to say).
+    private func reducerStateNote(owner: String?, restored: Bool, hadState: Bool) -> String {
+        switch (owner, restored) {
+        case (let owner?, false):
+            return " (\(owner) starts afresh: the checkpoint holds no \(owner) state of this rank and rank count)"
+        case (nil, _) where hadState:
+            return " (the checkpoint's gradient-compression state is not used by this run)"
+        default:
+            return ""
+        }
     }
 
     /// What a resume changes of the settings the checkpoint was written with.
@@ -190,7 +205,7 @@ extension DataParallelTrainer {
         return changes
     }
 
-    private func checkCompatible(_ checkpoint: Checkpoint, model: MLP, optimizer: Optimizer, path: String) throws {
+    private func checkCompatible(_ checkpoint: Checkpoint, model: Network, optimizer: Optimizer, path: String) throws {
         let expected = model.layout.architecture + " " + model.activation.rawValue
         let header = checkpoint.header
         guard (try? header.layout()) == model.layout, header.activation == model.activation,
@@ -213,7 +228,7 @@ extension DataParallelTrainer {
     /// state and a thread writes it (step-interval checkpoints); otherwise the earlier background
     /// writes are waited for (their errors reported here) and this one is written at once.
     func saveCheckpoint(
-        model: MLP, optimizer: Optimizer, reducer: any GradientReducer, epoch: Int, step: Int, partialLoss: Double,
+        model: Network, optimizer: Optimizer, reducer: any GradientReducer, epoch: Int, step: Int, partialLoss: Double,
         learningRate: Double, inBackground: Bool = false
     ) throws {
         guard let path = configuration.reliability.checkpointPath else { return }

@@ -5,8 +5,8 @@ import RunOutput
 
 extension DataParallelTrainer {
     func logBanner(
-        layout: MLPLayout, data: RankData, schedule: LearningRateSchedule, exchange: GradientExchange,
-        workspace: MLPWorkspace, leafPasses: Bool, dataSeconds: Double
+        layout: NetworkLayout, data: RankData, schedule: LearningRateSchedule, exchange: GradientExchange,
+        workspace: NetworkWorkspace, leafPasses: Bool, dataSeconds: Double
     ) {
         let config = configuration
         let ranks = communicator.size
@@ -18,7 +18,7 @@ extension DataParallelTrainer {
             return ", deterministic (\(batching.count) micro-batches of \(batching.rows): the same bits on \(counts) ranks)\(passes)"
         } ?? ""
         logger.info(
-            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset), \(config.data.dataset.rawValue), "
+            "mnist-mpi: \(ranks) rank\(ranks == 1 ? "" : "s"), preset \(config.preset)\(config.presetOriginNote), \(config.data.dataset.rawValue), "
                 + "\(modelDescription(layout, named: NamedModel.name(of: config.model.layers))) \(config.model.activation.rawValue), "
                 + "init \(describe(config.model.initializer)), \(describe(config.optimization.optimizer)) lr \(config.optimization.learningRate)"
                 + (schedule.factor != 1
@@ -31,6 +31,7 @@ extension DataParallelTrainer {
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
                 + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSet)"
                 + ", stall timeout " + stallTimeoutText)
+        if let line = config.presetOriginLine { logger.info(line) }
         let choice = exchange.compressionChoice
         if config.communication.compression == .auto, !choice.secondsPerSum.isEmpty {
             logger.info("compression auto: \(choice.compression.rawValue), \(choice.reason)")
@@ -60,7 +61,7 @@ extension DataParallelTrainer {
     }
 
     /// E.g. "OpenBLAS SkylakeX fp32" or "oneDNN 2.6.3 bf16 (brg:avx512_core_bf16)".
-    private func describe(_ workspace: MLPWorkspace) -> String {
+    private func describe(_ workspace: NetworkWorkspace) -> String {
         let precision = workspace.kernels.precision.rawValue
         switch workspace.kernels.library {
         case .openblas:
@@ -94,7 +95,7 @@ extension DataParallelTrainer {
 
 /// "784-256-256-10" for a multilayer perceptron; "lenet5 = conv5x5x6p2,...,fc10 (61706
 /// parameters)" for a model of named layers.
-func modelDescription(_ layout: MLPLayout, named name: String) -> String {
+func modelDescription(_ layout: NetworkLayout, named name: String) -> String {
     guard layout.specs != nil else { return layout.architecture }
     let layers = name == layout.architecture ? "" : " = \(layout.architecture)"
     return name + layers + " (\(layout.parameterCount) parameters)"

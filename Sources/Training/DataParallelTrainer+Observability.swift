@@ -79,7 +79,7 @@ extension DataParallelTrainer {
     /// (a non-finite cost stops before anything records the step), the reports, the checks and
     /// evaluations, the checkpoint policy last (it hears whether the run is stopping).
     func makeObservers(
-        model: MLP, plan: ShardPlan, outputs: OutputFiles?, tensorboard: TensorBoardWriter?,
+        model: Network, plan: ShardPlan, outputs: OutputFiles?, tensorboard: TensorBoardWriter?,
         timeline: TimelineRecorder?, target: TargetAccuracy?, stragglers: StragglerReport
     ) -> [any TrainingObserver] {
         let config = configuration

@@ -7,24 +7,24 @@ final class Evaluator {
     let examples: LabeledImages
     let classCount: Int
     private let chunkSize: Int
-    private let workspace: MLPWorkspace
+    private let workspace: NetworkWorkspace
     private let input: FloatBuffer
     private var predictions: [Int32]
 
     /// - Parameter kernels: the products' kernels (as the model trained: bfloat16 evaluates in
     ///   bfloat16).
     /// - Throws: `KernelError` when oneDNN cannot make its primitives.
-    init(examples: LabeledImages, model: MLP, kernels: ComputeKernels = .openblas, chunkSize: Int = 500) throws {
+    init(examples: LabeledImages, model: Network, kernels: ComputeKernels = .openblas, chunkSize: Int = 500) throws {
         self.examples = examples
         classCount = model.layout.outputSize
         self.chunkSize = max(1, min(chunkSize, examples.count))
-        workspace = try MLPWorkspace(model: model, capacity: self.chunkSize, kernels: kernels, training: false)
+        workspace = try NetworkWorkspace(model: model, capacity: self.chunkSize, kernels: kernels, training: false)
         input = FloatBuffer(count: self.chunkSize * examples.pixelsPerImage)
         predictions = [Int32](repeating: 0, count: self.chunkSize)
     }
 
     /// `[classCount × classCount]` counts: entry `true × classCount + predicted`.
-    func confusionCounts(model: MLP) -> [Int64] {
+    func confusionCounts(model: Network) -> [Int64] {
         var counts = [Int64](repeating: 0, count: classCount * classCount)
         let pixels = examples.pixelsPerImage
         var start = 0

@@ -38,7 +38,7 @@ final class GradientExchange {
     ///   - resumedCompression: with `--compression auto` and `--resume`, what the checkpoint's
     ///     run chose (kept, so that the resumed run continues exactly).
     init(
-        communicator: Communicator, layout: MLPLayout, settings: CommunicationSettings, seed: UInt64,
+        communicator: Communicator, layout: NetworkLayout, settings: CommunicationSettings, seed: UInt64,
         microBatches: Int? = nil, resumedCompression: GradientCompression? = nil
     ) throws {
         let requested = ReducerContext(
@@ -75,7 +75,7 @@ final class GradientExchange {
         reducer.microBatchSlot(index)
     }
 
-    /// The model's backward pass adds into a slot exactly (`MLP.backwardAddsExactly`).
+    /// The model's backward pass adds into a slot exactly (`Network.backwardAddsExactly`).
     func backwardAddsExactly() {
         reducer.backwardAddsExactly()
     }

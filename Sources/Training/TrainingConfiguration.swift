@@ -7,6 +7,8 @@ import NeuralNet
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The preset the defaults came from (`seed`).
     public var preset: String = "seed"
+    /// Why that preset: the default, `--preset`, or the family of the `--model` named.
+    public var presetOrigin = PresetOrigin.default
     public var model = ModelSettings()
     public var optimization = OptimizationSettings()
     public var data = DataSettings()
@@ -85,13 +87,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     ///
     /// - Throws: `TrainingError.invalidOption` naming `--model` when a layer does not fit
     ///   (`validate` checks the same first).
-    public func layout() throws -> MLPLayout {
+    public func layout() throws -> NetworkLayout {
         let image = DataParallelTrainer.imageShape
         guard let layers = model.layers else {
-            return MLPLayout(sizes: layerSizes(inputSize: image.count, classCount: DataParallelTrainer.classCount))
+            return NetworkLayout(sizes: layerSizes(inputSize: image.count, classCount: DataParallelTrainer.classCount))
         }
         do {
-            return try MLPLayout(input: image, layers: layers)
+            return try NetworkLayout(input: image, layers: layers)
         } catch {
             throw TrainingError.invalidOption(option: "--model", value: NamedModel.name(of: layers), rule: error.message)
         }

@@ -38,7 +38,7 @@ func fuzzCheckpoint(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let sealed = bytes + withUnsafeBytes(of: checksum.littleEndian) { Array($0) }
     for candidate in [bytes, sealed] {
         if let checkpoint = try? CheckpointFile.decode(candidate, path: "fuzz.ckpt") {
-            let layout = MLPLayout(sizes: checkpoint.header.layerSizes)
+            let layout = NetworkLayout(sizes: checkpoint.header.layerSizes)
             precondition(layout.parameterCount == checkpoint.parameters.count, "accepted an inconsistent checkpoint")
         }
     }

@@ -93,8 +93,8 @@ struct Bench: ParsableCommand {
             guard kernels != .openblas, precision == .fp32 else {
                 throw ValidationError("--model \(model): the floor of convolutions is oneDNN's float32 primitives; drop --kernels openblas and --precision bf16")
             }
-            let layout: MLPLayout
-            do { layout = try MLPLayout(input: DataParallelTrainer.imageShape, layers: layers) } catch {
+            let layout: NetworkLayout
+            do { layout = try NetworkLayout(input: DataParallelTrainer.imageShape, layers: layers) } catch {
                 throw ValidationError("--model \(model): \(error.message) (on \(DataParallelTrainer.imageShape) images)")
             }
             let result = try PrimitiveFloor.measure(

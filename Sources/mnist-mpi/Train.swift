@@ -11,11 +11,15 @@ struct Train: ParsableCommand {
         abstract: "Train the model data-parallel on all ranks; rank 0 logs and evaluates.",
         discussion: """
             A preset sets the defaults; options given override them. Defaults are shown as \
-            seed/improved where the presets differ.
+            seed/improved where the presets differ. Without --preset, a --model with convolutions \
+            or pooling (lenet5, or a list such as conv3x3x32p1,pool2,fc128,fc10) starts from the \
+            lenet5 preset's training settings (ReLU, He init, Adam 0.004 with cosine decay, 3 \
+            epochs), which suit convolutional networks; the banner says so. --preset seed trains \
+            it with the original's sigmoid, N(0, 1) and SGD 0.1.
             """)
 
-    @Option(help: "seed: the original (784-256-256-10 sigmoid, N(0,1), SGD 0.1, batch 100, 30 epochs); improved: ReLU, He init, Adam 0.001 with cosine decay, 15 epochs; lenet5: LeNet-5 (convolutions, max pooling), ReLU, He init, Adam 0.004 with cosine decay, 3 epochs.")
-    var preset: Preset = .seed
+    @Option(help: "seed: the original (784-256-256-10 sigmoid, N(0,1), SGD 0.1, batch 100, 30 epochs); improved: ReLU, He init, Adam 0.001 with cosine decay, 15 epochs; lenet5: LeNet-5 (convolutions, max pooling), ReLU, He init, Adam 0.004 with cosine decay, 3 epochs. (default: seed; lenet5's training settings with a convolutional --model)")
+    var preset: Preset?
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -34,7 +38,13 @@ struct Train: ParsableCommand {
 
     /// The effective configuration: the preset, then every option given, group by group.
     func makeConfiguration() throws -> TrainingConfiguration {
-        var config = preset.configuration
+        var config: TrainingConfiguration
+        if let preset {
+            config = preset.configuration
+            config.presetOrigin = .named
+        } else {
+            config = .suited(to: try model.layers())
+        }
         config.set(Settings.dataset, given: dataOptions.chosenDataset)
         config.set(Settings.dataDirectory, given: dataOptions.directory)
         config.set(Settings.testLimit, given: dataOptions.testLimit)

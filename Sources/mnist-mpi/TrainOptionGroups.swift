@@ -30,15 +30,19 @@ struct ModelOptions: ParsableArguments {
     @Option(name: name(Settings.initStd), help: help(Settings.initStd))
     var initStd: Double?
 
+    /// The layers `--model` names; nil when it is not given or names the multilayer perceptron.
+    func layers() throws -> [LayerSpec]? {
+        guard let model else { return nil }
+        do throws(LayoutError) {
+            return try NamedModel.layers(named: model)
+        } catch {
+            throw ValidationError("--model \(model): \(error.message)")
+        }
+    }
+
     /// Sets the options given; the rest keep the preset's values.
     func apply(to config: inout TrainingConfiguration) throws {
-        if let model {
-            do throws(LayoutError) {
-                config.model.layers = try NamedModel.layers(named: model)
-            } catch {
-                throw ValidationError("--model \(model): \(error.message)")
-            }
-        }
+        if model != nil { config.model.layers = try layers() }
         config.set(Settings.hidden, given: try hidden.map(ModelOptions.parseWidths))
         config.set(Settings.activation, given: activation)
         if let initializer {

@@ -40,7 +40,7 @@ struct PrimitiveFloorTests {
             .convolution(filters: 16, kernel: 5, stride: 1, padding: 0), .pooling(.max, window: 2, stride: 2),
             .dense(outputs: 120), .dense(outputs: 84), .dense(outputs: 10),
         ]
-        let layout = try MLPLayout(input: ImageShape(height: 28, width: 28, channels: 1), layers: layers)
+        let layout = try NetworkLayout(input: ImageShape(height: 28, width: 28, channels: 1), layers: layers)
         let result = try PrimitiveFloor.measure(layout: layout, activation: .relu, batchSize: 4, steps: 3, repeats: 2)
         // Forward of all 7 layers, then back from the last: weight gradients of the 5 layers with
         // weights, input gradients of all but the first.

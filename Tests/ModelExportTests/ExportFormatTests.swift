@@ -10,7 +10,7 @@ import Testing
 @Suite struct ExportFormatTests {
     /// A 3-4-2 model whose every parameter is distinct.
     private func model(_ activation: Activation = .relu) -> ExportedModel {
-        let layout = MLPLayout(sizes: [3, 4, 2])
+        let layout = NetworkLayout(sizes: [3, 4, 2])
         return ExportedModel(
             layout: layout, activation: activation,
             parameters: (0..<layout.parameterCount).map { Float($0) * 0.25 - 3 },

@@ -7,7 +7,7 @@ import Testing
 
     @Test func lenet5HasThePapersParameterCount() throws {
         let layers = try LayerSpec.parseList("conv5x5x6p2,maxpool2,conv5x5x16,maxpool2,fc120,fc84,fc10")
-        let layout = try MLPLayout(input: ConvolutionalLayoutTests.mnist, layers: layers)
+        let layout = try NetworkLayout(input: ConvolutionalLayoutTests.mnist, layers: layers)
         // LeCun et al. 1998's LeNet-5 with a full C3: 61,706 weights and biases.
         #expect(layout.parameterCount == 61_706)
         #expect(layout.sizes == [784, 28 * 28 * 6, 14 * 14 * 6, 10 * 10 * 16, 5 * 5 * 16, 120, 84, 10])
@@ -50,7 +50,7 @@ import Testing
         let mnist = ConvolutionalLayoutTests.mnist
         func message(_ text: String) throws -> String? {
             do {
-                _ = try MLPLayout(input: mnist, layers: LayerSpec.parseList(text))
+                _ = try NetworkLayout(input: mnist, layers: LayerSpec.parseList(text))
                 return nil
             } catch {
                 return error.message

@@ -10,7 +10,7 @@ import TestSupport
 
     @Test(arguments: Activation.allCases, kernelChoices)
     func backwardMatchesFiniteDifferences(activation: Activation, kernels: ComputeKernels) throws {
-        try checkGradients(layout: MLPLayout(sizes: [6, 5, 4, 3]), activation: activation, kernels: kernels)
+        try checkGradients(layout: NetworkLayout(sizes: [6, 5, 4, 3]), activation: activation, kernels: kernels)
     }
 
     /// Small convolutional models covering padding, stride, max and average pooling, a
@@ -25,7 +25,7 @@ import TestSupport
     @Test(arguments: Activation.allCases, kernelChoices)
     func convolutionalBackwardMatchesFiniteDifferences(activation: Activation, kernels: ComputeKernels) throws {
         for (image, layers) in GradientCheckTests.convolutionalModels {
-            let layout = try MLPLayout(input: image, layers: LayerSpec.parseList(layers))
+            let layout = try NetworkLayout(input: image, layers: LayerSpec.parseList(layers))
             let implementations = try checkGradients(layout: layout, activation: activation, kernels: kernels)
             if kernels.library == .onednn, layers.hasPrefix("conv3x3x3p1") {
                 // oneDNN's own convolution primitives ran (not products on the lowered input).
@@ -35,10 +35,10 @@ import TestSupport
     }
 
     @discardableResult
-    private func checkGradients(layout: MLPLayout, activation: Activation, kernels: ComputeKernels) throws -> [String] {
+    private func checkGradients(layout: NetworkLayout, activation: Activation, kernels: ComputeKernels) throws -> [String] {
         let rows = 4
         let inputSize = layout.inputSize
-        let model = MLP(layout: layout, activation: activation)
+        let model = Network(layout: layout, activation: activation)
         var random = RandomSource(seed: 7)
         model.initialize(.normal(standardDeviation: 0.8), random: &random)
         let input = (0..<(rows * inputSize)).map { _ in Float(random.nextUnitDouble()) }
@@ -51,7 +51,7 @@ import TestSupport
             }
         }
 
-        let reference = ReferenceMLP(layout: layout, activation: activation)
+        let reference = ReferenceNetwork(layout: layout, activation: activation)
         let parameters = model.parameters.array.map(Double.init)
         let inputD = input.map(Double.init)
         let labelsI = labels.map(Int.init)
@@ -76,7 +76,7 @@ import TestSupport
     }
 
     @Test func layoutOffsetsTileTheFlatBuffer() {
-        let layout = MLPLayout(sizes: [784, 256, 256, 10])
+        let layout = NetworkLayout(sizes: [784, 256, 256, 10])
         #expect(layout.parameterCount == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10)
         #expect(layout.parameterCount == 269_322)
         var expected = 0

@@ -6,8 +6,8 @@ import Testing
 /// LARS and LAMB against straightforward double-precision implementations of the papers'
 /// update rules, over a few steps of a tiny two-layer model (weights adapted, biases not).
 @Suite struct LayerwiseOptimizerTests {
-    /// A 3-2 weight matrix, 2 biases, a 2-1 weight matrix and 1 bias, as in an MLPLayout.
-    let layout = MLPLayout(sizes: [3, 2, 1])
+    /// A 3-2 weight matrix, 2 biases, a 2-1 weight matrix and 1 bias, as in an NetworkLayout.
+    let layout = NetworkLayout(sizes: [3, 2, 1])
     let start: [Double] = [0.5, -1.2, 0.3, 0.8, -0.4, 1.1, 0.05, -0.02, 0.7, -0.9, 0.01]
     let gradientSequence: [[Double]] = [
         [0.2, -0.1, 0.05, 0.3, -0.2, 0.1, 0.01, 0.02, -0.3, 0.4, 0.05],
@@ -93,10 +93,10 @@ import Testing
     }
 
     @Test func segmentsCoverTheLayoutOnceInOrder() {
-        let segments = MLPLayout(sizes: [784, 256, 256, 10]).parameterSegments
+        let segments = NetworkLayout(sizes: [784, 256, 256, 10]).parameterSegments
         #expect(segments.count == 6)
         #expect(segments.first?.range.lowerBound == 0)
-        #expect(segments.last?.range.upperBound == MLPLayout(sizes: [784, 256, 256, 10]).parameterCount)
+        #expect(segments.last?.range.upperBound == NetworkLayout(sizes: [784, 256, 256, 10]).parameterCount)
         for (a, b) in zip(segments, segments.dropFirst()) { #expect(a.range.upperBound == b.range.lowerBound) }
         #expect(segments.map(\.isAdapted) == [true, false, true, false, true, false])
     }

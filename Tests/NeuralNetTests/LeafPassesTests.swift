@@ -2,7 +2,7 @@ import Testing
 import TestSupport
 @testable import NeuralNet
 
-/// Leaf passes (`MLP+LeafPasses`): one forward and backward pass over a batch, then each leaf's
+/// Leaf passes (`Network+LeafPasses`): one forward and backward pass over a batch, then each leaf's
 /// gradients from its rows, against a forward and backward pass over each leaf alone.
 struct LeafPassesTests {
     static let leafRows = 25, leaves = 4
@@ -18,13 +18,13 @@ struct LeafPassesTests {
     @Test(arguments: kernelChoices)
     func leafGradientsAreTheLeafsOwn(kernels: ComputeKernels) throws {
         let rows = Self.leafRows * Self.leaves
-        let model = MLP(layout: MLPLayout(sizes: [784, 64, 32, 10]), activation: .sigmoid)
+        let model = Network(layout: NetworkLayout(sizes: [784, 64, 32, 10]), activation: .sigmoid)
         var random = RandomSource(seed: 5)
         model.initialize(.xavier, random: &random)
         let input = (0..<(rows * 784)).map { _ in Float(random.nextUnitDouble()) }
         let labels = (0..<rows).map { _ in Int32(random.next() % 10) }
-        let leaf = try MLPWorkspace(model: model, capacity: Self.leafRows, kernels: kernels)
-        let batch = try MLPWorkspace(model: model, capacity: rows, kernels: kernels, keepsLayerDeltas: true)
+        let leaf = try NetworkWorkspace(model: model, capacity: Self.leafRows, kernels: kernels)
+        let batch = try NetworkWorkspace(model: model, capacity: rows, kernels: kernels, keepsLayerDeltas: true)
         #expect(model.runsLeafPasses(batch))
         #expect(!model.runsLeafPasses(leaf))
         let exact = model.leafPassesMatch(batch: batch, leaf: leaf, leafRows: Self.leafRows)
@@ -65,13 +65,13 @@ struct LeafPassesTests {
 
     /// A convolution, or bfloat16 products, keep the micro-batch-by-micro-batch passes.
     @Test func onlyDenseFloat32RunsLeafPasses() throws {
-        let convolutional = MLP(
-            layout: try MLPLayout(input: ConvolutionalLayoutTests.mnist, layers: LayerSpec.parseList("conv5x5x4,pool2,fc10")),
+        let convolutional = Network(
+            layout: try NetworkLayout(input: ConvolutionalLayoutTests.mnist, layers: LayerSpec.parseList("conv5x5x4,pool2,fc10")),
             activation: .relu)
-        let workspace = try MLPWorkspace(model: convolutional, capacity: 8, keepsLayerDeltas: true)
+        let workspace = try NetworkWorkspace(model: convolutional, capacity: 8, keepsLayerDeltas: true)
         #expect(!convolutional.runsLeafPasses(workspace))
-        let dense = MLP(layout: MLPLayout(sizes: [784, 16, 10]), activation: .relu)
-        #expect(!dense.runsLeafPasses(try MLPWorkspace(model: dense, capacity: 8, training: false, keepsLayerDeltas: true)))
+        let dense = Network(layout: NetworkLayout(sizes: [784, 16, 10]), activation: .relu)
+        #expect(!dense.runsLeafPasses(try NetworkWorkspace(model: dense, capacity: 8, training: false, keepsLayerDeltas: true)))
     }
 }
 

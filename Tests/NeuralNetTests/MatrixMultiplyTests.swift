@@ -30,13 +30,13 @@ import TestSupport
 
     @Test func forwardLayerMatchesReferenceForSeedShapes() throws {
         // One dense layer of the seed model at batch 100: the sgemm path the trainer uses.
-        let layout = MLPLayout(sizes: [784, 256, 10])
-        let model = MLP(layout: layout, activation: .sigmoid)
+        let layout = NetworkLayout(sizes: [784, 256, 10])
+        let model = Network(layout: layout, activation: .sigmoid)
         var random = RandomSource(seed: 3)
         model.initialize(.normal(standardDeviation: 1), random: &random)
         let rows = 100
         let input = (0..<(rows * 784)).map { _ in Float(random.nextUnitDouble()) }
-        let workspace = try MLPWorkspace(model: model, capacity: rows)
+        let workspace = try NetworkWorkspace(model: model, capacity: rows)
         let logits = input.withUnsafeBufferPointer {
             Array(UnsafeBufferPointer(start: model.forward(input: $0.baseAddress!, rows: rows, workspace: workspace),
                                       count: rows * 10))

@@ -5,7 +5,7 @@ import TestSupport
 /// Runs `model`'s forward and backward on one batch through `workspace`.
 /// - Returns: the loss, the logits `[rows, outputSize]` and the gradients `[parameterCount]`.
 private func lossLogitsAndGradients(
-    _ model: MLP, input: [Float], labels: [Int32], rows: Int, workspace: MLPWorkspace
+    _ model: Network, input: [Float], labels: [Int32], rows: Int, workspace: NetworkWorkspace
 ) -> (loss: Double, logits: [Float], gradients: [Float]) {
     let loss = input.withUnsafeBufferPointer { x in
         labels.withUnsafeBufferPointer { y in
@@ -19,8 +19,8 @@ private func lossLogitsAndGradients(
 
 /// A model and a batch with MNIST-like inputs in [0, 1).
 private func seedLikeBatch(sizes: [Int], rows: Int, activation: Activation, seed: UInt64)
-    -> (model: MLP, input: [Float], labels: [Int32]) {
-    let model = MLP(layout: MLPLayout(sizes: sizes), activation: activation)
+    -> (model: Network, input: [Float], labels: [Int32]) {
+    let model = Network(layout: NetworkLayout(sizes: sizes), activation: activation)
     var random = RandomSource(seed: seed)
     model.initialize(.xavier, random: &random)
     let input = (0..<(rows * sizes[0])).map { _ in Float(random.nextUnitDouble()) }
@@ -64,9 +64,9 @@ struct OneDNNKernelTests {
     func float32AgreesWithOpenBLAS(rows: Int) throws {
         let (model, input, labels) = seedLikeBatch(sizes: [784, 256, 256, 10], rows: rows, activation: .sigmoid, seed: 11)
         let blas = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
-                                          workspace: try MLPWorkspace(model: model, capacity: 100))
+                                          workspace: try NetworkWorkspace(model: model, capacity: 100))
         let dnnl = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
-                                          workspace: try MLPWorkspace(model: model, capacity: 100,
+                                          workspace: try NetworkWorkspace(model: model, capacity: 100,
                                                                       kernels: .resolve(library: .onednn, precision: .fp32)))
         #expect(abs(blas.loss - dnnl.loss) < 1e-5 * max(1, abs(blas.loss)))
         #expect(relativeError(dnnl.logits, blas.logits) < 1e-5)
@@ -78,9 +78,9 @@ struct OneDNNKernelTests {
         let rows = 100
         let (model, input, labels) = seedLikeBatch(sizes: [784, 256, 256, 10], rows: rows, activation: activation, seed: 5)
         let single = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
-                                            workspace: try MLPWorkspace(model: model, capacity: rows))
+                                            workspace: try NetworkWorkspace(model: model, capacity: rows))
         let mixed = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
-                                           workspace: try MLPWorkspace(model: model, capacity: rows,
+                                           workspace: try NetworkWorkspace(model: model, capacity: rows,
                                                                        kernels: .resolve(library: .onednn, precision: .bf16)))
         // bfloat16 keeps 8 significant bits (relative rounding 2^-9 ≈ 0.002); sums of hundreds of
         // products and three layers leave errors of about 1% of the largest value.
@@ -103,20 +103,20 @@ struct OneDNNKernelTests {
     @Test(.enabled(if: nativeBFloat16, "the CPU has neither AVX512_BF16 nor AMX"), arguments: Activation.allCases)
     func convolutionsInBFloat16AgreeWithFloat32WithinItsPrecision(activation: Activation) throws {
         let rows = 50
-        let layout = try MLPLayout(input: ImageShape(height: 28, width: 28, channels: 1),
+        let layout = try NetworkLayout(input: ImageShape(height: 28, width: 28, channels: 1),
                                    layers: LayerSpec.parseList("conv5x5x6p2,maxpool2,conv5x5x16,avgpool2,fc120,fc84,fc10"))
-        let model = MLP(layout: layout, activation: activation)
+        let model = Network(layout: layout, activation: activation)
         var random = RandomSource(seed: 8)
         model.initialize(.he, random: &random)
         let input = (0..<(rows * layout.inputSize)).map { _ in Float(random.nextUnitDouble()) }
         let labels = (0..<rows).map { Int32($0 % 10) }
         func float32Pass(_ input: [Float]) throws -> (loss: Double, logits: [Float], gradients: [Float]) {
             lossLogitsAndGradients(model, input: input, labels: labels, rows: rows,
-                                   workspace: try MLPWorkspace(model: model, capacity: rows,
+                                   workspace: try NetworkWorkspace(model: model, capacity: rows,
                                                                kernels: .resolve(library: .onednn, precision: .fp32)))
         }
         let single = try float32Pass(input)
-        let bf16Workspace = try MLPWorkspace(model: model, capacity: rows, kernels: .resolve(library: .onednn, precision: .bf16))
+        let bf16Workspace = try NetworkWorkspace(model: model, capacity: rows, kernels: .resolve(library: .onednn, precision: .bf16))
         let mixed = lossLogitsAndGradients(model, input: input, labels: labels, rows: rows, workspace: bf16Workspace)
         // The convolutions' own bfloat16 primitives ran (no float32 stand-in).
         #expect(bf16Workspace.implementations.contains { $0.contains("bf16") }, "\(bf16Workspace.implementations)")

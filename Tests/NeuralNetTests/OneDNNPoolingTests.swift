@@ -26,7 +26,7 @@ struct OneDNNPoolingTests {
         // Distinct values, so a max window has one largest input in either implementation.
         let image = (0..<(images * input.count)).map { _ in Float(random.nextUnitDouble()) }
         let delta = (0..<(images * pooling.output.count)).map { _ in Float(random.nextNormal(standardDeviation: 1)) }
-        let layout = try MLPLayout(input: input, layers: [.pooling(mode, window: window, stride: stride), .dense(outputs: 2)])
+        let layout = try NetworkLayout(input: input, layers: [.pooling(mode, window: window, stride: stride), .dense(outputs: 2)])
         let passes = ImageLayerPasses(layout: layout, capacity: images, training: true)
         var pooledByLoops = [Float](repeating: 0, count: images * pooling.output.count)
         var pooledByOneDNN = pooledByLoops

@@ -83,8 +83,8 @@ import Testing
                       (.xavier, (2.0 / (300 + 200)).squareRoot()),
                       (.he, (2.0 / 300).squareRoot())])
     func initialWeightsHaveTheSchemesSpread(initializer: Initializer, deviation: Double) {
-        let layout = MLPLayout(sizes: [300, 200])
-        let model = MLP(layout: layout, activation: .relu)
+        let layout = NetworkLayout(sizes: [300, 200])
+        let model = Network(layout: layout, activation: .relu)
         var random = RandomSource(seed: 11)
         model.initialize(initializer, random: &random)
         let weights = model.parameters.array[0..<(300 * 200)].map(Double.init)

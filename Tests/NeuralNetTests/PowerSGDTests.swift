@@ -6,7 +6,7 @@ import TestSupport
 /// error feedback keeps what was not sent.
 @Suite struct PowerSGDTests {
     /// One layer 40 -> 30 (compressed at rank 3) and its 30 biases.
-    let layout = MLPLayout(sizes: [40, 30])
+    let layout = NetworkLayout(sizes: [40, 30])
 
     private func lowRank(rows: Int, columns: Int, rank: Int, random: inout RandomSource) -> [Float] {
         let a = (0..<(rows * rank)).map { _ in Float(random.nextNormal()) }
@@ -46,13 +46,13 @@ import TestSupport
     }
 
     @Test func splitsWeightsFromBiasesAndSkipsMatricesThatWouldNotShrink() {
-        let compressor = PowerSGDCompressor(layout: MLPLayout(sizes: [784, 256, 256, 10]), rank: 4, seed: 1)
+        let compressor = PowerSGDCompressor(layout: NetworkLayout(sizes: [784, 256, 256, 10]), rank: 4, seed: 1)
         #expect(compressor.matrices.map(\.rows) == [784, 256, 256])
         #expect(compressor.pCount == (784 + 256 + 256) * 4 && compressor.qCount == (256 + 256 + 10) * 4)
         #expect(compressor.uncompressedCount == 256 + 256 + 10)
         #expect(compressor.floatsPerStep == 5184 + 522 + 2088)  // vs 269,322 uncompressed: 35x fewer
         // Rank 10: (256 + 10) x 10 = 2,660 >= 256 x 10, so the last matrix goes as it is.
-        let rank10 = PowerSGDCompressor(layout: MLPLayout(sizes: [784, 256, 256, 10]), rank: 10, seed: 1)
+        let rank10 = PowerSGDCompressor(layout: NetworkLayout(sizes: [784, 256, 256, 10]), rank: 10, seed: 1)
         #expect(rank10.matrices.map(\.rows) == [784, 256] && rank10.uncompressedCount == 522 + 2560)
     }
 

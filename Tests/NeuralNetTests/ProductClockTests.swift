@@ -10,11 +10,11 @@ struct ProductClockTests {
     @Test(arguments: libraries)
     func productsAddUpWithinThePasses(library: KernelLibrary) throws {
         let rows = 50
-        let model = MLP(layout: MLPLayout(sizes: [784, 128, 64, 10]), activation: .sigmoid)
+        let model = Network(layout: NetworkLayout(sizes: [784, 128, 64, 10]), activation: .sigmoid)
         var random = RandomSource(seed: 7)
         model.initialize(.xavier, random: &random)
         let kernels = try ComputeKernels.resolve(library: library, precision: .fp32)
-        let workspace = try MLPWorkspace(model: model, capacity: rows, kernels: kernels)
+        let workspace = try NetworkWorkspace(model: model, capacity: rows, kernels: kernels)
         let input = (0..<(rows * 784)).map { _ in Float(random.nextUnitDouble()) }
         let labels = (0..<rows).map { Int32($0 % 10) }
         #expect(workspace.productClock.seconds == 0)

@@ -115,7 +115,7 @@ import Testing
             let bytes = try CheckpointFile.encode(checkpoint)
             if let decoded = try? CheckpointFile.decode(bytes, path: "random.ckpt") {
                 accepted += 1
-                #expect(decoded.parameters.count == MLPLayout(sizes: decoded.header.layerSizes).parameterCount)
+                #expect(decoded.parameters.count == NetworkLayout(sizes: decoded.header.layerSizes).parameterCount)
             }
         }
         // Some random headers are consistent (e.g. sizes [2, 3] with 9 parameters): the check

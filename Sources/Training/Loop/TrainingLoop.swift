@@ -24,14 +24,14 @@ final class TrainingLoop {
         let interrupted: (_ position: LoopPosition) -> Error
     }
 
-    private let model: MLP
-    private let workspace: MLPWorkspace
-    /// Deterministic mode, where the kernels allow it (`MLP.leafPassesMatch`): the rank's whole
+    private let model: Network
+    private let workspace: NetworkWorkspace
+    /// Deterministic mode, where the kernels allow it (`Network.leafPassesMatch`): the rank's whole
     /// batch, whose one forward and backward pass gives every micro-batch its leaf's bits.
-    private let leafPasses: MLPWorkspace?
+    private let leafPasses: NetworkWorkspace?
     /// `[microBatchesPerRank]` each micro-batch's mean cost in leaf passes.
     private let leafLosses: UnsafeMutablePointer<Double>
-    /// The parts of the gradients leaf passes sum at a time (`MLP.leafParts`).
+    /// The parts of the gradients leaf passes sum at a time (`Network.leafParts`).
     private let leafParts: [LeafPart]
     private let optimizer: Optimizer
     private let exchange: GradientExchange
@@ -63,7 +63,7 @@ final class TrainingLoop {
     static let sharedOrderStream: UInt64 = 0x4445_5445_0000_0000  // "DETE"
 
     init(
-        model: MLP, workspace: MLPWorkspace, leafPasses: MLPWorkspace? = nil, optimizer: Optimizer, exchange: GradientExchange, data: DataParallelTrainer.RankData,
+        model: Network, workspace: NetworkWorkspace, leafPasses: NetworkWorkspace? = nil, optimizer: Optimizer, exchange: GradientExchange, data: DataParallelTrainer.RankData,
         schedule: LearningRateSchedule, communicator: Communicator, epochs: Int, seed: UInt64, sharedOrder: Bool,
         augmentShift: Int = 0, observers: [any TrainingObserver], services: Services
     ) {
@@ -155,7 +155,7 @@ final class TrainingLoop {
     /// over the rank's batch, then layer by layer (last first) each micro-batch's gradients of
     /// the layer into its slot, summed as they come while the layer's part of the slots is in
     /// cache (the last layer's part carries the control values).
-    private func leafPassesStep(_ leafPasses: MLPWorkspace) throws {
+    private func leafPassesStep(_ leafPasses: NetworkWorkspace) throws {
         model.forwardAndLeafLosses(
             input: batches.input.pointer, labels: batches.labels, rows: plan.batchSize, leafRows: microRows,
             workspace: leafPasses, losses: leafLosses)
@@ -210,16 +210,12 @@ final class TrainingLoop {
         var random = RandomSource(
             seed: seed,
             stream: (sharedOrder ? TrainingLoop.sharedOrderStream : UInt64(communicator.rank) << 32) | UInt64(epoch + 1))
-        let epochStart = Communicator.wallTime()
+        var clock = EpochClock(start: Communicator.wallTime(), productSeconds: productSeconds)
         batches.shuffle(random: &random, epoch: epoch)
-        for observer in observers { observer.epochStarted(epoch, now: epochStart) }
+        for observer in observers { observer.epochStarted(epoch, now: clock.start) }
         var position = LoopPosition(epoch: epoch, stepsDone: firstStep, stepsPerEpoch: plan.stepsPerEpoch)
         // The summed cost of all ranks' batches (the same on every rank).
         var lossSum = startingLoss
-        var computeSeconds = 0.0, allreduceSeconds = 0.0
-        // This rank's work between sums (its compute and whatever else delays its next sum).
-        var workSeconds = 0.0, lastSumEnd = epochStart
-        let productSecondsAtStart = productSeconds
         var stop = false
         var learningRate = schedule.rate(atStep: max(position.runSteps, 1) - 1)
         while !position.atEpochEnd {
@@ -228,19 +224,11 @@ final class TrainingLoop {
             position = report.position
             lossSum += report.summedCost
             learningRate = report.learningRate
-            computeSeconds += (report.reduceStart - report.computeStart) + (report.end - report.reduceEnd)
-            allreduceSeconds += report.reduceEnd - report.reduceStart
-            workSeconds += report.reduceStart - lastSumEnd
-            lastSumEnd = report.reduceEnd
+            clock.add(report)
             var requests = LoopRequests()
             for observer in observers { requests.formUnion(try observer.stepEnded(report)) }
             if exchange.stopRequested {
-                var asked = LoopRequests()
-                for observer in observers { asked.formUnion(observer.stopping(at: position, reason: .signal)) }
-                if !asked.isDisjoint(with: [.checkpoint, .backgroundCheckpoint]) {
-                    try checkpoint(at: position, partialLoss: lossSum, learningRate: learningRate, inBackground: false)
-                }
-                throw services.interrupted(position)
+                try stopOnSignal(at: position, partialLoss: lossSum, learningRate: learningRate)
             }
             // The epoch's last step is handled (evaluated, checkpointed) by the epoch's end.
             if position.atEpochEnd { break }
@@ -250,16 +238,37 @@ final class TrainingLoop {
             }
         }
         finalPosition = position
-        let stepsRun = position.stepsDone - firstStep
-        // One small collective per epoch: timings summed over ranks, then each rank's work and
-        // wait in slots of their own (each rank fills its own; the sum gathers them).
+        var metrics = try epochMetrics(
+            epoch, clock: clock, position: position, stepsRun: position.stepsDone - firstStep, lossSum: lossSum,
+            learningRate: learningRate)
+        let stopping = try endEpoch(&metrics, at: position, lossSum: lossSum, stop: stop)
+        return (metrics, stopping)
+    }
+
+    /// A stop signal reached every rank (through the step's sum): the checkpoint the observers
+    /// ask for, then the error that ends the run.
+    private func stopOnSignal(at position: LoopPosition, partialLoss: Double, learningRate: Double) throws -> Never {
+        var asked = LoopRequests()
+        for observer in observers { asked.formUnion(observer.stopping(at: position, reason: .signal)) }
+        if !asked.isDisjoint(with: [.checkpoint, .backgroundCheckpoint]) {
+            try checkpoint(at: position, partialLoss: partialLoss, learningRate: learningRate, inBackground: false)
+        }
+        throw services.interrupted(position)
+    }
+
+    /// The epoch's metrics from every rank's clock: one small collective per epoch, timings
+    /// summed over ranks, then each rank's work and wait in slots of their own (each rank fills
+    /// its own; the sum gathers them).
+    private func epochMetrics(
+        _ epoch: Int, clock: EpochClock, position: LoopPosition, stepsRun: Int, lossSum: Double, learningRate: Double
+    ) throws -> EpochMetrics {
         let size = communicator.size
-        var totals = [computeSeconds, allreduceSeconds, productSeconds - productSecondsAtStart]
+        var totals = [clock.computeSeconds, clock.allreduceSeconds, productSeconds - clock.productSecondsAtStart]
             + [Double](repeating: 0, count: 2 * size)
-        totals[3 + communicator.rank] = workSeconds
-        totals[3 + size + communicator.rank] = allreduceSeconds
+        totals[3 + communicator.rank] = clock.workSeconds
+        totals[3 + size + communicator.rank] = clock.allreduceSeconds
         try communicator.allReduce(&totals, .sum)
-        let seconds = Communicator.wallTime() - epochStart
+        let seconds = Communicator.wallTime() - clock.start
         let ranks = Double(size)
         var metrics = EpochMetrics(
             epoch: epoch, cost: lossSum / (Double(max(position.stepsDone, 1)) * Double(terms)),
@@ -271,8 +280,7 @@ final class TrainingLoop {
             metrics.workSecondsPerRank = Array(totals[3..<(3 + size)])
             metrics.waitSecondsPerRank = Array(totals[(3 + size)...])
         }
-        let stopping = try endEpoch(&metrics, at: position, lossSum: lossSum, stop: stop)
-        return (metrics, stopping)
+        return metrics
     }
 
     /// The epoch's end: checks and an evaluation when asked for, the report, then a checkpoint

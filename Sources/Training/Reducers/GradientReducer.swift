@@ -66,7 +66,7 @@ protocol GradientReducer: AnyObject {
     func microBatchDone(_ index: Int, elements: Range<Int>) throws
 
     /// The model's backward pass was found to add into a slot bit for bit as a separate
-    /// addition would (`MLP.backwardAddsExactly`): a reducer that sums micro-batches may hand
+    /// addition would (`Network.backwardAddsExactly`): a reducer that sums micro-batches may hand
     /// out slots to add into.
     func backwardAddsExactly()
 
@@ -136,7 +136,7 @@ struct ReducerState: Equatable {
 /// Everything a reducer is made from.
 struct ReducerContext {
     let communicator: Communicator
-    let layout: MLPLayout
+    let layout: NetworkLayout
     /// Floats of the step's buffer: `layout.parameterCount` gradients, then control values.
     let count: Int
     let settings: CommunicationSettings

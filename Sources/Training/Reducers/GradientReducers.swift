@@ -14,7 +14,7 @@ enum GradientReducers {
     /// How each stateful reducer's checkpoint section must look, by section name: the problem
     /// with a section (given the checkpoint's rank count and model layout), or nil. A reader
     /// refuses a section no entry names.
-    static let stateLayouts: [String: @Sendable (Checkpoint.ReducerSection, Int, MLPLayout) -> String?] = [
+    static let stateLayouts: [String: @Sendable (Checkpoint.ReducerSection, Int, NetworkLayout) -> String?] = [
         PowerSGDReducer.stateName: PowerSGDReducer.stateProblem,
     ]
 

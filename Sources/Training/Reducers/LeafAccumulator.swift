@@ -24,7 +24,7 @@ final class LeafAccumulator {
     /// `[depth + 1]` the sums a leaf's chain of additions reads (made once: the step allocates nothing).
     private let chain: UnsafeMutablePointer<UnsafePointer<Float>?>
     /// Whether a right leaf is added into its left sibling by the backward pass itself
-    /// (`MLP.backwardAddsExactly` held): one addition a pair of leaves fewer, and the right
+    /// (`Network.backwardAddsExactly` held): one addition a pair of leaves fewer, and the right
     /// leaf never stored on its own.
     var addsLeafPairsInBackward = false {
         didSet { plan = LeafPlan(blocks: blocks, pairsInBackward: addsLeafPairsInBackward) }

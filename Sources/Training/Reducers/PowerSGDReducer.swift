@@ -61,7 +61,7 @@ final class PowerSGDReducer: GradientReducer {
 
     /// Whether a checkpoint section can be PowerSGD's: Q's factors at its rank (the tag), then
     /// `ranks` error buffers of `parameters` values.
-    static let stateProblem: @Sendable (Checkpoint.ReducerSection, Int, MLPLayout) -> String? = { section, ranks, layout in
+    static let stateProblem: @Sendable (Checkpoint.ReducerSection, Int, NetworkLayout) -> String? = { section, ranks, layout in
         let parameters = layout.parameterCount
         guard let rank = section.tag, (1...TrainingConfiguration.limits.width).contains(rank),
               (1...CheckpointFile.maximumStateRanks).contains(ranks),

@@ -51,7 +51,7 @@ extension Settings {
         check: { layers, _ in
             guard let layers else { return nil }
             do throws(LayoutError) {
-                let layout = try MLPLayout(input: DataParallelTrainer.imageShape, layers: layers)
+                let layout = try NetworkLayout(input: DataParallelTrainer.imageShape, layers: layers)
                 return layout.outputSize == DataParallelTrainer.classCount
                     ? nil : "the last layer must be fc\(DataParallelTrainer.classCount), one output per class"
             } catch {

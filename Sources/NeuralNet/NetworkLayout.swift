@@ -6,7 +6,7 @@
 /// (window order: kernel row, kernel column, input channel) followed by `[filters]` biases; a
 /// pooling layer has none. Images are stored channels last (`[rows, height, width, channels]`),
 /// so a dense layer after a convolution reads the flattened `[rows, height·width·channels]`.
-public struct MLPLayout: Sendable, Equatable, Codable {
+public struct NetworkLayout: Sendable, Equatable, Codable {
     /// One layer's place in the flat buffers.
     public struct Layer: Sendable, Equatable, Codable {
         /// What the layer computes.

@@ -4,7 +4,7 @@
 /// shape). Where the kernels compute a row the same at any batch size (`leafPassesMatch`), this
 /// gives every leaf the bits a pass over that leaf alone gives, with the row-wise products run
 /// once at the batch's size instead of once per leaf.
-extension MLP {
+extension Network {
     /// Whether this model's passes can run as leaf passes through `kernels`: dense layers,
     /// float32 products.
     public func leafPassesApply(to kernels: ComputeKernels) -> Bool {
@@ -13,7 +13,7 @@ extension MLP {
 
     /// Whether `workspace` can run leaf passes: `leafPassesApply` to its kernels, and a delta
     /// buffer per layer.
-    public func runsLeafPasses(_ workspace: MLPWorkspace) -> Bool {
+    public func runsLeafPasses(_ workspace: NetworkWorkspace) -> Bool {
         leafPassesApply(to: workspace.kernels) && workspace.training && workspace.layerDeltas.count == layout.layers.count
     }
 
@@ -29,7 +29,7 @@ extension MLP {
     ///   - workspace: a workspace with `runsLeafPasses`.
     ///   - losses: `[rows / leafRows]` each leaf's mean loss, overwritten.
     public func forwardAndLeafLosses(
-        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, leafRows: Int, workspace: MLPWorkspace,
+        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, leafRows: Int, workspace: NetworkWorkspace,
         losses: UnsafeMutablePointer<Double>
     ) {
         precondition(runsLeafPasses(workspace) && rows % leafRows == 0, "leaf passes need a leaf workspace and whole leaves")
@@ -47,7 +47,7 @@ extension MLP {
 
     /// Every layer's delta (∂loss/∂pre-activation, `[rows, outputs_l]`) of the batch the last
     /// `forwardAndLeafLosses` saw, last layer first, into `workspace.layerDeltas`.
-    public func backwardDeltas(workspace: MLPWorkspace) {
+    public func backwardDeltas(workspace: NetworkWorkspace) {
         guard workspace.pendingBackwardRows != nil else { preconditionFailure("backwardDeltas needs forwardAndLeafLosses first") }
         let kernels = workspace.layerKernels
         let deltas = workspace.layerDeltas
@@ -65,7 +65,7 @@ extension MLP {
     ///   - adding: adds to what `destination` holds, as `backward(adding:)` does.
     ///   - afterLayer: called with layer `l` once its gradients are written (last layer first).
     public func leafGradients(
-        leaf: Int, leafRows: Int, workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
+        leaf: Int, leafRows: Int, workspace: NetworkWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
         afterLayer: (Int) throws -> Void
     ) rethrows {
         for part in leafParts {
@@ -86,7 +86,7 @@ extension MLP {
     /// Part `part` of `leafGradients` (one layer's weights and biases), so that every leaf's
     /// part can be done before the next part.
     public func leafGradients(
-        leaf: Int, part: LeafPart, leafRows: Int, workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>,
+        leaf: Int, part: LeafPart, leafRows: Int, workspace: NetworkWorkspace, into destination: UnsafeMutablePointer<Float>,
         adding: Bool
     ) {
         let index = part.layer, layer = layout.layers[index]
@@ -104,7 +104,7 @@ extension MLP {
     /// `batch.capacity` rows: the row-wise products at the batch's size must compute each row
     /// as at the leaf's size, which is the kernel library's choice. Uses both workspaces'
     /// buffers (call before training).
-    public func leafPassesMatch(batch: MLPWorkspace, leaf: MLPWorkspace, leafRows: Int) -> Bool {
+    public func leafPassesMatch(batch: NetworkWorkspace, leaf: NetworkWorkspace, leafRows: Int) -> Bool {
         let rows = batch.capacity, leaves = rows / leafRows, count = layout.parameterCount
         guard runsLeafPasses(batch), leaves >= 1, rows % leafRows == 0, leafRows <= leaf.capacity else { return false }
         var random = RandomSource(seed: 0x4C45_4146, stream: UInt64(rows))
@@ -146,7 +146,7 @@ extension MLP {
     }
 }
 
-/// A part of the gradients leaf passes produce at a time (`MLP.leafParts`): one layer's weights
+/// A part of the gradients leaf passes produce at a time (`Network.leafParts`): one layer's weights
 /// and biases.
 public struct LeafPart: Sendable, Equatable {
     public let layer: Int

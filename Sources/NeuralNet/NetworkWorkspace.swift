@@ -1,6 +1,6 @@
 /// Scratch buffers and kernels for forward and backward passes of up to `capacity` rows,
 /// allocated once so that the training step allocates nothing.
-public final class MLPWorkspace {
+public final class NetworkWorkspace {
     /// The largest batch these buffers hold.
     public let capacity: Int
     /// One `[capacity, sizes[l + 1]]` buffer per layer: hidden activations, then the logits.
@@ -13,7 +13,7 @@ public final class MLPWorkspace {
     /// `[widestLayer]` one layer's bias gradient, where backward adds it to a destination.
     let biasGradient: FloatBuffer
     /// One `[capacity, outputs_l]` buffer per layer: every layer's delta of the batch, kept for
-    /// the leaf-wise gradients of a deterministic sum (`MLP.backwardDeltas`); empty unless asked for.
+    /// the leaf-wise gradients of a deterministic sum (`Network.backwardDeltas`); empty unless asked for.
     let layerDeltas: [FloatBuffer]
     /// Whether this workspace has the backward pass's buffers (`backward` needs them).
     public let training: Bool
@@ -35,11 +35,11 @@ public final class MLPWorkspace {
     /// - Parameters:
     ///   - training: false makes a workspace for `forward` and `predict` only, without the
     ///     backward pass's delta buffers (evaluation chunks are large).
-    ///   - keepsLayerDeltas: also a delta buffer per layer, for `MLP.backwardDeltas` and
-    ///     `MLP.leafGradients` (a deterministic sum's leaves from one pass over the batch).
+    ///   - keepsLayerDeltas: also a delta buffer per layer, for `Network.backwardDeltas` and
+    ///     `Network.leafGradients` (a deterministic sum's leaves from one pass over the batch).
     /// - Throws: `KernelError` when oneDNN cannot make them.
     public init(
-        model: MLP, capacity: Int, kernels: ComputeKernels = .openblas, training: Bool = true, keepsLayerDeltas: Bool = false
+        model: Network, capacity: Int, kernels: ComputeKernels = .openblas, training: Bool = true, keepsLayerDeltas: Bool = false
     ) throws {
         precondition(capacity > 0, "workspace capacity must be positive")
         let layout = model.layout
@@ -57,14 +57,14 @@ public final class MLPWorkspace {
         productClock = clock
         let images = ImageLayerPasses(layout: layout, capacity: capacity, training: training)
         self.images = images
-        layerKernels = try MLPWorkspace.makeKernels(
+        layerKernels = try NetworkWorkspace.makeKernels(
             kernels, layout: layout, activation: model.activation, capacity: capacity, training: training,
             activations: activations, images: images, clock: clock)
     }
 
     /// The kernel library's implementation of the layers' products.
     private static func makeKernels(
-        _ kernels: ComputeKernels, layout: MLPLayout, activation: Activation, capacity: Int, training: Bool,
+        _ kernels: ComputeKernels, layout: NetworkLayout, activation: Activation, capacity: Int, training: Bool,
         activations: [FloatBuffer], images: ImageLayerPasses, clock: ProductClock
     ) throws -> any LayerKernels {
         switch kernels.library {

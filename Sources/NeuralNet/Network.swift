@@ -3,8 +3,8 @@
 /// and its gradients in another of the same layout.
 ///
 /// One allreduce of `gradients` therefore moves all of them.
-public final class MLP {
-    public let layout: MLPLayout
+public final class Network {
+    public let layout: NetworkLayout
     public let activation: Activation
     /// `[layout.parameterCount]` all weights and biases.
     public let parameters: FloatBuffer
@@ -15,7 +15,7 @@ public final class MLP {
     ///
     /// - Parameter gradients: where to write gradients (`[parameterCount]`, e.g. a view into a
     ///   larger buffer that also carries control values through the allreduce); nil allocates.
-    public init(layout: MLPLayout, activation: Activation, gradients: FloatBuffer? = nil) {
+    public init(layout: NetworkLayout, activation: Activation, gradients: FloatBuffer? = nil) {
         self.layout = layout
         self.activation = activation
         parameters = FloatBuffer(count: layout.parameterCount)
@@ -53,7 +53,7 @@ public final class MLP {
     /// - Returns: `[rows, outputSize]` logits, inside `workspace`.
     @discardableResult
     public func forward(
-        input: UnsafePointer<Float>, rows: Int, workspace: MLPWorkspace
+        input: UnsafePointer<Float>, rows: Int, workspace: NetworkWorkspace
     ) -> UnsafeMutablePointer<Float> {
         precondition(rows <= workspace.capacity, "batch of \(rows) exceeds workspace \(workspace.capacity)")
         let kernels = workspace.layerKernels
@@ -73,7 +73,7 @@ public final class MLP {
     ///   - workspace: a training workspace.
     /// - Returns: the batch's mean softmax cross-entropy.
     public func forwardAndLoss(
-        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: MLPWorkspace
+        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: NetworkWorkspace
     ) -> Double {
         precondition(workspace.training, "forwardAndLoss needs a training workspace")
         let logits = forward(input: input, rows: rows, workspace: workspace)
@@ -90,7 +90,7 @@ public final class MLP {
     ///   - workspace: the workspace `forwardAndLoss` used.
     ///   - afterLayer: called with layer `l` as soon as its weight and bias gradients are final
     ///     (last layer first), so their allreduce can start while earlier layers are computed.
-    public func backward(workspace: MLPWorkspace, afterLayer: (Int) throws -> Void) rethrows {
+    public func backward(workspace: NetworkWorkspace, afterLayer: (Int) throws -> Void) rethrows {
         try backward(workspace: workspace, into: gradients.pointer, adding: false, afterLayer: afterLayer)
     }
 
@@ -105,7 +105,7 @@ public final class MLP {
     ///     that equals a separate addition bit for bit); false overwrites.
     ///   - afterLayer: called with layer `l` as soon as its gradients are final (last layer first).
     public func backward(
-        workspace: MLPWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
+        workspace: NetworkWorkspace, into destination: UnsafeMutablePointer<Float>, adding: Bool,
         afterLayer: (Int) throws -> Void
     ) rethrows {
         guard let rows = workspace.pendingBackwardRows else { preconditionFailure("backward needs forwardAndLoss first") }
@@ -133,7 +133,7 @@ public final class MLP {
     /// `∂b [count] = Σ_rows delta` (column sums of `delta [rows, count]`), written to `bias` or,
     /// with `adding`, summed first and then added to what it holds.
     func biasGradient(
-        _ delta: UnsafePointer<Float>, rows: Int, count: Int, workspace: MLPWorkspace, into bias: UnsafeMutablePointer<Float>,
+        _ delta: UnsafePointer<Float>, rows: Int, count: Int, workspace: NetworkWorkspace, into bias: UnsafeMutablePointer<Float>,
         adding: Bool
     ) {
         let ones = UnsafePointer(workspace.ones.pointer)
@@ -152,7 +152,7 @@ public final class MLP {
     /// product before the addition is the library's choice, checked here on random batches.
     /// Uses the workspace's buffers (call before training, never between a forward and its
     /// backward).
-    public func backwardAddsExactly(workspace: MLPWorkspace, rows: Int) -> Bool {
+    public func backwardAddsExactly(workspace: NetworkWorkspace, rows: Int) -> Bool {
         let count = layout.parameterCount
         var random = RandomSource(seed: 0x5355_4D53, stream: UInt64(rows))
         let inputs = FloatBuffer(count: 2 * rows * layout.inputSize)
@@ -179,7 +179,7 @@ public final class MLP {
     /// - Returns: the batch's mean softmax cross-entropy.
     @discardableResult
     public func lossAndGradients(
-        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: MLPWorkspace
+        input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, workspace: NetworkWorkspace
     ) -> Double {
         let loss = forwardAndLoss(input: input, labels: labels, rows: rows, workspace: workspace)
         backward(workspace: workspace, afterLayer: { _ in })
@@ -192,7 +192,7 @@ public final class MLP {
     ///   - input: `[rows, inputSize]`.
     ///   - predictions: `[rows]`, overwritten.
     public func predict(
-        input: UnsafePointer<Float>, rows: Int, workspace: MLPWorkspace,
+        input: UnsafePointer<Float>, rows: Int, workspace: NetworkWorkspace,
         into predictions: UnsafeMutablePointer<Int32>
     ) {
         let logits = forward(input: input, rows: rows, workspace: workspace)

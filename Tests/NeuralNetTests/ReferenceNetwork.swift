@@ -4,8 +4,8 @@ import Foundation
 /// A plain double-precision network (loops, no BLAS, no lowering: convolution and pooling by
 /// their definitions) that the fast float implementation is checked against: its loss,
 /// differentiated by central finite differences, gives reference gradients.
-struct ReferenceMLP {
-    let layout: MLPLayout
+struct ReferenceNetwork {
+    let layout: NetworkLayout
     let activation: Activation
 
     /// Mean softmax cross-entropy of `input` `[rows, inputSize]` with `labels` `[rows]`.
@@ -47,7 +47,7 @@ struct ReferenceMLP {
 
     /// out[r, oy, ox, f] = b[f] + Σ_{ky, kx, c} in[r, oy·s − p + ky, ox·s − p + kx, c] · W[(ky, kx, c), f]
     /// (zero outside the image), channels last.
-    private func convolve(_ input: [Double], _ conv: Convolution, layer: MLPLayout.Layer, parameters: [Double], rows: Int) -> [Double] {
+    private func convolve(_ input: [Double], _ conv: Convolution, layer: NetworkLayout.Layer, parameters: [Double], rows: Int) -> [Double] {
         let (i, o) = (conv.input, conv.output)
         var out = [Double](repeating: 0, count: rows * o.count)
         for r in 0..<rows {
