@@ -64,8 +64,8 @@ import Testing
     }
 
     /// The command as a new user types it: `mpirun -np 2 mnist-mpi train --model lenet5`
-    /// on the whole of MNIST reaches 98.9% with its defaults (99.06% on an AMD EPYC Zen 5 in
-    /// 6 s; about 30 s on a Zen 1).
+    /// on the whole of MNIST reaches 98.9% with its defaults (docs/models.md: 99.06% on an AMD
+    /// EPYC Zen 4 in 7 s from launch).
     @Test func lenet5AloneReachesItsAccuracy() throws {
         let summary = try MPIJob.trainSummary(ranks: 2, mnist + ["--model", "lenet5"], timeout: 300)
         let accuracy = try #require(summary["test_accuracy"] as? Double)
