@@ -42,10 +42,14 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // The widest instruction set the project's own C code may use: the CPU's, capped by
+        // MNIST_MPI_MAX_ISA (avx512, avx2, sse2) so that one machine tests every path.
+        .target(name: "CInstructionSets"),
         // One bfloat16 rounding rule (header-only) for the wire and the kernels.
         .target(name: "CBFloat16"),
-        // One IEEE float16 rounding rule (F16C where the CPU has it, the same bits without).
-        .target(name: "CFloat16"),
+        // One IEEE float16 rounding rule (F16C where the CPU has it and the cap allows it, the
+        // same bits without).
+        .target(name: "CFloat16", dependencies: ["CInstructionSets"]),
         // C beside MPI: the bfloat16 and float16 sum MPI_Ops, a plain C allreduce timer, the
         // stall watchdog.
         .target(name: "CMPIExtras", dependencies: ["CMPI", "CBFloat16", "CFloat16"]),
@@ -53,13 +57,13 @@ let package = Package(
         .target(name: "CStopSignal"),
         // Flush-to-zero and denormals-are-zero (MXCSR), which Swift cannot set.
         .target(name: "CFloatControl"),
-        // The step's element-wise passes, one clone per instruction set picked at load time
-        // (AVX-512, AVX2, SSE2), all computing the same bits (no contraction).
-        .target(name: "CElementwise"),
+        // The step's element-wise passes and pooling, one clone per instruction set (AVX-512,
+        // AVX2, SSE2) picked for the CPU and the cap, all computing the same bits (no contraction).
+        .target(name: "CElementwise", dependencies: ["CInstructionSets"]),
         // oneDNN's matmul primitives and bfloat16 conversions. libdnnl.so.2 is opened at run time
         // (dlopen), so the binary runs with OpenBLAS where oneDNN is missing; its 2.x header
         // (libdnnl-dev) is used at build time where present.
-        .target(name: "COneDNN", dependencies: ["CBFloat16"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "COneDNN", dependencies: ["CBFloat16", "CInstructionSets"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: - Libraries
         // Only SwiftMPI imports CMPI (and CMPIExtras); NeuralNet and MNISTData know nothing of
@@ -68,7 +72,7 @@ let package = Package(
         .target(
             name: "SwiftMPI", dependencies: ["CMPI", "CMPIExtras"],
             swiftSettings: mpich ? [.define("MPICH")] : []),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl", "COneDNN", "CElementwise"]),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CFloatControl", "COneDNN", "CElementwise", "CInstructionSets"]),
         .target(name: "MNISTData", dependencies: ["CZlib"]),
         // What a run writes and prints: the logger, the live line, metrics and summary files,
         // TensorBoard event files and the timeline (no MPI, no model).

@@ -63,7 +63,7 @@ run_swift_tests() {
 }
 
 if [ "$UNIT_ONLY" = 1 ]; then
-  say "SKIPPED (--unit): oneDNN load check, static checks, DocC, namespace and container clusters, fuzzing, TensorBoard/Perfetto readers, the ONNX/safetensors readers, MPICH, scaling-report tests"
+  say "SKIPPED (--unit): oneDNN load check, static checks, DocC, the narrow-ISA pass, namespace and container clusters, fuzzing, TensorBoard/Perfetto readers, the ONNX/safetensors readers, MPICH, scaling-report tests"
   status=0
   run_swift_tests || status=$?
   exit "$status"
@@ -89,6 +89,9 @@ shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/cluster/*.sh scripts/observa
 say "SwiftMPI's DocC documentation builds without warnings (swift package generate-documentation --target SwiftMPI)"
 swift package generate-documentation --target SwiftMPI > .build/docc.log 2>&1 || { cat .build/docc.log >&2; die "DocC failed"; }
 if grep -E "(^|: )(warning|error):" .build/docc.log >&2; then die "DocC warned about SwiftMPI's documentation (above)"; fi
+
+say "the narrow paths of AVX2-only and older CPUs on this one: kernel, element-wise and pooling tests and a deterministic LeNet-5 on 1 and 2 ranks under MNIST_MPI_MAX_ISA=avx2, then sse2 with ONEDNN_MAX_CPU_ISA=SSE41 (scripts/narrow-isa-test.sh)"
+DATA_DIR=$DATA_DIR scripts/narrow-isa-test.sh
 
 say "cluster on one machine: 2 network-namespace hosts over TCP (scripts/cluster/netns.sh)"
 if [ "$(id -u)" -eq 0 ]; then

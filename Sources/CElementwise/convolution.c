@@ -1,6 +1,7 @@
 // Convolution lowering and pooling over channels-last images (see convolution.h).
 #include "convolution.h"
 #include "pooling_2x2.h"
+#include "instruction_sets.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -65,16 +66,33 @@ void conv_lower_transpose(const float *restrict lowered, float *restrict image, 
 }
 
 void pool_forward(const float *restrict image, float *restrict pooled, conv_geometry g, int average) {
-  if (pool2x2_applies(g))
-    pool2x2_forward(image, pooled, g, average);
-  else
-    pool_forward_loops(image, pooled, g, average);
+  pool_forward_at(isa_allowed(), image, pooled, g, average);
 }
 
 void pool_backward(const float *restrict image, const float *restrict pooled_delta, float *restrict image_delta,
                    conv_geometry g, int average) {
-  if (pool2x2_applies(g))
-    pool2x2_backward(image, pooled_delta, image_delta, g, average);
+  pool_backward_at(isa_allowed(), image, pooled_delta, image_delta, g, average);
+}
+
+/// The narrower of `level` and the CPU's.
+static isa_level available(int level) {
+  const isa_level cpu = isa_cpu();
+  return level < (int)cpu ? (isa_level)(level < 0 ? 0 : level) : cpu;
+}
+
+void pool_forward_at(int level, const float *restrict image, float *restrict pooled, conv_geometry g, int average) {
+  const isa_level vectors = pool2x2_level(g, available(level));
+  if (vectors > ISA_BASELINE)
+    pool2x2_forward(vectors, image, pooled, g, average);
+  else
+    pool_forward_loops(image, pooled, g, average);
+}
+
+void pool_backward_at(int level, const float *restrict image, const float *restrict pooled_delta,
+                      float *restrict image_delta, conv_geometry g, int average) {
+  const isa_level vectors = pool2x2_level(g, available(level));
+  if (vectors > ISA_BASELINE)
+    pool2x2_backward(vectors, image, pooled_delta, image_delta, g, average);
   else
     pool_backward_loops(image, pooled_delta, image_delta, g, average);
 }

@@ -2,6 +2,7 @@
 // once at run time, else the scalar rule of float16.h. Both give the same bits (checked by
 // Float16CodecTests on every value class).
 #include "float16.h"
+#include "instruction_sets.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
@@ -32,14 +33,8 @@ __attribute__((target("avx,f16c"))) static void sum_f16c(const uint16_t *in, uin
   for (; i < count; i++) inout[i] = float16_from_float(float16_to_float(in[i]) + float16_to_float(inout[i]));
 }
 
-static int has_f16c(void) {
-  static int known = -1;
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  }
-  return known;
-}
+/// F16C where the CPU has it and MNIST_MPI_MAX_ISA allows AVX2 (instruction_sets.h).
+static int has_f16c(void) { return isa_allows_f16c(); }
 #else
 static int has_f16c(void) { return 0; }
 #endif

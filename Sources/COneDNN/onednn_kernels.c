@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bfloat16.h"
+#include "instruction_sets.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -59,15 +60,8 @@ static void activation_backward_avx512(float *gradient, const uint16_t *output, 
   }
 }
 
-static int cpu_has_avx512_bf16(void) {
-  // Asked on every conversion: read once (every thread computes the same answer).
-  static int known = -1;
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx512bf16") ? 1 : 0;
-  }
-  return known;
-}
+/// AVX512_BF16 where the CPU has it and MNIST_MPI_MAX_ISA allows AVX-512 (instruction_sets.h).
+static int cpu_has_avx512_bf16(void) { return isa_allows_avx512_bf16(); }
 #else
 static int cpu_has_avx512_bf16(void) { return 0; }
 #endif
@@ -108,6 +102,16 @@ dnnl_engine_t onednn_engine;
 dnnl_stream_t onednn_stream;
 static char version_text[32];
 
+/// MNIST_MPI_MAX_ISA caps oneDNN too, as ONEDNN_MAX_CPU_ISA would (one switch stands in for a
+/// narrower CPU); oneDNN's own variables, when set, win. Before the first primitive.
+static void cap_isa(void *library) {
+  if (!isa_limit_text() || isa_limit_invalid() || getenv("ONEDNN_MAX_CPU_ISA") || getenv("DNNL_MAX_CPU_ISA")) return;
+  const isa_level level = isa_allowed();
+  if (level >= ISA_AVX512) return;
+  dnnl_status_t (*set_max)(dnnl_cpu_isa_t) = (dnnl_status_t(*)(dnnl_cpu_isa_t))dlsym(library, "dnnl_set_max_cpu_isa");
+  if (set_max) set_max(level == ISA_AVX2 ? dnnl_cpu_isa_avx2 : dnnl_cpu_isa_sse41);
+}
+
 static void load(void) {
   void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_GLOBAL);
   if (!library) {
@@ -124,6 +128,7 @@ static void load(void) {
   DNNL_FUNCTIONS(RESOLVE)
 #undef RESOLVE
   p_omp_set_num_threads = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+  cap_isa(library);
   if (p_dnnl_engine_create(&onednn_engine, dnnl_cpu, 0) != dnnl_success ||
       p_dnnl_stream_create(&onednn_stream, onednn_engine, dnnl_stream_default_flags) != dnnl_success) {
     snprintf(load_error, sizeof load_error, "oneDNN could not make a CPU engine");

@@ -43,6 +43,7 @@ public struct ComputeKernels: Sendable, Equatable, CustomStringConvertible {
     ///   - threads: the threads each rank's products may use (`--blas-threads`).
     /// - Throws: `KernelError` with one line saying what is missing and what to do.
     public static func resolve(library: KernelLibrary?, precision: Precision, threads: Int = 1) throws -> ComputeKernels {
+        if let problem = VectorPasses.capProblem { throw KernelError(message: problem) }
         let chosen = library ?? (precision == .bf16 || (threads == 1 && OneDNN.isAvailable) ? .onednn : .openblas)
         switch (chosen, precision) {
         case (.openblas, .bf16):
@@ -58,7 +59,9 @@ public struct ComputeKernels: Sendable, Equatable, CustomStringConvertible {
                 throw KernelError(message: "\(option): \(error.message)")
             }
             if precision == .bf16 && !info.nativeBFloat16 {
-                let limit = ProcessInfo.processInfo.environment["DNNL_MAX_CPU_ISA"].map { " (DNNL_MAX_CPU_ISA=\($0))" } ?? ""
+                let environment = ProcessInfo.processInfo.environment
+                let limit = ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MNIST_MPI_MAX_ISA"]
+                    .compactMap { name in environment[name].map { " (\(name)=\($0))" } }.joined()
                 throw KernelError(message: "--precision bf16 needs a CPU that computes bfloat16 natively (AVX512_BF16 or AMX); "
                     + "oneDNN runs \(info.isa) kernels here\(limit): use --precision fp32")
             }

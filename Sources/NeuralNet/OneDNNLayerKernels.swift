@@ -245,6 +245,12 @@ final class OneDNNLayerKernels: LayerKernels {
         return Array(Set(all.implementationNames + convolutions)).sorted()
     }
 
+    /// How many convolution layers run on oneDNN's convolution primitives (the rest, none with
+    /// `MNIST_MPI_CONVOLUTION=lowered`, as products on the lowered input).
+    var convolutionPrimitiveCount: Int {
+        productsByRows.values.first.map { products in products.filter { $0.convolution != nil }.count } ?? 0
+    }
+
     private func makeProducts(rows images: Int) throws -> [LayerProducts] {
         let low: OneDNNMatmul.ElementType = bf16 ? .bfloat16 : .float32
         let last = layout.layers.count - 1

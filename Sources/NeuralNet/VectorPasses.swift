@@ -1,10 +1,26 @@
 import CElementwise
+import CInstructionSets
 
 /// The element-wise passes CElementwise compiles once per instruction set; which one this CPU
 /// runs, for the banner and the summary.
 public enum VectorPasses {
-    /// "avx512f", "avx2" or "sse2" (picked at load time; every one computes the same bits).
+    /// "avx512f", "avx2" or "sse2": the CPU's widest, capped by MNIST_MPI_MAX_ISA (every one
+    /// computes the same bits).
     public static var instructionSet: String { String(cString: ew_instruction_set()) }
+
+    /// The banner's words: the instruction set, and the cap when one is set ("avx2 (capped by
+    /// MNIST_MPI_MAX_ISA=avx2; the CPU has avx512f)").
+    public static var instructionSetDescription: String {
+        guard let text = isa_limit_text(), isa_limit_invalid() == 0 else { return instructionSet }
+        return "\(instructionSet) (capped by MNIST_MPI_MAX_ISA=\(String(cString: text)); the CPU has \(String(cString: isa_name(isa_cpu()))))"
+    }
+
+    /// The line that says MNIST_MPI_MAX_ISA holds a value it does not know, or nil.
+    public static var capProblem: String? {
+        guard isa_limit_invalid() != 0, let text = isa_limit_text() else { return nil }
+        return "MNIST_MPI_MAX_ISA=\(String(cString: text)): use avx512, avx2 or sse2 (the widest instruction set "
+            + "mnist-mpi's own passes may use), or unset it"
+    }
 
     /// to[i] = Float(from[i]) × scale.
     ///

@@ -29,7 +29,7 @@ extension DataParallelTrainer {
                 + ", batch \(plan.batchSize) per rank (global \(plan.batchSize * ranks), \(mode))\(microBatching), "
                 + "\(plan.stepsPerEpoch) steps/epoch, \(config.optimization.epochs) epochs, seed \(config.optimization.seed)"
                 + (ranks > 1 ? ", \(exchange.methodDescription)" : "")
-                + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSet)"
+                + ", " + describe(workspace) + ", element-wise \(VectorPasses.instructionSetDescription)"
                 + ", stall timeout " + stallTimeoutText)
         if let line = config.presetOriginLine { logger.info(line) }
         let choice = exchange.compressionChoice

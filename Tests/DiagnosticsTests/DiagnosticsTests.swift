@@ -56,6 +56,9 @@ struct PrimitiveFloorTests {
         #expect(result.flops == Double(2 * macsPerStep * 3))
         #expect(result.seconds.count == 2 && result.seconds.allSatisfy { $0 > 0 })
         #expect(result.products.allSatisfy { $0.seconds > 0 })
-        #expect(result.implementations.contains { $0.contains("conv") })
+        // oneDNN names what ran ("brgconv:avx512_core" where it has a direct convolution, "gemm:jit"
+        // on AVX2-only CPUs, where oneDNN 2.6 lowers nhwc convolutions): no name is assumed.
+        #expect(!result.implementations.isEmpty)
+        #expect(result.implementations.allSatisfy { $0.contains(":") }, "\(result.implementations)")
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import CElementwise
+import CInstructionSets
 import Testing
 @testable import NeuralNet
 
-/// The C element-wise passes (one clone per instruction set, the CPU's picked at load time)
+/// The C element-wise passes (one clone per instruction set, the CPU's picked, capped by
+/// MNIST_MPI_MAX_ISA)
 /// give exactly the bits of the plain Swift loops they replaced, at lengths that leave
 /// remainders for every vector width.
 @Suite struct ElementwisePassesTests {
@@ -93,5 +95,19 @@ import Testing
         }
         #expect(got.map(\.bitPattern) == bytes.map { (Float($0) * (1 / 255 as Float)).bitPattern })
         #expect(["avx512f", "avx2", "sse2", "baseline"].contains(VectorPasses.instructionSet))
+    }
+
+    /// The passes run at the CPU's widest instruction set, or at MNIST_MPI_MAX_ISA's where that
+    /// is narrower (scripts/test.sh runs this suite again under avx2 and sse2).
+    @Test func capNarrowsTheDispatch() {
+        let order = ["sse2", "avx2", "avx512f"]
+        let cpu = String(cString: isa_name(isa_cpu()))
+        let cap = ProcessInfo.processInfo.environment["MNIST_MPI_MAX_ISA"].map { $0 == "avx512" ? "avx512f" : $0 }
+        guard let cpuIndex = order.firstIndex(of: cpu) else {
+            #expect(VectorPasses.instructionSet == "baseline")  // not x86-64: one plain clone
+            return
+        }
+        let expected = cap.flatMap { order.firstIndex(of: $0) }.map { order[min($0, cpuIndex)] } ?? cpu
+        #expect(VectorPasses.instructionSet == expected, "CPU \(cpu), MNIST_MPI_MAX_ISA \(cap ?? "unset")")
     }
 }

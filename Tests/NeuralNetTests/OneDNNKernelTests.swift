@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 @testable import NeuralNet
@@ -41,6 +42,21 @@ private func relativeError(_ got: [Float], _ want: [Float]) -> Float {
 @Suite(.enabled(if: OneDNN.isAvailable, "oneDNN (libdnnl.so.2) does not load here"))
 struct OneDNNKernelTests {
     static let nativeBFloat16 = (try? OneDNN.load().nativeBFloat16) ?? false
+    /// MNIST_MPI_MAX_ISA, where it is the only cap (oneDNN's own variables win over it).
+    static let projectCap: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["ONEDNN_MAX_CPU_ISA"] == nil, environment["DNNL_MAX_CPU_ISA"] == nil else { return nil }
+        return environment["MNIST_MPI_MAX_ISA"].flatMap { ["avx2", "sse2"].contains($0) ? $0 : nil }
+    }()
+
+    /// MNIST_MPI_MAX_ISA caps oneDNN as ONEDNN_MAX_CPU_ISA would: no AVX-512 kernels under
+    /// avx2, SSE4.1 ones under sse2, and no native bfloat16.
+    @Test(.enabled(if: projectCap != nil, "runs under MNIST_MPI_MAX_ISA=avx2 or sse2 (scripts/test.sh's narrow pass)"))
+    func projectCapNarrowsOneDNN() throws {
+        let info = try OneDNN.load()
+        #expect(!info.isa.hasPrefix("avx512") && !info.nativeBFloat16, "\(info.isa)")
+        if Self.projectCap == "sse2" { #expect(info.isa == "sse41", "\(info.isa)") }
+    }
 
     @Test(arguments: 0..<4)
     func matmulAgreesWithNaiveReference(caseIndex: Int) throws {

@@ -21,13 +21,20 @@ void conv_lower(const float *image, float *lowered, conv_geometry g);
 void conv_lower_transpose(const float *lowered, float *image, conv_geometry g);
 
 /// Max (`average` = 0) or mean (`average` = 1) of each channel over each window (padding 0):
-/// `pool_forward_loops`' bits, in AVX-512 vectors for 2x2 windows of stride 2 where the CPU has them.
+/// `pool_forward_loops`' bits, in AVX-512 or AVX2 vectors for 2x2 windows of stride 2 where the
+/// CPU has them and MNIST_MPI_MAX_ISA allows them.
 void pool_forward(const float *image, float *pooled, conv_geometry g, int average);
 
 /// image_delta = 0, then each pooled delta added to the window's first largest input (max) or
-/// spread evenly over the window (average): `pool_backward_loops`' bits, in AVX-512 vectors for
-/// 2x2 windows of stride 2 where the CPU has them.
+/// spread evenly over the window (average): `pool_backward_loops`' bits, in AVX-512 or AVX2 vectors for
+/// 2x2 windows of stride 2 where the CPU has them and MNIST_MPI_MAX_ISA allows them.
 void pool_backward(const float *image, const float *pooled_delta, float *image_delta, conv_geometry g, int average);
+
+/// `pool_forward` and `pool_backward` with instruction sets up to `level` (0 the loops, 1 AVX2,
+/// 2 AVX-512: `isa_level`), narrowed to the CPU's: for tests that check each path against the loops.
+void pool_forward_at(int level, const float *image, float *pooled, conv_geometry g, int average);
+void pool_backward_at(int level, const float *image, const float *pooled_delta, float *image_delta,
+                      conv_geometry g, int average);
 
 /// The plain loops of `pool_forward` and `pool_backward`, for any window (the vectors' reference).
 void pool_forward_loops(const float *image, float *pooled, conv_geometry g, int average);

@@ -1,7 +1,8 @@
 // CElementwise: the training step's element-wise passes (activation derivatives, optimizer
-// updates, pixel scaling) compiled once per instruction set and picked at load time for the CPU
-// at hand (clang's target_clones: AVX-512, AVX2 with FMA registers, or baseline SSE2). Swift's
-// own build targets baseline x86-64 and cannot dispatch by CPU.
+// updates, pixel scaling) compiled once per instruction set (AVX-512, AVX2, baseline SSE2) and
+// picked for the CPU at hand, capped by MNIST_MPI_MAX_ISA (avx512, avx2 or sse2) so that a wide
+// machine can run the narrow paths (clones.h). Swift's own build targets baseline x86-64 and
+// cannot dispatch by CPU.
 //
 // Every clone computes the same bits: the file is compiled without floating-point contraction
 // (no fused multiply-add) and without reassociation, and the passes are element-wise, so a
@@ -11,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// The instruction set the dispatcher picked for these passes: "avx512f", "avx2" or "sse2".
+/// The instruction set the dispatcher picks for these passes: "avx512f", "avx2" or "sse2" (the
+/// CPU's widest, capped by MNIST_MPI_MAX_ISA).
 const char *ew_instruction_set(void);
 
 /// a[i] += b[i] (one addition per element: the same bits in every clone).
