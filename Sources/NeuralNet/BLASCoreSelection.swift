@@ -67,18 +67,35 @@ public enum BLASCoreSelection {
     }
 
     /// The `OPENBLAS_CORETYPE` to restart with, or nil when OpenBLAS's choice stands: the user set
-    /// one, the active core is unknown to the table, or it already uses what the CPU offers.
+    /// one, the active core is unknown to the table, or it already uses what the CPU offers
+    /// (narrowed by `MNIST_MPI_MAX_ISA`, which caps OpenBLAS as it caps oneDNN and the project's
+    /// own passes, so that a wide machine runs an AVX2-only one's kernels).
     ///
     /// - Parameters:
     ///   - activeCore: the core OpenBLAS chose (`activeCore`).
     ///   - cpuFlags: the CPU's feature flags.
-    ///   - environment: the process environment (`OPENBLAS_CORETYPE` there means: keep it).
+    ///   - environment: the process environment (`OPENBLAS_CORETYPE` there means: keep it;
+    ///     `MNIST_MPI_MAX_ISA` the widest level allowed).
     public static func coreTypeToRequest(
         activeCore: String, cpuFlags: Set<String>, environment: [String: String]
     ) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil, let active = level(ofCore: activeCore) else { return nil }
-        let offered = level(ofCPUFlags: cpuFlags)
+        let cpu = level(ofCPUFlags: cpuFlags)
+        let cap = environment["MNIST_MPI_MAX_ISA"].flatMap(level(ofCap:))
+        let offered = cap.map { min($0, cpu) } ?? cpu
+        if let cap, active > cap { return coreType(for: offered) }
         return offered > active ? coreType(for: offered) : nil
+    }
+
+    /// The level `MNIST_MPI_MAX_ISA` allows ("avx512", "avx2", "sse2"); nil for none or a value
+    /// it does not know (the trainer refuses that value itself).
+    static func level(ofCap text: String) -> Level? {
+        switch text.lowercased() {
+        case "avx512", "avx512f", "avx512_core": return .avx512
+        case "avx2": return .avx2
+        case "sse2", "sse41", "baseline": return .sse
+        default: return nil
+        }
     }
 
     /// This CPU's feature flags from /proc/cpuinfo (empty where there is none).

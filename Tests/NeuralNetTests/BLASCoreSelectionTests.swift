@@ -28,6 +28,25 @@ struct BLASCoreSelectionTests {
             activeCore: "Prescott", cpuFlags: sapphireRapids, environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
     }
 
+    /// MNIST_MPI_MAX_ISA narrows OpenBLAS's kernels as it narrows the rest: an AVX-512 core is
+    /// replaced by the capped level's, a narrower CPU or core is left as it is, and the user's
+    /// OPENBLAS_CORETYPE still wins.
+    @Test func theProjectCapNarrowsTheCore() {
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "Cooperlake", cpuFlags: sapphireRapids, environment: ["MNIST_MPI_MAX_ISA": "avx2"]) == "Haswell")
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "SkylakeX", cpuFlags: sapphireRapids, environment: ["MNIST_MPI_MAX_ISA": "sse2"]) == "Prescott")
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "Haswell", cpuFlags: zen3, environment: ["MNIST_MPI_MAX_ISA": "avx2"]) == nil)
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "Prescott", cpuFlags: sapphireRapids, environment: ["MNIST_MPI_MAX_ISA": "avx2"]) == "Haswell")
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "SkylakeX", cpuFlags: sapphireRapids, environment: ["MNIST_MPI_MAX_ISA": "avx512"]) == nil)
+        #expect(BLASCoreSelection.coreTypeToRequest(
+            activeCore: "Cooperlake", cpuFlags: sapphireRapids,
+            environment: ["MNIST_MPI_MAX_ISA": "avx2", "OPENBLAS_CORETYPE": "Cooperlake"]) == nil)
+    }
+
     @Test func anUnknownCoreNameIsLeftAlone() {
         #expect(BLASCoreSelection.coreTypeToRequest(activeCore: "NeoverseN1", cpuFlags: sapphireRapids, environment: [:]) == nil)
     }

@@ -1,7 +1,8 @@
 // The widest instruction set the project's own C code may use: what the CPU has, capped by the
 // environment variable MNIST_MPI_MAX_ISA (avx512, avx2 or sse2), as oneDNN's
-// ONEDNN_MAX_CPU_ISA caps oneDNN. The cap lets an AVX-512 machine run the AVX2 and plain paths
-// that AVX2-only and older CPUs take (scripts/test.sh runs the kernel tests under it).
+// ONEDNN_MAX_CPU_ISA caps oneDNN (and it caps oneDNN and OpenBLAS too where their own
+// variables are unset: onednn_kernels.c, BLASCoreSelection). The cap lets an AVX-512 machine run
+// the AVX2 and plain paths that AVX2-only and older CPUs take (scripts/narrow-isa-test.sh).
 #ifndef INSTRUCTION_SETS_H
 #define INSTRUCTION_SETS_H
 
