@@ -17,7 +17,8 @@
 # virtual environment has it (scripts/bench-frameworks.sh makes one).
 # Each repetition also times the floor: oneDNN's primitives alone for one rank's epoch (`mnist-mpi
 # bench floor --model lenet5`), the compute column's reference. Prints a table and writes
-# results/bench-cnn.json (RECORD=1: also docs/results/cnn-CPU.json, which docs/models.md cites).
+# results/bench-cnn.json (RECORD=1: also docs/results/cnn-CPU.json, which docs/models.md cites;
+# under MNIST_MPI_MAX_ISA=avx2, cnn-CPU-max-avx2.json, every framework capped alike).
 #   scripts/bench-cnn.sh                    # about 5 minutes on 2 cores
 #   REPEATS=5 RECIPES=0 scripts/bench-cnn.sh
 set -euo pipefail
@@ -46,6 +47,14 @@ onednn_runs "$BIN" || ONEDNN=no
 # bfloat16 where the CPU computes it (AVX512_BF16 or AMX): mnist-mpi's convolutions and PyTorch's autocast.
 BF16=no
 if [ "$ONEDNN" = yes ] && grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then BF16=yes; fi
+# MNIST_MPI_MAX_ISA=avx2 (what an AVX2-only CPU runs, on this one): the frameworks capped alike,
+# their oneDNN by ONEDNN_MAX_CPU_ISA and PyTorch's own kernels by ATEN_CPU_CAPABILITY; no bfloat16.
+case "${MNIST_MPI_MAX_ISA:-}" in
+  avx2) export ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-AVX2} ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-avx2}; BF16=no ;;
+  sse2) export ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-SSE41} ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-default}; BF16=no ;;
+  "") ;;
+  *) say "MNIST_MPI_MAX_ISA=$MNIST_MPI_MAX_ISA: the frameworks run uncapped" ;;
+esac
 
 train_run() {  # name ranks extra-args...
   local name=$1 ranks=$2; shift 2

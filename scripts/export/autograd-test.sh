@@ -50,7 +50,7 @@ for activation in sigmoid relu tanh; do
   for kernels in onednn openblas; do
     say "gradients against PyTorch autograd: $MODEL, $activation, --kernels $kernels"
     common=(--data "$WORK/data" --model "$MODEL" --activation "$activation" --kernels "$kernels" --init he
-      --optimizer sgd --batch-size 100 --eval-every 0)
+      --optimizer sgd --lr-decay none --batch-size 100 --eval-every 0)  # a plain step: no decay, whatever the model brings
     rm -f "$WORK/before.ckpt" "$WORK/after.ckpt"
     run_mpi 1 "$BIN" train "${common[@]}" --lr 0.01 --epochs 1 --checkpoint "$WORK/before.ckpt" > "$WORK/before.log"
     cp "$WORK/before.ckpt" "$WORK/after.ckpt"

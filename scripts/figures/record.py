@@ -5,7 +5,8 @@
 
 The file holds the CPU (model name, family/model, the short name the docs use, the flags that
 decide speed), the command that measured it, the date, and every number of RESULT.json under
-its dotted key ("weak_scaling_efficiency.np2"). A figure in README.md or docs/*.md cites it as
+its dotted key ("weak_scaling_efficiency.np2"). Under MNIST_MPI_MAX_ISA (the paths of a narrower
+CPU) the file is docs/results/NAME-CPU-max-LIMIT.json and says the limit. A figure in README.md or docs/*.md cites it as
 `0.79<!-- figure bench-amd-epyc-zen-4 weak_scaling_efficiency.np2 -->`; check_figures.py
 (scripts/test.sh's static checks) fails when the two differ.
 """
@@ -78,13 +79,20 @@ def main():
     with open(arguments.result) as handle:
         result = json.load(handle)
     machine = cpu()
+    # MNIST_MPI_MAX_ISA (the narrow paths of an AVX2-only CPU on a wider one): a file of its own,
+    # named for the limit, and the limit in the command that measured it.
+    limit = os.environ.get("MNIST_MPI_MAX_ISA")
+    command = f"MNIST_MPI_MAX_ISA={limit} {arguments.command}" if limit else arguments.command
     record = {
-        "cpu": machine, "command": arguments.command,
+        "cpu": machine, "command": command,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "figures": flatten(result),
     }
     os.makedirs(arguments.folder, exist_ok=True)
-    path = os.path.join(arguments.folder, f"{arguments.name}-{slug(machine['short'])}.json")
+    if limit:
+        record["isa_limit"] = limit
+    suffix = f"-max-{slug(limit)}" if limit else ""
+    path = os.path.join(arguments.folder, f"{arguments.name}-{slug(machine['short'])}{suffix}.json")
     with open(path, "w") as handle:
         json.dump(record, handle, indent=1, sort_keys=True)
         handle.write("\n")
