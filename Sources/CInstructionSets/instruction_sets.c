@@ -36,22 +36,35 @@ isa_level isa_allowed(void) {
   return (isa_level)known;
 }
 
-int isa_allows_f16c(void) {
+/// Reads a CPU feature once under the cap (every thread computes the same answer: a race only
+/// writes it twice); the conversions ask on every call.
+static int cached(volatile int *known, isa_level needed, int (*cpu_has)(void)) {
+  if (*known < 0) *known = isa_allowed() >= needed && cpu_has();
+  return *known;
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+static int cpu_has_f16c(void) {
   __builtin_cpu_init();
-  return isa_allowed() >= ISA_AVX2 && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+}
+static int cpu_has_avx512_bf16(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16");
+}
 #else
-  return 0;
+static int cpu_has_f16c(void) { return 0; }
+static int cpu_has_avx512_bf16(void) { return 0; }
 #endif
+
+int isa_allows_f16c(void) {
+  static volatile int known = -1;
+  return cached(&known, ISA_AVX2, cpu_has_f16c);
 }
 
 int isa_allows_avx512_bf16(void) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  __builtin_cpu_init();
-  return isa_allowed() >= ISA_AVX512 && __builtin_cpu_supports("avx512bf16");
-#else
-  return 0;
-#endif
+  static volatile int known = -1;
+  return cached(&known, ISA_AVX512, cpu_has_avx512_bf16);
 }
 
 const char *isa_name(isa_level level) {

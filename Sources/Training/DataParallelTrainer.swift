@@ -3,12 +3,6 @@ import SwiftMPI
 import NeuralNet
 import RunOutput
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Synchronous data-parallel training of a neural network over all ranks of a communicator.
 ///
 /// Each rank reads only its shard of the training set and takes the same number of steps per
